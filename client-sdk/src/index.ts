@@ -1,0 +1,2 @@
+export { TickerError, ERROR_CODES, PROTOCOL_VERSION } from './protocol.js';
+export type * from './protocol.js';

@@ -1,0 +1,126 @@
+// The wire protocol without a runtime dependency: types (inferred from ./schemas.ts and
+// imported as types only, so no zod is bundled), event names and maps, error codes, and the
+// one error class. Server, SDK client and widget all import it; nothing here is declared twice.
+import type {
+  Filter,
+  Headline,
+  HeadlineDraft,
+  HeadlineInput,
+  CorrectionInput,
+  Status,
+  SubscribeRequest,
+  UnsubscribeRequest,
+  Urgency,
+} from './schemas.js';
+
+export type {
+  Filter,
+  Headline,
+  HeadlineDraft,
+  HeadlineInput,
+  CorrectionInput,
+  Status,
+  SubscribeRequest,
+  UnsubscribeRequest,
+  Urgency,
+};
+
+export const PROTOCOL_VERSION = 1;
+
+/** Stable error codes; REST maps each to one HTTP status (server/src/api/http-errors.ts). */
+export const ERROR_CODES = [
+  'bad_request',
+  'unauthorized',
+  'forbidden',
+  'not_found',
+  'conflict',
+  'payload_too_large',
+  'rate_limited',
+  'too_many_connections',
+  'unavailable',
+  'internal',
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export interface ErrorBody {
+  code: ErrorCode;
+  message: string;
+  details?: unknown;
+}
+
+/** One error class with a stable `code`: callers switch on the code, never on message text. */
+export class TickerError extends Error {
+  override readonly name = 'TickerError';
+  readonly code: ErrorCode;
+  readonly details?: unknown;
+
+  constructor(code: ErrorCode, message: string, options?: { details?: unknown; cause?: unknown }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    if (options?.details !== undefined) this.details = options.details;
+  }
+
+  toJSON(): ErrorBody {
+    return this.details === undefined
+      ? { code: this.code, message: this.message }
+      : { code: this.code, message: this.message, details: this.details };
+  }
+
+  static isCode(value: unknown): value is ErrorCode {
+    return typeof value === 'string' && (ERROR_CODES as readonly string[]).includes(value);
+  }
+}
+
+export interface SubscribeOk {
+  ok: true;
+  /** Latest matching headlines (snapshot) or, with `since`, every matching event after it; seq order. */
+  headlines: Headline[];
+  /** The feed-wide seq this answer is complete up to; live `headline` events continue after it. */
+  seq: number;
+  /** `since` was older than the retained log: `headlines` is a fresh snapshot instead of a replay. */
+  reset?: true;
+  /** Filter topics the key is not licensed for; nothing of them is delivered. */
+  refused?: { topics: string[] };
+}
+export interface AckError {
+  ok: false;
+  error: ErrorBody;
+}
+export type SubscribeAck = SubscribeOk | AckError;
+export type UnsubscribeAck = { ok: true } | AckError;
+
+/** Why the server ended a connection; sent in a `bye` event just before it disconnects. */
+export const BYE_REASONS = ['revoked', 'slow_consumer', 'shutdown', 'too_many_connections'] as const;
+export type ByeReason = (typeof BYE_REASONS)[number];
+
+export interface ServerToClientEvents {
+  headline: (headline: Headline) => void;
+  bye: (info: { reason: ByeReason }) => void;
+}
+
+export interface ClientToServerEvents {
+  subscribe: (request: SubscribeRequest, ack: (response: SubscribeAck) => void) => void;
+  unsubscribe: (request: UnsubscribeRequest, ack: (response: UnsubscribeAck) => void) => void;
+}
+
+/** Socket.IO handshake `auth` payload. */
+export interface HandshakeAuth {
+  key: string;
+}
+
+/** `connect_error` messages the server uses; the SDK maps them to error codes. */
+export const CONNECT_ERRORS = ['unauthorized', 'too_many_connections', 'rate_limited'] as const;
+export type ConnectErrorMessage = (typeof CONNECT_ERRORS)[number];
+
+/** Answer of `POST /api/headlines`. */
+export interface IngestAccepted {
+  id: string;
+  status: 'queued' | 'scheduled';
+}
+
+/** Answer of `GET /api/headlines`. */
+export interface HistoryResponse {
+  headlines: Headline[];
+  seq: number;
+  reset?: true;
+}

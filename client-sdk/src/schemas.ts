@@ -1,0 +1,193 @@
+// The wire contract as zod schemas. Every type at the edge is inferred from here, so the
+// server, the SDK and the widget never declare a shape twice. Importing this module pulls in
+// zod; code that only needs the types imports them from `./protocol.js` instead.
+import { z } from 'zod';
+
+export const TEXT_MAX = 300;
+export const SUMMARY_MAX = 2000;
+export const URL_MAX = 2048;
+export const LIST_MAX = 20;
+export const SUBSCRIBE_LIMIT_MAX = 500;
+export const HISTORY_LIMIT_MAX = 1000;
+
+export const URGENCIES = ['flash', 'bulletin', 'urgent', 'routine'] as const;
+export const STATUSES = ['published', 'corrected', 'withdrawn'] as const;
+
+/** Trim, collapse every run of whitespace to one space, drop control characters. */
+export function toPlainLine(raw: string): string {
+  return raw
+    .replace(/\s+/gu, ' ')
+    // C0/C1 controls other than whitespace (already collapsed above) carry no text.
+    .replace(/[\u0000-\u001f\u007f-\u009f]/gu, '')
+    .trim();
+}
+
+/** Length in code points, so an emoji counts as one character, as an editor sees it. */
+export function charCount(s: string): number {
+  let n = 0;
+  for (const _ of s) n++;
+  return n;
+}
+
+const plainText = (max: number, what: string) =>
+  z
+    .string({ error: `${what} must be a string` })
+    .transform(toPlainLine)
+    .refine((s) => s.length > 0, { message: `${what} must not be empty or only whitespace` })
+    .refine((s) => charCount(s) <= max, { message: `${what} must be at most ${max} characters` });
+
+export const TextSchema = plainText(TEXT_MAX, 'text');
+export const SummarySchema = plainText(SUMMARY_MAX, 'summary');
+
+export const HttpUrlSchema = z
+  .string()
+  .trim()
+  .max(URL_MAX)
+  .refine(
+    (s) => {
+      try {
+        const u = new URL(s);
+        return u.protocol === 'http:' || u.protocol === 'https:';
+      } catch {
+        return false;
+      }
+    },
+    { message: 'url must be an absolute http(s) URL' },
+  );
+
+export const TOPIC_PATTERN = /^[a-z0-9]+(?:-[a-z0-9]+)*$/u;
+export const SYMBOL_PATTERN = /^[A-Z0-9](?:[A-Z0-9.:-]{0,15})$/u;
+
+export const TopicSchema = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .max(64)
+  .regex(TOPIC_PATTERN, { message: 'topic must be a lowercase slug like "energy" or "central-banks"' });
+
+export const SymbolSchema = z
+  .string()
+  .trim()
+  .toUpperCase()
+  .regex(SYMBOL_PATTERN, { message: 'symbol must be a ticker like "GAZP", "BRK.B" or "LSE:VOD"' });
+
+const uniqueList = <T extends z.ZodType<string>>(item: T, what: string) =>
+  z
+    .array(item)
+    .max(LIST_MAX, { message: `at most ${LIST_MAX} ${what}` })
+    .transform((xs) => [...new Set(xs)]);
+
+export const TopicsSchema = uniqueList(TopicSchema, 'topics');
+export const SymbolsSchema = uniqueList(SymbolSchema, 'symbols');
+
+export const UrgencySchema = z.enum(URGENCIES, {
+  error: `urgency must be one of ${URGENCIES.join(', ')}`,
+});
+export const StatusSchema = z.enum(STATUSES);
+
+export const LangSchema = z
+  .string()
+  .trim()
+  .regex(/^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$/u, { message: 'lang must be a BCP 47 tag like "en" or "pt-BR"' });
+
+export const SourceSchema = z
+  .string()
+  .transform(toPlainLine)
+  .refine((s) => s.length > 0 && charCount(s) <= 64, { message: 'source must be 1..64 characters' });
+
+export const IsoTimeSchema = z.iso.datetime({ offset: true, message: 'must be an ISO 8601 time with a zone, like 2026-01-31T09:30:00Z' });
+
+export const IdempotencyKeySchema = z
+  .string()
+  .regex(/^[\x21-\x7e]{1,128}$/u, { message: 'idempotencyKey must be 1..128 printable ASCII characters' });
+
+/** The body of `POST /api/headlines`. */
+export const HeadlineInputSchema = z.strictObject({
+  text: TextSchema,
+  summary: SummarySchema.optional(),
+  url: HttpUrlSchema.optional(),
+  topics: TopicsSchema.default([]),
+  symbols: SymbolsSchema.default([]),
+  urgency: UrgencySchema.default('routine'),
+  lang: LangSchema.default('en'),
+  source: SourceSchema.default('desk'),
+  embargoUntil: IsoTimeSchema.optional(),
+  idempotencyKey: IdempotencyKeySchema.optional(),
+});
+export type HeadlineInput = z.input<typeof HeadlineInputSchema>;
+export type HeadlineDraft = z.output<typeof HeadlineInputSchema>;
+
+/** The body of `PATCH /api/headlines/:id`: the fields to change; at least one. */
+export const CorrectionInputSchema = z
+  .strictObject({
+    text: TextSchema.optional(),
+    summary: SummarySchema.optional(),
+    url: HttpUrlSchema.optional(),
+    topics: TopicsSchema.optional(),
+    symbols: SymbolsSchema.optional(),
+    urgency: UrgencySchema.optional(),
+    idempotencyKey: IdempotencyKeySchema.optional(),
+  })
+  .refine((c) => Object.keys(c).some((k) => k !== 'idempotencyKey'), {
+    message: 'a correction must change at least one field',
+  });
+export type CorrectionInput = z.input<typeof CorrectionInputSchema>;
+export type CorrectionDraft = z.output<typeof CorrectionInputSchema>;
+
+/** A headline event as it travels on the wire (socket, history, pub/sub, the log). */
+export const HeadlineSchema = z.object({
+  id: z.string().min(1),
+  seq: z.number().int().positive(),
+  version: z.number().int().positive(),
+  status: StatusSchema,
+  text: z.string().min(1),
+  summary: z.string().optional(),
+  url: z.string().optional(),
+  topics: z.array(z.string()),
+  symbols: z.array(z.string()),
+  urgency: UrgencySchema,
+  lang: z.string(),
+  source: z.string(),
+  publishedAt: z.string(),
+  updatedAt: z.string(),
+});
+export type Headline = z.infer<typeof HeadlineSchema>;
+export type Urgency = z.infer<typeof UrgencySchema>;
+export type Status = z.infer<typeof StatusSchema>;
+
+/** `"*"` in topics means every topic the key is entitled to. */
+const FilterTopicSchema = z.union([z.literal('*'), TopicSchema]);
+
+export const FilterSchema = z.strictObject({
+  topics: uniqueList(FilterTopicSchema, 'topics').optional(),
+  symbols: SymbolsSchema.optional(),
+});
+export type Filter = z.output<typeof FilterSchema>;
+
+export const SubscribeRequestSchema = z.strictObject({
+  topics: uniqueList(FilterTopicSchema, 'topics').optional(),
+  symbols: SymbolsSchema.optional(),
+  since: z.number().int().nonnegative().optional(),
+  limit: z.number().int().min(0).max(SUBSCRIBE_LIMIT_MAX).optional(),
+});
+export type SubscribeRequest = z.input<typeof SubscribeRequestSchema>;
+export type SubscribeParams = z.output<typeof SubscribeRequestSchema>;
+
+export const UnsubscribeRequestSchema = FilterSchema;
+export type UnsubscribeRequest = z.input<typeof UnsubscribeRequestSchema>;
+
+/** Query of `GET /api/headlines`: comma-separated lists, as a URL carries them. */
+const csv = <T extends z.ZodType<unknown, string>>(item: T) =>
+  z
+    .string()
+    .transform((s) => s.split(',').map((x) => x.trim()).filter((x) => x.length > 0))
+    .pipe(z.array(item).max(LIST_MAX));
+
+export const HistoryQuerySchema = z.object({
+  topics: csv(FilterTopicSchema).optional(),
+  symbols: csv(SymbolSchema).optional(),
+  since: z.coerce.number().int().nonnegative().optional(),
+  limit: z.coerce.number().int().min(1).max(HISTORY_LIMIT_MAX).optional(),
+  key: z.string().optional(),
+});
+export type HistoryQuery = z.output<typeof HistoryQuerySchema>;

@@ -1,0 +1,44 @@
+import { fileURLToPath } from 'node:url';
+import express, { type Express } from 'express';
+import type { Redis } from 'ioredis';
+import type { AccessRegistry } from '../access/access-registry.js';
+import type { FeedLog } from '../feed/feed-log.js';
+import type { IngestQueue } from '../ingest/ingest-queue.js';
+import type { Logger } from '../logger.js';
+import { headlinesRoutes } from './headlines-routes.js';
+import { errorHandler, notFoundHandler } from './http-errors.js';
+
+export interface AppDeps {
+  access: AccessRegistry;
+  ingest: IngestQueue | null;
+  log: FeedLog;
+  /** the connection whose health decides readiness */
+  redis: Redis;
+  logger: Logger;
+  /** false on a worker-only node: health endpoints only */
+  api: boolean;
+}
+
+export const PUBLIC_DIR = fileURLToPath(new URL('../../public/', import.meta.url));
+
+export function createApp(deps: AppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ ok: true });
+  });
+  app.get('/readyz', async (_req, res) => {
+    const ready = deps.redis.status === 'ready' && (await deps.redis.ping().then(() => true, () => false));
+    res.status(ready ? 200 : 503).json({ ok: ready, redis: deps.redis.status });
+  });
+
+  if (deps.api) {
+    app.use(headlinesRoutes(deps));
+    app.use(express.static(PUBLIC_DIR, { index: 'index.html', maxAge: '1m' }));
+  }
+  app.use(notFoundHandler);
+  app.use(errorHandler(deps.logger));
+  return app;
+}

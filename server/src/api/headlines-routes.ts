@@ -1,0 +1,72 @@
+import { Router, json } from 'express';
+import {
+  CorrectionInputSchema,
+  HeadlineInputSchema,
+  HistoryQuerySchema,
+} from '@headline-ticker/sdk/schemas';
+import { TickerError, type HistoryResponse } from '@headline-ticker/sdk/protocol';
+import type { AccessRegistry } from '../access/access-registry.js';
+import type { FeedLog } from '../feed/feed-log.js';
+import { subscriptionOf } from '../feed/filter.js';
+import { queryFeed } from '../feed/feed-query.js';
+import { HEADLINE_ID_PATTERN } from '../ingest/headline-id.js';
+import type { IngestQueue } from '../ingest/ingest-queue.js';
+import { editorOf, keyOf, requireEditor, requireKey } from './auth.js';
+import { parseOr400 } from './http-errors.js';
+
+export const BODY_LIMIT = '64kb';
+
+export interface HeadlinesRoutesDeps {
+  access: AccessRegistry;
+  /** absent on a gateway-only node: writes answer 503 there */
+  ingest: IngestQueue | null;
+  log: FeedLog;
+}
+
+function headlineId(raw: string | string[] | undefined): string {
+  if (typeof raw !== 'string' || !HEADLINE_ID_PATTERN.test(raw)) throw new TickerError('not_found', 'no such headline');
+  return raw;
+}
+
+export function headlinesRoutes({ access, ingest, log }: HeadlinesRoutesDeps): Router {
+  const router = Router();
+  const body = json({ limit: BODY_LIMIT, strict: false });
+  const writer = (): IngestQueue => {
+    if (ingest === null) throw new TickerError('unavailable', 'this node does not accept writes');
+    return ingest;
+  };
+
+  router.post('/api/headlines', requireEditor(access), body, async (req, res) => {
+    const draft = parseOr400(HeadlineInputSchema, req.body, 'headline');
+    const accepted = await writer().publish(draft, editorOf(res).name);
+    res.status(202).json(accepted);
+  });
+
+  router.patch('/api/headlines/:id', requireEditor(access), body, async (req, res) => {
+    const id = headlineId(req.params['id']);
+    const changes = parseOr400(CorrectionInputSchema, req.body, 'correction');
+    res.status(202).json(await writer().correct(id, changes, editorOf(res).name));
+  });
+
+  router.delete('/api/headlines/:id', requireEditor(access), async (req, res) => {
+    const id = headlineId(req.params['id']);
+    const result = await writer().withdraw(id, editorOf(res).name);
+    res.status(result.status === 'cancelled' ? 200 : 202).json(result);
+  });
+
+  router.get('/api/headlines', requireKey(access), async (req, res) => {
+    const q = parseOr400(HistoryQuerySchema, req.query, 'query');
+    const sub = subscriptionOf(keyOf(res).entitlement, q);
+    let upTo: number;
+    try {
+      upTo = await log.currentSeq();
+    } catch (err) {
+      throw new TickerError('unavailable', 'the feed store is unreachable', { cause: err });
+    }
+    const answer = await queryFeed(log, sub, { since: q.since, limit: q.limit, upTo });
+    const out: HistoryResponse = answer;
+    res.json(out);
+  });
+
+  return router;
+}

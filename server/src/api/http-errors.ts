@@ -1,0 +1,60 @@
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { z } from 'zod';
+import { TickerError, type ErrorCode } from '@headline-ticker/sdk/protocol';
+import type { Logger } from '../logger.js';
+
+/** The one table from error code to HTTP status. */
+export const HTTP_STATUS: Record<ErrorCode, number> = {
+  bad_request: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  payload_too_large: 413,
+  rate_limited: 429,
+  too_many_connections: 429,
+  unavailable: 503,
+  internal: 500,
+};
+
+/** A zod failure as a bad_request whose details are the issues (path, message, code). */
+export function badRequest(error: z.ZodError, what: string): TickerError {
+  const details = error.issues.map((i) => ({ path: i.path.join('.'), message: i.message, code: i.code }));
+  const first = details[0];
+  const message = first ? `invalid ${what}: ${first.path ? `${first.path}: ` : ''}${first.message}` : `invalid ${what}`;
+  return new TickerError('bad_request', message, { details });
+}
+
+/** Parse with a schema or throw a bad_request carrying the zod issues. */
+export function parseOr400<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw badRequest(parsed.error, what);
+  return parsed.data;
+}
+
+interface BodyParserError {
+  type?: string;
+  status?: number;
+}
+
+/** Everything thrown in a route ends here as `{ error: { code, message, details? } }`. */
+export function errorHandler(logger: Logger): ErrorRequestHandler {
+  return (err: unknown, _req, res, _next) => {
+    let e: TickerError;
+    if (err instanceof TickerError) e = err;
+    else if ((err as BodyParserError).type === 'entity.too.large') e = new TickerError('payload_too_large', 'request body is over the 64 KiB limit');
+    else if ((err as BodyParserError).type === 'entity.parse.failed') e = new TickerError('bad_request', 'request body is not valid JSON');
+    else if ((err as BodyParserError).status !== undefined && (err as BodyParserError).status! < 500) {
+      e = new TickerError('bad_request', (err as Error).message);
+    } else {
+      logger.error({ err }, 'unhandled error in request');
+      e = new TickerError('internal', 'internal error');
+    }
+    if (e.code === 'unavailable') res.setHeader('Retry-After', '1');
+    res.status(HTTP_STATUS[e.code]).json({ error: e.toJSON() });
+  };
+}
+
+export const notFoundHandler: RequestHandler = (req, _res, next) => {
+  next(new TickerError('not_found', `no route ${req.method} ${req.path}`));
+};

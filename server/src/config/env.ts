@@ -1,0 +1,37 @@
+import { z } from 'zod';
+
+export const ROLES = ['all', 'gateway', 'worker'] as const;
+export type Role = (typeof ROLES)[number];
+
+const EnvSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  REDIS_URL: z
+    .string()
+    .regex(/^(rediss?|unix):\/\/|^\//u, { message: 'must be redis://host:port, rediss://…, or a unix socket path' })
+    .optional(),
+  TICKER_ROLE: z.enum(ROLES).default('all'),
+  TICKER_CONFIG: z.string().min(1).optional(),
+  NODE_ENV: z.string().optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type Env = z.infer<typeof EnvSchema> & { production: boolean };
+
+export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
+
+/** Validates the environment; throws a ConfigError naming each bad variable. */
+export function readEnv(source: NodeJS.ProcessEnv = process.env): Env {
+  const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== ''));
+  const parsed = EnvSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`invalid environment:\n  ${lines.join('\n  ')}`);
+  }
+  return { ...parsed.data, production: parsed.data.NODE_ENV === 'production' };
+}
+
+/** A configuration problem: the process prints the message and exits non-zero. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}

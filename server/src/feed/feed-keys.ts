@@ -1,0 +1,32 @@
+/** Every Redis key and channel the feed uses, in one place. A prefix lets feeds share a Redis. */
+export interface FeedKeys {
+  /** last assigned seq (INCR) */
+  seq: string;
+  /** the feed log: a stream whose entry ids are `${seq}-0` */
+  log: string;
+  /** hash id → current event JSON */
+  current: string;
+  /** hash id → "version:seq" of the current event (read by the append script, no JSON in Lua) */
+  versions: string;
+  /** marker key per applied operation, so a retried job never appends twice */
+  op: (opId: string) => string;
+  /** editor idempotency keys → headline id */
+  idempotency: (key: string) => string;
+  /** pub/sub channel announcing each appended event */
+  channel: string;
+  /** BullMQ prefix */
+  queuePrefix: string;
+}
+
+export function feedKeys(prefix = 'ticker'): FeedKeys {
+  return {
+    seq: `${prefix}:seq`,
+    log: `${prefix}:log`,
+    current: `${prefix}:current`,
+    versions: `${prefix}:versions`,
+    op: (opId) => `${prefix}:op:${opId}`,
+    idempotency: (key) => `${prefix}:idem:${key}`,
+    channel: `${prefix}:events`,
+    queuePrefix: `${prefix}:bull`,
+  };
+}

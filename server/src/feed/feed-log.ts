@@ -1,0 +1,220 @@
+import type { Redis } from 'ioredis';
+import type { Headline } from '@headline-ticker/sdk/protocol';
+import type { FeedKeys } from './feed-keys.js';
+
+/** A headline event before the log gives it its seq. */
+export type UnsequencedEvent = Omit<Headline, 'seq'>;
+
+export interface Retention {
+  maxEvents: number;
+  minAgeSeconds: number;
+}
+
+export type AppendResult =
+  | { kind: 'appended'; seq: number }
+  /** this operation was applied before (a retried job): nothing appended */
+  | { kind: 'duplicate'; seq: number }
+  /** the headline's version moved since it was read: re-read and try again */
+  | { kind: 'conflict'; version: number };
+
+// ONE atomic step: idempotency check, optimistic version check, seq, log append, current
+// state, announcement, retention. Lua runs without interleaving, so the log order is the
+// announcement order and seq has no gaps. JSON is spliced as text (cjson would turn [] into {}).
+const APPEND_LUA = `
+local done = redis.call('GET', KEYS[4])
+if done then return {'duplicate', tonumber(done)} end
+local cur = redis.call('HGET', KEYS[5], ARGV[2])
+local version = 0
+if cur then version = tonumber(string.match(cur, '^(%d+):')) end
+if version ~= tonumber(ARGV[3]) then return {'conflict', version} end
+local seq = redis.call('INCR', KEYS[1])
+local ev = '{"seq":' .. seq .. ',' .. string.sub(ARGV[4], 2)
+local now = tonumber(ARGV[5])
+redis.call('XADD', KEYS[2], seq .. '-0', 'e', ev, 't', ARGV[5], 'i', ARGV[2])
+redis.call('HSET', KEYS[3], ARGV[2], ev)
+redis.call('HSET', KEYS[5], ARGV[2], (version + 1) .. ':' .. seq)
+redis.call('SET', KEYS[4], seq, 'EX', tonumber(ARGV[8]))
+redis.call('PUBLISH', ARGV[1], ev)
+-- Retention: drop the oldest entries only when beyond maxEvents AND older than minAge; a few
+-- per append keeps each call short and still catches up. A headline whose newest event leaves
+-- the log leaves the current state too.
+local maxLen = tonumber(ARGV[6])
+local excess = redis.call('XLEN', KEYS[2]) - maxLen
+if excess > 0 then
+  local oldest = redis.call('XRANGE', KEYS[2], '-', '+', 'COUNT', math.min(excess, 16))
+  for _, entry in ipairs(oldest) do
+    local f = entry[2]
+    local t, hid = 0, nil
+    for j = 1, #f, 2 do
+      if f[j] == 't' then t = tonumber(f[j + 1]) elseif f[j] == 'i' then hid = f[j + 1] end
+    end
+    if t > now - tonumber(ARGV[7]) then break end
+    redis.call('XDEL', KEYS[2], entry[1])
+    if hid then
+      local vs = redis.call('HGET', KEYS[5], hid)
+      if vs and (string.match(vs, ':(%d+)$') .. '-0') == entry[1] then
+        redis.call('HDEL', KEYS[5], hid)
+        redis.call('HDEL', KEYS[3], hid)
+      end
+    end
+  end
+end
+return {'appended', seq}
+`;
+
+const OP_MARKER_TTL_SECONDS = 8 * 24 * 3600;
+
+export interface AppendRequest {
+  /** identifies the operation (the job), so a retry is recognised */
+  opId: string;
+  /** the version the caller read; 0 for a new headline */
+  expectedVersion: number;
+  event: UnsequencedEvent;
+}
+
+export interface ReadAfterResult {
+  headlines: Headline[];
+  /** the seq up to which the log was read: continue after it */
+  seq: number;
+  /** `since` was older than the retained log */
+  reset: boolean;
+}
+
+type Entry = [id: string, fields: string[]];
+
+function eventOf(entry: Entry): Headline {
+  const f = entry[1];
+  for (let j = 0; j < f.length; j += 2) if (f[j] === 'e') return JSON.parse(f[j + 1]!) as Headline;
+  throw new Error(`log entry ${entry[0]} has no event`);
+}
+
+const seqOf = (entry: Entry): number => Number.parseInt(entry[0], 10);
+
+/** The ordered, durable feed log in Redis: the truth that pub/sub only announces. */
+export class FeedLog {
+  readonly #redis: Redis;
+  readonly #keys: FeedKeys;
+  readonly #retention: Retention;
+
+  constructor(redis: Redis, keys: FeedKeys, retention: Retention) {
+    this.#redis = redis;
+    this.#keys = keys;
+    this.#retention = retention;
+  }
+
+  get keys(): FeedKeys {
+    return this.#keys;
+  }
+
+  async append(req: AppendRequest): Promise<AppendResult> {
+    const k = this.#keys;
+    const json = JSON.stringify(req.event);
+    const reply = (await this.#redis.eval(
+      APPEND_LUA,
+      5,
+      k.seq,
+      k.log,
+      k.current,
+      k.op(req.opId),
+      k.versions,
+      k.channel,
+      req.event.id,
+      String(req.expectedVersion),
+      json,
+      String(Date.now()),
+      String(this.#retention.maxEvents),
+      String(this.#retention.minAgeSeconds * 1000),
+      String(OP_MARKER_TTL_SECONDS),
+    )) as [string, number];
+    const [kind, n] = reply;
+    if (kind === 'appended') return { kind, seq: n };
+    if (kind === 'duplicate') return { kind, seq: n };
+    return { kind: 'conflict', version: n };
+  }
+
+  async currentSeq(): Promise<number> {
+    const v = await this.#redis.get(this.#keys.seq);
+    return v === null ? 0 : Number.parseInt(v, 10);
+  }
+
+  /** The current event of one headline, or null when unknown (or retired by retention). */
+  async current(id: string): Promise<Headline | null> {
+    const json = await this.#redis.hget(this.#keys.current, id);
+    return json === null ? null : (JSON.parse(json) as Headline);
+  }
+
+  /** Events with seq in (after, upTo], in order, at most `count`. */
+  async range(after: number, upTo: number | '+', count: number): Promise<Headline[]> {
+    const end = upTo === '+' ? '+' : `${upTo}-0`;
+    const entries = (await this.#redis.xrange(this.#keys.log, `(${after}-0`, end, 'COUNT', count)) as Entry[];
+    return entries.map(eventOf);
+  }
+
+  /** Oldest retained seq, or null for an empty log. */
+  async oldestSeq(): Promise<number | null> {
+    const first = (await this.#redis.xrange(this.#keys.log, '-', '+', 'COUNT', 1)) as Entry[];
+    return first[0] === undefined ? null : seqOf(first[0]);
+  }
+
+  /**
+   * Every event after `since` that `matches`, in seq order, at most `limit`, reading no further
+   * than `upTo`. `reset` when events after `since` have already left the log.
+   */
+  async readAfter(
+    since: number,
+    matches: (h: Headline) => boolean,
+    limit: number,
+    upTo: number,
+  ): Promise<ReadAfterResult> {
+    if (since >= upTo) return { headlines: [], seq: upTo, reset: false };
+    const oldest = await this.oldestSeq();
+    if (oldest === null || oldest > since + 1) return { headlines: [], seq: since, reset: true };
+    const out: Headline[] = [];
+    let cursor = since;
+    while (cursor < upTo) {
+      const batch = await this.range(cursor, upTo, 500);
+      if (batch.length === 0) break;
+      for (const h of batch) {
+        cursor = h.seq;
+        if (matches(h)) {
+          out.push(h);
+          if (out.length >= limit) return { headlines: out, seq: cursor, reset: false };
+        }
+      }
+    }
+    return { headlines: out, seq: upTo, reset: false };
+  }
+
+  /**
+   * The latest `limit` headlines that match, each in its current version, withdrawn ones left
+   * out, as of `upTo`; in seq order. Looks back over at most `maxScan` events.
+   */
+  async snapshot(
+    matches: (h: Headline) => boolean,
+    limit: number,
+    upTo: number,
+    maxScan = 20_000,
+  ): Promise<Headline[]> {
+    const seen = new Set<string>();
+    const found: Headline[] = [];
+    let end = `${upTo}-0`;
+    let scanned = 0;
+    while (found.length < limit && scanned < maxScan) {
+      const entries = (await this.#redis.xrevrange(this.#keys.log, end, '-', 'COUNT', 500)) as Entry[];
+      if (entries.length === 0) break;
+      for (const entry of entries) {
+        scanned++;
+        const h = eventOf(entry);
+        if (seen.has(h.id)) continue;
+        seen.add(h.id);
+        if (h.status !== 'withdrawn' && matches(h)) {
+          found.push(h);
+          if (found.length >= limit) break;
+        }
+      }
+      const last = entries[entries.length - 1]!;
+      end = `(${last[0]}`;
+    }
+    return found.reverse();
+  }
+}

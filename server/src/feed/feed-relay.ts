@@ -1,0 +1,227 @@
+import { EventEmitter } from 'node:events';
+import type { Redis } from 'ioredis';
+import type { Headline } from '@headline-ticker/sdk/protocol';
+import type { FeedLog } from './feed-log.js';
+import type { Logger } from '../logger.js';
+
+export interface FeedRelayOptions {
+  /** a dedicated connection: it enters subscriber mode */
+  subscriber: Redis;
+  log: FeedLog;
+  logger: Logger;
+  /** recent events kept in memory for resumes and catch-up (default 10,000) */
+  bufferSize?: number;
+  /** how often the tail of the log is checked, to catch a lost last message (default 1,000 ms) */
+  reconcileIntervalMs?: number;
+}
+
+interface RelayEvents {
+  /** every event, exactly once, in seq order */
+  event: [Headline];
+  /** events that left the log before this relay could read them: they are lost to it */
+  gap: [{ from: number; to: number }];
+}
+
+const MAX_PENDING = 50_000;
+
+/**
+ * One per gateway. Turns the pub/sub announcements into a gap-free, ordered sequence: an event
+ * is emitted only when every earlier seq has been; anything missing (a lost message, a
+ * reconnect, a start) is read from the log first. Pub/sub is the fast path; the log is the truth.
+ */
+export class FeedRelay extends EventEmitter<RelayEvents> {
+  readonly #sub: Redis;
+  readonly #log: FeedLog;
+  readonly #logger: Logger;
+  readonly #capacity: number;
+  readonly #reconcileMs: number;
+  #lastSeq = 0;
+  #ring: Headline[] = [];
+  #pending = new Map<number, Headline>();
+  #repairing: Promise<void> | null = null;
+  #repairAgain = false;
+  #timer: NodeJS.Timeout | null = null;
+  #waiters: { seq: number; resolve: () => void }[] = [];
+  #started = false;
+  #closed = false;
+
+  constructor(options: FeedRelayOptions) {
+    super();
+    this.#sub = options.subscriber;
+    this.#log = options.log;
+    this.#logger = options.logger;
+    this.#capacity = options.bufferSize ?? 10_000;
+    this.#reconcileMs = options.reconcileIntervalMs ?? 1000;
+  }
+
+  /** The seq of the last event emitted: this relay is complete up to here. */
+  get lastSeq(): number {
+    return this.#lastSeq;
+  }
+
+  async start(): Promise<void> {
+    this.#sub.on('message', this.#onMessage);
+    // After a reconnect ioredis resubscribes by itself; whatever was announced meanwhile is read
+    // from the log.
+    this.#sub.on('ready', this.#onReconnect);
+    await this.#sub.subscribe(this.#log.keys.channel);
+    this.#lastSeq = await this.#log.currentSeq();
+    this.#started = true;
+    this.#drainPending();
+    if (this.#pending.size > 0) this.repair();
+    this.#timer = setInterval(this.#reconcile, this.#reconcileMs);
+    this.#timer.unref();
+  }
+
+  /** Events after `seq` from memory, in order; null when memory does not reach back that far. */
+  recentAfter(seq: number): Headline[] | null {
+    if (seq >= this.#lastSeq) return [];
+    const first = this.#ring[0];
+    if (first === undefined || first.seq > seq + 1) return null;
+    return this.#ring.slice(seq + 1 - first.seq);
+  }
+
+  /** Resolves true once every event up to `seq` has been emitted, false after `timeoutMs`. */
+  waitFor(seq: number, timeoutMs: number): Promise<boolean> {
+    if (this.#lastSeq >= seq) return Promise.resolve(true);
+    this.repair();
+    return new Promise((resolve) => {
+      const waiter = { seq, resolve: () => resolve(true) };
+      this.#waiters.push(waiter);
+      setTimeout(() => {
+        const i = this.#waiters.indexOf(waiter);
+        if (i >= 0) {
+          this.#waiters.splice(i, 1);
+          resolve(false);
+        }
+      }, timeoutMs).unref();
+    });
+  }
+
+  /** Read whatever is missing from the log. Coalesces concurrent requests. */
+  repair(): Promise<void> {
+    if (this.#closed || !this.#started) return Promise.resolve();
+    if (this.#repairing) {
+      this.#repairAgain = true;
+      return this.#repairing;
+    }
+    this.#repairing = this.#runRepair().finally(() => {
+      this.#repairing = null;
+      if (this.#repairAgain && !this.#closed) {
+        this.#repairAgain = false;
+        void this.repair();
+      }
+    });
+    return this.#repairing;
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    if (this.#timer) clearInterval(this.#timer);
+    this.#sub.off('message', this.#onMessage);
+    this.#sub.off('ready', this.#onReconnect);
+    await this.#repairing?.catch(() => undefined);
+  }
+
+  #onMessage = (_channel: string, raw: string): void => {
+    let h: Headline;
+    try {
+      h = JSON.parse(raw) as Headline;
+    } catch (err) {
+      this.#logger.error({ err }, 'unparseable pub/sub message ignored');
+      return;
+    }
+    if (!this.#started) {
+      this.#hold(h);
+      return;
+    }
+    if (h.seq <= this.#lastSeq) return;
+    if (h.seq === this.#lastSeq + 1) {
+      this.#deliver(h);
+      this.#drainPending();
+      return;
+    }
+    this.#hold(h);
+    void this.repair();
+  };
+
+  #onReconnect = (): void => {
+    if (this.#started) void this.repair();
+  };
+
+  #reconcile = (): void => {
+    if (this.#repairing || this.#closed) return;
+    this.#log.currentSeq().then(
+      (seq) => {
+        if (seq > this.#lastSeq) void this.repair();
+      },
+      () => undefined, // Redis away: the next tick tries again
+    );
+  };
+
+  #hold(h: Headline): void {
+    // Held events only save a read; when too many pile up, the log still has them.
+    if (this.#pending.size < MAX_PENDING) this.#pending.set(h.seq, h);
+  }
+
+  async #runRepair(): Promise<void> {
+    try {
+      for (;;) {
+        if (this.#closed) return;
+        const head = await this.#log.currentSeq();
+        if (head <= this.#lastSeq) return;
+        const batch = await this.#log.range(this.#lastSeq, head, 1000);
+        if (batch.length === 0 || batch[0]!.seq > this.#lastSeq + 1) {
+          const oldest = batch[0]?.seq ?? (await this.#log.oldestSeq()) ?? head + 1;
+          this.#skipTo(oldest - 1);
+          continue;
+        }
+        for (const h of batch) {
+          if (h.seq <= this.#lastSeq) continue;
+          if (h.seq !== this.#lastSeq + 1) this.#skipTo(h.seq - 1);
+          this.#deliver(h);
+        }
+        this.#drainPending();
+      }
+    } catch (err) {
+      this.#logger.warn({ err: (err as Error).message }, 'feed repair failed; will retry');
+      if (!this.#closed) setTimeout(() => void this.repair(), 250).unref();
+    }
+  }
+
+  /** Events (lastSeq, seq] left the log before they could be read: report the loss, move on. */
+  #skipTo(seq: number): void {
+    if (seq <= this.#lastSeq) return;
+    const gap = { from: this.#lastSeq + 1, to: seq };
+    this.#logger.error(gap, 'events left the log before this gateway read them');
+    this.#lastSeq = seq;
+    this.#ring = [];
+    this.emit('gap', gap);
+  }
+
+  #drainPending(): void {
+    for (;;) {
+      const next = this.#pending.get(this.#lastSeq + 1);
+      if (next === undefined) break;
+      this.#pending.delete(next.seq);
+      this.#deliver(next);
+    }
+    for (const seq of this.#pending.keys()) if (seq <= this.#lastSeq) this.#pending.delete(seq);
+  }
+
+  #deliver(h: Headline): void {
+    this.#lastSeq = h.seq;
+    this.#ring.push(h);
+    if (this.#ring.length > this.#capacity * 1.25) this.#ring = this.#ring.slice(-this.#capacity);
+    try {
+      this.emit('event', h);
+    } catch (err) {
+      this.#logger.error({ err, seq: h.seq }, 'event listener threw');
+    }
+    if (this.#waiters.length > 0) {
+      const ready = this.#waiters.filter((w) => w.seq <= h.seq);
+      this.#waiters = this.#waiters.filter((w) => w.seq > h.seq);
+      for (const w of ready) w.resolve();
+    }
+  }
+}

@@ -1,0 +1,227 @@
+import type { Server as HttpServer } from 'node:http';
+import { Server, type Socket } from 'socket.io';
+import {
+  TickerError,
+  type AckError,
+  type ClientToServerEvents,
+  type Headline,
+  type ServerToClientEvents,
+  type SubscribeAck,
+  type UnsubscribeAck,
+} from '@headline-ticker/sdk/protocol';
+import { SubscribeRequestSchema, UnsubscribeRequestSchema } from '@headline-ticker/sdk/schemas';
+import type { AccessRegistry, KeyRecord } from '../access/access-registry.js';
+import type { FeedLog } from '../feed/feed-log.js';
+import type { FeedRelay } from '../feed/feed-relay.js';
+import { queryFeed, type FeedAnswer } from '../feed/feed-query.js';
+import { eventRooms, matches, roomsOf, subscriptionOf, type Subscription } from '../feed/filter.js';
+import type { Logger } from '../logger.js';
+
+export interface SocketData {
+  key: KeyRecord;
+  sub: Subscription | null;
+  /** the filter as asked for, so a reload can re-apply it under new entitlements */
+  filter: { topics?: string[]; symbols?: string[] } | null;
+  rooms: string[];
+  /** subscribe/unsubscribe run one at a time per socket */
+  chain: Promise<void>;
+}
+
+export type TickerServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+type TickerSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+
+export interface GatewayDeps {
+  httpServer: HttpServer;
+  access: AccessRegistry;
+  log: FeedLog;
+  relay: FeedRelay;
+  logger: Logger;
+}
+
+export interface Gateway {
+  readonly io: TickerServer;
+  close(): Promise<void>;
+}
+
+/** How long a subscribe with a `since` ahead of this gateway waits for it to catch up. */
+const CATCH_UP_MS = 2000;
+const MAX_MESSAGE_BYTES = 16 * 1024;
+
+function errorAck(err: unknown): AckError {
+  const e = err instanceof TickerError ? err : new TickerError('unavailable', 'the feed store is unreachable; try again');
+  return { ok: false, error: e.toJSON() };
+}
+
+export function createGateway(deps: GatewayDeps): Gateway {
+  const { access, log, relay, logger } = deps;
+  const io: TickerServer = new Server(deps.httpServer, {
+    maxHttpBufferSize: MAX_MESSAGE_BYTES,
+    // Widgets embed cross-origin; a widget key's origin is checked in the handshake below.
+    cors: { origin: true, credentials: false },
+    serveClient: true,
+  });
+
+  io.use((socket, next) => {
+    const auth = socket.handshake.auth as { key?: unknown };
+    const key = typeof auth.key === 'string' ? access.key(auth.key) : undefined;
+    if (key === undefined) return next(new Error('unauthorized'));
+    if (key.origins !== null) {
+      const origin = socket.handshake.headers.origin;
+      if (origin === undefined || !key.origins.has(origin)) {
+        logger.info({ keyRef: key.ref, origin }, 'widget key used from an origin it is not bound to');
+        return next(new Error('unauthorized'));
+      }
+    }
+    socket.data.key = key;
+    socket.data.sub = null;
+    socket.data.filter = null;
+    socket.data.rooms = [];
+    socket.data.chain = Promise.resolve();
+    next();
+  });
+
+  io.on('connection', (socket) => {
+    socket.on('subscribe', (request, ack) => {
+      if (typeof ack !== 'function') return;
+      serially(socket, () => subscribe(socket, request).then(ack, (err: unknown) => ack(errorAck(err))));
+    });
+    socket.on('unsubscribe', (request, ack) => {
+      if (typeof ack !== 'function') return;
+      serially(socket, async () => ack(unsubscribe(socket, request)));
+    });
+  });
+
+  const serially = (socket: TickerSocket, task: () => Promise<void>) => {
+    socket.data.chain = socket.data.chain.then(task).catch((err: unknown) => {
+      logger.error({ err }, 'socket task failed');
+    });
+  };
+
+  const setRooms = (socket: TickerSocket, rooms: string[]) => {
+    for (const r of socket.data.rooms) void socket.leave(r);
+    for (const r of rooms) void socket.join(r);
+    socket.data.rooms = rooms;
+  };
+
+  async function subscribe(socket: TickerSocket, request: unknown): Promise<SubscribeAck> {
+    const parsed = SubscribeRequestSchema.safeParse(request);
+    if (!parsed.success) {
+      const first = parsed.error.issues[0];
+      return errorAck(new TickerError('bad_request', `invalid subscribe: ${first ? `${first.path.join('.')}: ${first.message}` : ''}`, {
+        details: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
+      }));
+    }
+    const { since, limit } = parsed.data;
+    const sub = subscriptionOf(socket.data.key.entitlement, parsed.data);
+    // Off the live path while the answer is put together; it is completed from memory and the
+    // rooms are joined in one synchronous step at the end, so nothing is missed or doubled.
+    setRooms(socket, []);
+    socket.data.sub = null;
+
+    if (since !== undefined && since > relay.lastSeq) {
+      const caughtUp = await relay.waitFor(since, CATCH_UP_MS);
+      if (!caughtUp) {
+        const head = await log.currentSeq();
+        if (since > head) throw new TickerError('bad_request', `since ${since} is ahead of the feed (last seq ${head})`);
+        throw new TickerError('unavailable', 'this gateway is catching up; try again');
+      }
+    }
+    const match = (h: Headline) => matches(sub, h);
+    const fromMemory = since === undefined ? null : relay.recentAfter(since);
+    let answer: FeedAnswer = fromMemory
+      ? { headlines: fromMemory.filter(match), seq: relay.lastSeq }
+      : await queryFeed(log, sub, { since, limit, upTo: relay.lastSeq });
+    for (;;) {
+      const tail = relay.recentAfter(answer.seq);
+      if (tail !== null) {
+        answer = { ...answer, headlines: [...answer.headlines, ...tail.filter(match)], seq: relay.lastSeq };
+        break;
+      }
+      const more = await log.readAfter(answer.seq, match, Number.MAX_SAFE_INTEGER, relay.lastSeq);
+      answer = { ...answer, headlines: [...answer.headlines, ...more.headlines], seq: more.seq };
+    }
+    setRooms(socket, roomsOf(sub));
+    socket.data.sub = sub;
+    socket.data.filter = parsed.data;
+    const ack: SubscribeAck = { ok: true, headlines: answer.headlines, seq: answer.seq };
+    if (answer.reset) ack.reset = true;
+    if (sub.refusedTopics.length > 0) ack.refused = { topics: [...sub.refusedTopics] };
+    return ack;
+  }
+
+  function unsubscribe(socket: TickerSocket, request: unknown): UnsubscribeAck {
+    const parsed = UnsubscribeRequestSchema.safeParse(request ?? {});
+    if (!parsed.success) return errorAck(new TickerError('bad_request', `invalid unsubscribe: ${parsed.error.issues[0]?.message ?? ''}`));
+    const current = socket.data.sub;
+    const topics = parsed.data.topics ?? [];
+    const symbols = parsed.data.symbols ?? [];
+    if (current === null || (topics.length === 0 && symbols.length === 0) || topics.includes('*')) {
+      setRooms(socket, []);
+      socket.data.sub = null;
+      socket.data.filter = null;
+      return { ok: true };
+    }
+    if (current.topics === null) {
+      return errorAck(new TickerError('bad_request', 'subscribed to everything: unsubscribe all, then subscribe to what you want'));
+    }
+    const keepTopics = [...current.topics].filter((t) => !topics.includes(t));
+    const keepSymbols = [...(current.symbols ?? [])].filter((s) => !symbols.includes(s));
+    if (keepTopics.length === 0 && keepSymbols.length === 0) {
+      setRooms(socket, []);
+      socket.data.sub = null;
+      socket.data.filter = null;
+      return { ok: true };
+    }
+    const next = subscriptionOf(current.entitlement, { topics: keepTopics, symbols: keepSymbols });
+    setRooms(socket, roomsOf(next));
+    socket.data.sub = next;
+    socket.data.filter = { topics: keepTopics, symbols: keepSymbols };
+    return { ok: true };
+  }
+
+  // Fan-out: one broadcast per event to the union of its rooms. Socket.IO encodes the packet
+  // once and sends each socket one copy however many of the rooms it is in.
+  const onEvent = (h: Headline) => {
+    const rooms: string[] = [];
+    for (const g of access.groups) if (g.delaySeconds === 0) rooms.push(...eventRooms(g, h));
+    if (rooms.length > 0) io.to(rooms).emit('headline', h);
+  };
+  relay.on('event', onEvent);
+
+  // A reload closes the sockets of revoked keys and re-applies changed entitlements.
+  const onAccessChanged = () => {
+    for (const socket of io.of('/').sockets.values()) {
+      const fresh = access.current(socket.data.key);
+      if (fresh === undefined) {
+        socket.emit('bye', { reason: 'revoked' });
+        socket.disconnect(true);
+        continue;
+      }
+      const changed = fresh.entitlement.group !== socket.data.key.entitlement.group;
+      socket.data.key = fresh;
+      if (changed && socket.data.filter !== null) {
+        const sub = subscriptionOf(fresh.entitlement, socket.data.filter);
+        setRooms(socket, roomsOf(sub));
+        socket.data.sub = sub;
+      }
+    }
+  };
+  access.on('changed', onAccessChanged);
+
+  let closing: Promise<void> | null = null;
+  return {
+    io,
+    close: () =>
+      (closing ??= (async () => {
+        relay.off('event', onEvent);
+        access.off('changed', onAccessChanged);
+        for (const socket of io.of('/').sockets.values()) {
+          socket.emit('bye', { reason: 'shutdown' });
+          socket.disconnect(true);
+        }
+        await new Promise<void>((resolve) => {
+          io.close(() => resolve());
+        });
+      })()),
+  };
+}

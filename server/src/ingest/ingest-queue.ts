@@ -1,0 +1,147 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { TickerError, type IngestAccepted } from '@headline-ticker/sdk/protocol';
+import type { CorrectionDraft, HeadlineDraft } from '@headline-ticker/sdk/schemas';
+import type { FeedLog } from '../feed/feed-log.js';
+import type { FeedKeys } from '../feed/feed-keys.js';
+import { newHeadlineId } from './headline-id.js';
+import { INGEST_QUEUE, publishJobId, type IngestJob, type PublishDraft } from './ingest-jobs.js';
+
+export interface IngestQueueOptions {
+  /** a fail-fast ('command') connection, so nothing is acknowledged that was not queued */
+  connection: Redis;
+  log: FeedLog;
+  keys: FeedKeys;
+  prefix: string;
+}
+
+export type WithdrawResult = { id: string; status: 'queued' | 'cancelled' };
+
+const IDEMPOTENCY_TTL_SECONDS = 24 * 3600;
+
+const JOB_DEFAULTS = {
+  attempts: 20,
+  backoff: { type: 'exponential', delay: 200 },
+  removeOnComplete: { age: 3600, count: 10_000 },
+  removeOnFail: { age: 7 * 24 * 3600 },
+} as const;
+
+/** The API's side of ingest: every change to the feed goes through here into the queue. */
+export class IngestQueue {
+  readonly queue: Queue;
+  readonly #redis: Redis;
+  readonly #log: FeedLog;
+  readonly #keys: FeedKeys;
+  #closing: Promise<void> | null = null;
+
+  constructor(options: IngestQueueOptions) {
+    this.#redis = options.connection;
+    this.#log = options.log;
+    this.#keys = options.keys;
+    this.queue = new Queue(INGEST_QUEUE, {
+      connection: options.connection,
+      prefix: options.prefix,
+      defaultJobOptions: JOB_DEFAULTS,
+    });
+    // BullMQ re-emits connection errors here; they surface as 503s on the requests instead.
+    this.queue.on('error', () => undefined);
+  }
+
+  /** Whether a request could be durably queued right now. */
+  get ready(): boolean {
+    return this.#redis.status === 'ready';
+  }
+
+  async publish(
+    draft: HeadlineDraft,
+    editor: string,
+    extra: { publishedAt?: string } = {},
+  ): Promise<IngestAccepted> {
+    this.#assertReady();
+    const { idempotencyKey, embargoUntil, ...fields } = draft;
+    const delay = embargoUntil === undefined ? 0 : Math.max(0, Date.parse(embargoUntil) - Date.now());
+    const accepted: IngestAccepted = { id: newHeadlineId(), status: delay > 0 ? 'scheduled' : 'queued' };
+
+    let idemKey: string | null = null;
+    if (idempotencyKey !== undefined) {
+      idemKey = this.#keys.idempotency(createHash('sha256').update(`${editor}\0${idempotencyKey}`).digest('hex'));
+      const claimed = await this.#guard(
+        this.#redis.set(idemKey, JSON.stringify(accepted), 'EX', IDEMPOTENCY_TTL_SECONDS, 'NX'),
+      );
+      if (claimed === null) {
+        const earlier = await this.#guard(this.#redis.get(idemKey));
+        if (earlier !== null) return JSON.parse(earlier) as IngestAccepted;
+      }
+    }
+    const publishDraft: PublishDraft = { ...fields, ...(extra.publishedAt ? { publishedAt: extra.publishedAt } : {}) };
+    const job: IngestJob = { op: 'publish', id: accepted.id, draft: publishDraft, editor };
+    try {
+      await this.#guard(this.queue.add('publish', job, { jobId: publishJobId(accepted.id), delay }));
+    } catch (err) {
+      // Not queued, so the key must not point at it: a retry will queue afresh.
+      if (idemKey !== null) await this.#redis.del(idemKey).catch(() => undefined);
+      throw err;
+    }
+    return accepted;
+  }
+
+  async correct(id: string, changes: CorrectionDraft, editor: string): Promise<IngestAccepted> {
+    this.#assertReady();
+    const current = await this.#guard(this.#log.current(id));
+    if (current === null) {
+      const pending = await this.#guard(this.queue.getJob(publishJobId(id)));
+      if (pending) throw new TickerError('conflict', `headline ${id} is not published yet; correct it once it is out`);
+      throw new TickerError('not_found', `no headline ${id}`);
+    }
+    if (current.status === 'withdrawn') throw new TickerError('conflict', `headline ${id} was withdrawn and cannot be corrected`);
+    const { idempotencyKey, ...rest } = changes;
+    const jobId = idempotencyKey === undefined ? `cor-${id}-${randomUUID()}` : `cor-${id}-${hashKey(editor, idempotencyKey)}`;
+    await this.#guard(this.queue.add('correct', { op: 'correct', id, changes: rest, editor } satisfies IngestJob, { jobId }));
+    return { id, status: 'queued' };
+  }
+
+  /** Withdraws a published headline, or cancels one still waiting (embargoed or queued). */
+  async withdraw(id: string, editor: string): Promise<WithdrawResult> {
+    this.#assertReady();
+    const current = await this.#guard(this.#log.current(id));
+    if (current !== null) {
+      if (current.status !== 'withdrawn') {
+        await this.#guard(this.queue.add('withdraw', { op: 'withdraw', id, editor } satisfies IngestJob, { jobId: `wdr-${id}` }));
+      }
+      return { id, status: 'queued' };
+    }
+    const pending = await this.#guard(this.queue.getJob(publishJobId(id)));
+    if (!pending) throw new TickerError('not_found', `no headline ${id}`);
+    const state = await this.#guard(pending.getState());
+    if (state === 'delayed' || state === 'waiting' || state === 'prioritized') {
+      try {
+        await pending.remove();
+        return { id, status: 'cancelled' };
+      } catch {
+        // It started meanwhile; fall through to the answer below.
+      }
+    }
+    throw new TickerError('conflict', `headline ${id} is being published right now; withdraw it in a moment`);
+  }
+
+  close(): Promise<void> {
+    return (this.#closing ??= this.queue.close().catch(() => undefined));
+  }
+
+  #assertReady(): void {
+    if (!this.ready) throw new TickerError('unavailable', 'the feed store is unreachable; nothing was queued, try again');
+  }
+
+  /** Redis failures become `unavailable`, so the client knows to retry and nothing half-happened. */
+  async #guard<T>(p: Promise<T>): Promise<T> {
+    try {
+      return await p;
+    } catch (err) {
+      if (err instanceof TickerError) throw err;
+      throw new TickerError('unavailable', 'the feed store is unreachable; nothing was queued, try again', { cause: err });
+    }
+  }
+}
+
+const hashKey = (editor: string, key: string) => createHash('sha256').update(`${editor}\0${key}`).digest('hex').slice(0, 32);

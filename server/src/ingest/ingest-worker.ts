@@ -1,0 +1,97 @@
+import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Headline } from '@headline-ticker/sdk/protocol';
+import type { FeedLog, UnsequencedEvent } from '../feed/feed-log.js';
+import type { Logger } from '../logger.js';
+import { INGEST_QUEUE, IngestJobSchema, type ParsedIngestJob } from './ingest-jobs.js';
+
+export interface IngestWorkerOptions {
+  connection: Redis;
+  log: FeedLog;
+  logger: Logger;
+  prefix: string;
+  /** jobs in flight; 1 keeps the log in the order the desk submitted (default 1) */
+  concurrency?: number;
+  /** called after each append, for metrics */
+  onAppended?: (h: { seq: number; job: ParsedIngestJob; queuedAt: number }) => void;
+}
+
+/**
+ * A crashed worker's job is re-run by another within about 10 s: its lock lapses after
+ * LOCK_MS and the stalled check runs every STALLED_MS. A re-run cannot publish twice: the
+ * append is idempotent per job id.
+ */
+export const LOCK_MS = 5000;
+export const STALLED_MS = 5000;
+
+export interface IngestWorker {
+  close(): Promise<void>;
+  readonly worker: Worker;
+}
+
+export function createIngestWorker(options: IngestWorkerOptions): IngestWorker {
+  const { log, logger } = options;
+
+  const processJob = async (job: Job): Promise<{ seq: number; duplicate: boolean }> => {
+    const parsed = IngestJobSchema.safeParse(job.data);
+    if (!parsed.success) throw new UnrecoverableError(`malformed job: ${parsed.error.message}`);
+    const data = parsed.data;
+    const opId = job.id ?? `${data.op}-${data.id}`;
+    for (let attempt = 0; attempt < 8; attempt++) {
+      const { event, expectedVersion } = await buildEvent(log, data);
+      if (event === null) return { seq: 0, duplicate: true };
+      const result = await log.append({ opId, expectedVersion, event });
+      if (result.kind === 'conflict') continue; // another version landed meanwhile: re-read
+      if (result.kind === 'appended') options.onAppended?.({ seq: result.seq, job: data, queuedAt: job.timestamp });
+      logger.info({ op: data.op, id: data.id, seq: result.seq, editor: data.editor, duplicate: result.kind === 'duplicate' }, 'ingested');
+      return { seq: result.seq, duplicate: result.kind === 'duplicate' };
+    }
+    throw new Error(`headline ${data.id} kept changing; will retry`);
+  };
+
+  const worker = new Worker(INGEST_QUEUE, processJob, {
+    connection: options.connection,
+    prefix: options.prefix,
+    concurrency: options.concurrency ?? 1,
+    lockDuration: LOCK_MS,
+    stalledInterval: STALLED_MS,
+    maxStalledCount: 5,
+  });
+  worker.on('failed', (job, err) => {
+    logger.warn({ jobId: job?.id, err: err.message, attempts: job?.attemptsMade }, 'ingest job failed');
+  });
+  worker.on('error', (err) => logger.warn({ err: err.message }, 'ingest worker error'));
+
+  let closing: Promise<void> | null = null;
+  return {
+    worker,
+    close: () => (closing ??= worker.close()),
+  };
+}
+
+async function buildEvent(
+  log: FeedLog,
+  job: ParsedIngestJob,
+): Promise<{ event: UnsequencedEvent | null; expectedVersion: number }> {
+  const now = new Date().toISOString();
+  if (job.op === 'publish') {
+    const { publishedAt, ...draft } = job.draft;
+    return {
+      expectedVersion: 0,
+      event: { id: job.id, version: 1, status: 'published', ...draft, publishedAt: publishedAt ?? now, updatedAt: now },
+    };
+  }
+  const current = await log.current(job.id);
+  if (current === null) throw new UnrecoverableError(`not_found: headline ${job.id} is not in the log`);
+  const { seq: _, ...base } = current;
+  if (job.op === 'withdraw') {
+    if (current.status === 'withdrawn') return { event: null, expectedVersion: current.version };
+    return { expectedVersion: current.version, event: next(base, 'withdrawn', now) };
+  }
+  if (current.status === 'withdrawn') throw new UnrecoverableError(`conflict: headline ${job.id} was withdrawn`);
+  return { expectedVersion: current.version, event: next({ ...base, ...job.changes }, 'corrected', now) };
+}
+
+function next(base: Omit<Headline, 'seq'>, status: Headline['status'], now: string): UnsequencedEvent {
+  return { ...base, version: base.version + 1, status, updatedAt: now };
+}

@@ -1,0 +1,117 @@
+// The one entry point: `TICKER_ROLE=all|gateway|worker`. Validates the environment and the
+// config file, finds (or starts) Redis, runs the role, and shuts down cleanly on a signal.
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { ConfigError, DEFAULT_REDIS_URL, readEnv, type Env } from './config/env.js';
+import { developmentConfig, readTickerConfigFile, type TickerConfig } from './config/ticker-config.js';
+import { createLogger, type Logger } from './logger.js';
+import { PrivateRedis, redisServerAvailable } from './redis/private-redis.js';
+import { startTicker } from './ticker.js';
+
+async function redisAnswers(url: string): Promise<boolean> {
+  const probe = new Redis(url, { lazyConnect: true, retryStrategy: () => null, connectTimeout: 1000, maxRetriesPerRequest: 0 });
+  probe.on('error', () => undefined);
+  try {
+    await probe.connect();
+    await probe.ping();
+    return true;
+  } catch {
+    return false;
+  } finally {
+    probe.disconnect();
+  }
+}
+
+function loadConfig(env: Env, logger: Logger): TickerConfig {
+  if (env.TICKER_CONFIG !== undefined) return readTickerConfigFile(env.TICKER_CONFIG);
+  if (env.production) throw new ConfigError('TICKER_CONFIG: required when NODE_ENV=production (the development keys are public)');
+  const config = developmentConfig(env.PORT);
+  logger.warn('TICKER_CONFIG not set: using the development set below (never in production)');
+  const lines = [
+    '',
+    '  Development access (TICKER_CONFIG unset):',
+    ...config.editors.map((e) => `    editor ${e.name.padEnd(24)} token ${e.token}`),
+    ...config.keys.map((k) => `    key    ${k.name.padEnd(24)} ${k.key}${k.origins ? `  (widget: ${k.origins.join(', ')})` : ''}`),
+    '',
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+  return config;
+}
+
+/** REDIS_URL if set; else the default if it answers; else a private redis-server under .data/. */
+async function resolveRedis(env: Env, logger: Logger): Promise<{ url: string; privateRedis: PrivateRedis | null }> {
+  if (env.REDIS_URL !== undefined) return { url: env.REDIS_URL, privateRedis: null };
+  if (await redisAnswers(DEFAULT_REDIS_URL)) return { url: DEFAULT_REDIS_URL, privateRedis: null };
+  if (!redisServerAvailable()) {
+    throw new ConfigError(
+      `REDIS_URL: nothing answers at ${DEFAULT_REDIS_URL} and there is no redis-server on PATH.\n` +
+        '  Install one (Debian/Ubuntu: apt-get install redis-server), or run `docker compose up redis`,\n' +
+        '  or set REDIS_URL to a Redis you have.',
+    );
+  }
+  const dir = join(process.cwd(), '.data', 'redis');
+  const privateRedis = await new PrivateRedis({ dir }).start();
+  logger.info({ url: privateRedis.url, dir }, 'no Redis at the default address: started a private redis-server (stopped with the app)');
+  return { url: privateRedis.url, privateRedis };
+}
+
+async function main(): Promise<void> {
+  let env: Env;
+  try {
+    env = readEnv();
+  } catch (err) {
+    process.stderr.write(`headline-ticker: ${(err as Error).message}\n`);
+    process.exit(2);
+  }
+  const logger = createLogger(env.LOG_LEVEL, { role: env.TICKER_ROLE, pid: process.pid });
+  let config: TickerConfig;
+  let redis: { url: string; privateRedis: PrivateRedis | null };
+  try {
+    config = loadConfig(env, logger);
+    redis = await resolveRedis(env, logger);
+  } catch (err) {
+    process.stderr.write(`headline-ticker: ${(err as Error).message}\n`);
+    process.exit(2);
+  }
+
+  const ticker = await startTicker({ role: env.TICKER_ROLE, redisUrl: redis.url, config, logger, port: env.PORT, host: env.HOST });
+  if (env.TICKER_ROLE !== 'worker') {
+    process.stdout.write(`\n  Headline Ticker is live: http://localhost:${ticker.port}/\n\n`);
+  }
+
+  process.on('SIGHUP', () => {
+    if (env.TICKER_CONFIG === undefined) return logger.info('SIGHUP: no TICKER_CONFIG to reload');
+    try {
+      ticker.access.replace(readTickerConfigFile(env.TICKER_CONFIG));
+      logger.info('config reloaded');
+    } catch (err) {
+      logger.error({ err: (err as Error).message }, 'config reload failed; keeping the previous config');
+    }
+  });
+
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      logger.warn({ signal }, 'second signal: exiting now');
+      process.exit(1);
+    }
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    const force = setTimeout(() => {
+      logger.error('shutdown took over 10 s: exiting');
+      process.exit(1);
+    }, 10_000);
+    force.unref();
+    void ticker
+      .close()
+      .then(() => redis.privateRedis?.stop())
+      .then(() => process.exit(0));
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}
+
+void main().catch((err: unknown) => {
+  process.stderr.write(`headline-ticker: failed to start: ${(err as Error).stack ?? String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,138 @@
+import { createServer, type Server as HttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Redis } from 'ioredis';
+import { AccessRegistry } from './access/access-registry.js';
+import { createApp } from './api/app.js';
+import type { Role } from './config/env.js';
+import type { TickerConfig } from './config/ticker-config.js';
+import { feedKeys } from './feed/feed-keys.js';
+import { FeedLog } from './feed/feed-log.js';
+import { FeedRelay } from './feed/feed-relay.js';
+import { createGateway, type Gateway } from './gateway/gateway.js';
+import { IngestQueue } from './ingest/ingest-queue.js';
+import { createIngestWorker, type IngestWorker } from './ingest/ingest-worker.js';
+import type { Logger } from './logger.js';
+import { createRedis, quitQuietly, waitReady } from './redis/connection.js';
+
+export interface TickerOptions {
+  role: Role;
+  redisUrl: string;
+  config: TickerConfig;
+  logger: Logger;
+  port?: number;
+  host?: string;
+  /** Redis key prefix (default "ticker") */
+  prefix?: string;
+  workerConcurrency?: number;
+  relayBufferSize?: number;
+}
+
+export interface RunningTicker {
+  readonly port: number;
+  readonly url: string;
+  readonly access: AccessRegistry;
+  readonly gateway: Gateway | null;
+  readonly httpServer: HttpServer;
+  close(): Promise<void>;
+}
+
+/** Starts the parts of the product a role needs, and stops them in reverse order. */
+export async function startTicker(o: TickerOptions): Promise<RunningTicker> {
+  const { logger } = o;
+  const prefix = o.prefix ?? 'ticker';
+  const keys = feedKeys(prefix);
+  const serves = { api: o.role !== 'worker', worker: o.role !== 'gateway' };
+  const connections: Redis[] = [];
+  const connect = (name: string, purpose: Parameters<typeof createRedis>[2]) => {
+    const c = createRedis(o.redisUrl, name, purpose);
+    c.on('error', (err: Error) => logger.debug({ connection: name, err: err.message }, 'redis connection error'));
+    let wasReady = false;
+    c.on('ready', () => {
+      if (wasReady) logger.info({ connection: name }, 'redis connection restored');
+      wasReady = true;
+    });
+    c.on('close', () => {
+      if (wasReady) logger.warn({ connection: name }, 'redis connection lost');
+    });
+    connections.push(c);
+    return c;
+  };
+
+  const redis = connect('command', 'command');
+  await waitReady(redis);
+  const log = new FeedLog(redis, keys, o.config.retention);
+  const access = new AccessRegistry(o.config);
+
+  const steps: { name: string; close: () => Promise<void> }[] = [];
+  let worker: IngestWorker | null = null;
+  if (serves.worker) {
+    worker = createIngestWorker({
+      connection: connect('worker', 'worker'),
+      log,
+      logger: logger.child({ part: 'worker' }),
+      prefix: keys.queuePrefix,
+      concurrency: o.workerConcurrency,
+    });
+  }
+
+  let relay: FeedRelay | null = null;
+  let gateway: Gateway | null = null;
+  let ingest: IngestQueue | null = null;
+  const httpServer = createServer();
+  if (serves.api) {
+    ingest = new IngestQueue({ connection: redis, log, keys, prefix: keys.queuePrefix });
+    relay = new FeedRelay({
+      subscriber: connect('subscriber', 'subscriber'),
+      log,
+      logger: logger.child({ part: 'relay' }),
+      bufferSize: o.relayBufferSize,
+    });
+    await relay.start();
+    gateway = createGateway({ httpServer, access, log, relay, logger: logger.child({ part: 'gateway' }) });
+  }
+  const app = createApp({ access, ingest, log, redis, logger, api: serves.api });
+  httpServer.on('request', app);
+
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once('error', reject);
+    httpServer.listen(o.port ?? 0, o.host ?? '0.0.0.0', () => resolve());
+  });
+  const port = (httpServer.address() as AddressInfo).port;
+  logger.info({ port, roles: serves }, 'headline ticker started');
+
+  // Reverse order of start: tell clients and stop listening, then the relay, let the worker
+  // finish its job, then the queue and the connections. Each step reports and goes on.
+  if (gateway) steps.push({ name: 'gateway', close: () => gateway!.close() });
+  steps.push({
+    name: 'http',
+    close: () => new Promise<void>((resolve) => {
+      if (!httpServer.listening) return resolve();
+      httpServer.close(() => resolve());
+      httpServer.closeAllConnections();
+    }),
+  });
+  if (relay) steps.push({ name: 'relay', close: () => relay!.close() });
+  if (worker) steps.push({ name: 'worker', close: () => worker!.close() });
+  if (ingest) steps.push({ name: 'queue', close: () => ingest!.close() });
+  steps.push({ name: 'redis', close: async () => void (await Promise.all(connections.map(quitQuietly))) });
+
+  let closing: Promise<void> | null = null;
+  return {
+    port,
+    url: `http://127.0.0.1:${port}`,
+    access,
+    gateway,
+    httpServer,
+    close: () =>
+      (closing ??= (async () => {
+        for (const step of steps) {
+          try {
+            await step.close();
+          } catch (err) {
+            logger.warn({ step: step.name, err: (err as Error).message }, 'shutdown step failed');
+          }
+        }
+        logger.info('headline ticker stopped');
+      })()),
+  };
+}
