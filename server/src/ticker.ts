@@ -85,7 +85,9 @@ export async function startTicker(o: TickerOptions): Promise<RunningTicker> {
       subscriber: connect('subscriber', 'subscriber'),
       log,
       logger: logger.child({ part: 'relay' }),
-      bufferSize: o.relayBufferSize,
+      // Memory must never reach back further than the log is sure to: the log is the truth,
+      // and a `since` it no longer holds gets a reset, not a replay from memory.
+      bufferSize: Math.min(o.relayBufferSize ?? 10_000, o.config.retention.maxEvents),
     });
     await relay.start();
     gateway = createGateway({ httpServer, access, log, relay, logger: logger.child({ part: 'gateway' }) });

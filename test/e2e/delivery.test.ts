@@ -1,0 +1,228 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Headline, SubscribeOk } from '@headline-ticker/sdk/protocol';
+import type { RunningTicker } from '../../server/src/ticker.js';
+import { ALL_KEY, EDITOR_TOKEN, testConfig } from '../helpers/config.js';
+import { Recorder, connect, postHeadline, subscribe, subscribeOk, type TestSocket } from '../helpers/clients.js';
+import { startTestRedis, type TestRedis } from '../helpers/redis.js';
+import { startInProcess } from '../helpers/stack.js';
+import { until, waitFor } from '../helpers/wait.js';
+
+let redis: TestRedis;
+let ticker: RunningTicker;
+const sockets: TestSocket[] = [];
+
+beforeAll(async () => {
+  redis = await startTestRedis();
+  // A small relay buffer, so resumes also take the path that reads the log from Redis.
+  ticker = await startInProcess(redis.url, { relayBufferSize: 20 });
+});
+afterAll(async () => {
+  for (const s of sockets) s.close();
+  await ticker?.close();
+  await redis?.stop();
+});
+
+const open = async () => {
+  const s = await connect(ticker.url, ALL_KEY);
+  sockets.push(s);
+  return s;
+};
+const currentSeq = async () => Number((await redis.client.get('ticker:seq')) ?? 0);
+
+async function editorCall(method: 'PATCH' | 'DELETE', id: string, body?: unknown) {
+  const res = await fetch(`${ticker.url}/api/headlines/${id}`, {
+    method,
+    headers: { authorization: `Bearer ${EDITOR_TOKEN}`, 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  return { status: res.status, json: (await res.json()) as { id?: string; status?: string; error?: { code: string } } };
+}
+
+/** Publish `n` headlines and wait until a watcher has seen the last of them. */
+async function publish(n: number, prefix: string, topics = ['energy']): Promise<Headline[]> {
+  const watcher = await open();
+  const rec = new Recorder(watcher);
+  await subscribeOk(watcher, { limit: 0 });
+  for (let i = 0; i < n; i++) expect((await postHeadline(ticker.url, { text: `${prefix} ${i}`, topics })).status).toBe(202);
+  const got = await rec.count(n);
+  watcher.close();
+  return got;
+}
+
+describe('resume with since', () => {
+  it('from the middle of the log returns exactly the later matching events, in order', async () => {
+    const published = await publish(60, 'resume');
+    const mid = published[19]!.seq;
+    const s = await open();
+    const ack = await subscribeOk(s, { since: mid });
+    expect(ack.reset).toBeUndefined();
+    expect(ack.headlines.map((h) => h.seq)).toEqual(published.slice(20).map((h) => h.seq));
+    expect(ack.seq).toBe(await currentSeq());
+    // Same answer from the log (beyond the 20-event memory) and from memory (recent).
+    const recent = await subscribeOk(await open(), { since: published[55]!.seq });
+    expect(recent.headlines.map((h) => h.text)).toEqual(['resume 56', 'resume 57', 'resume 58', 'resume 59']);
+  });
+
+  it('applies the filter to the replay', async () => {
+    const mixed = await open();
+    const rec = new Recorder(mixed);
+    const start = await subscribeOk(mixed, { limit: 0 });
+    await postHeadline(ticker.url, { text: 'politics one', topics: ['politics'] });
+    await postHeadline(ticker.url, { text: 'gazp energy', topics: ['energy'], symbols: ['GAZP'] });
+    await postHeadline(ticker.url, { text: 'sber only', topics: ['banks'], symbols: ['SBER'] });
+    await rec.count(3);
+    const ack = await subscribeOk(await open(), { since: start.seq, topics: ['politics'], symbols: ['SBER'] });
+    expect(ack.headlines.map((h) => h.text)).toEqual(['politics one', 'sber only']);
+  });
+
+  it('at the live boundary: publishing while resuming, nothing twice, nothing missing', async () => {
+    const since = await currentSeq();
+    const s = await open();
+    const live: Headline[] = [];
+    let acked: number | null = null;
+    const earlyLive: number[] = [];
+    s.on('headline', (h) => {
+      if (acked === null) earlyLive.push(h.seq);
+      live.push(h);
+    });
+    const posting = (async () => {
+      for (let i = 0; i < 40; i++) await postHeadline(ticker.url, { text: `boundary ${i}` });
+    })();
+    // Subscribe while the posts are flowing.
+    await until(async () => (await currentSeq()) >= since + 10, 'ten of the posts landed');
+    // The ack callback runs in packet order (an awaited promise would resume only after later
+    // packets from the same read were dispatched), so `earlyLive` sees the true wire order.
+    const ack = await new Promise<SubscribeOk>((resolve, reject) =>
+      s.emit('subscribe', { since }, (a) => {
+        if (!a.ok) return reject(new Error(a.error.message));
+        acked = a.seq;
+        resolve(a);
+      }),
+    );
+    await posting;
+    const last = since + 40;
+    await until(() => (live.at(-1)?.seq ?? ack.seq) >= last, 'the live stream reaches the end');
+    expect(earlyLive).toEqual([]);
+    const all = [...ack.headlines, ...live].map((h) => h.seq);
+    expect(all).toEqual(Array.from({ length: last - since }, (_, i) => since + 1 + i));
+    expect(live.every((h) => h.seq > ack.seq)).toBe(true);
+  });
+
+  it('since older than the retained log gets reset and a fresh snapshot', async () => {
+    const keys = 'small';
+    const small = await startInProcess(redis.url, {
+      prefix: keys,
+      config: testConfig({ retention: { maxEvents: 10, minAgeSeconds: 0 } }),
+    });
+    try {
+      const s = await connect(small.url, ALL_KEY);
+      sockets.push(s);
+      const rec = new Recorder(s);
+      await subscribeOk(s, { limit: 0 });
+      for (let i = 0; i < 25; i++) await postHeadline(small.url, { text: `old ${i}` });
+      await rec.count(25);
+      const again = await connect(small.url, ALL_KEY);
+      sockets.push(again);
+      const ack = await subscribeOk(again, { since: 2, limit: 5 });
+      expect(ack.reset).toBe(true);
+      expect(ack.headlines.map((h) => h.text)).toEqual(['old 20', 'old 21', 'old 22', 'old 23', 'old 24']);
+      expect(ack.seq).toBe(25);
+      const history = (await fetch(`${small.url}/api/headlines?since=2&limit=5&key=${ALL_KEY}`).then((r) => r.json())) as { reset?: boolean };
+      expect(history.reset).toBe(true);
+    } finally {
+      await small.close();
+    }
+  });
+
+  it('since ahead of the feed is a bad request', async () => {
+    const ack = await subscribe(await open(), { since: (await currentSeq()) + 5 });
+    expect(ack).toMatchObject({ ok: false, error: { code: 'bad_request' } });
+  });
+});
+
+describe('exactly once from the desk', () => {
+  it('the same idempotencyKey returns the same id and publishes once', async () => {
+    const s = await open();
+    const rec = new Recorder(s);
+    await subscribeOk(s, { limit: 0 });
+    const body = { text: 'once only', idempotencyKey: 'desk-7f3a' };
+    const answers = await Promise.all([1, 2, 3, 4].map(() => postHeadline(ticker.url, body)));
+    const ids = new Set(answers.map((a) => a.json.id));
+    expect(answers.map((a) => a.status)).toEqual([202, 202, 202, 202]);
+    expect(ids.size).toBe(1);
+    // A later marker proves nothing else from the four requests arrives.
+    await postHeadline(ticker.url, { text: 'after once' });
+    const got = await rec.count(2);
+    expect(got.map((h) => h.text)).toEqual(['once only', 'after once']);
+    expect(got[0]!.id).toBe([...ids][0]);
+  });
+});
+
+describe('corrections and withdrawals', () => {
+  it('a correction is a new event: same id, version + 1, new seq, status corrected', async () => {
+    const s = await open();
+    const rec = new Recorder(s);
+    await subscribeOk(s, { limit: 0 });
+    const posted = await postHeadline(ticker.url, { text: 'Oil falls 3%', topics: ['energy'], urgency: 'urgent' });
+    const [original] = await rec.count(1);
+    const fix = await editorCall('PATCH', posted.json.id!, { text: 'Oil falls 4%' });
+    expect(fix).toEqual({ status: 202, json: { id: posted.json.id, status: 'queued' } });
+    const [, corrected] = await rec.count(2);
+    expect(corrected).toEqual({
+      ...original,
+      seq: original!.seq + 1,
+      version: 2,
+      status: 'corrected',
+      text: 'Oil falls 4%',
+      updatedAt: expect.any(String),
+    });
+    expect(corrected!.publishedAt).toBe(original!.publishedAt);
+
+    const gone = await editorCall('DELETE', posted.json.id!);
+    expect(gone).toEqual({ status: 202, json: { id: posted.json.id, status: 'queued' } });
+    const [, , withdrawn] = await rec.count(3);
+    expect(withdrawn).toMatchObject({ id: posted.json.id, version: 3, status: 'withdrawn', seq: corrected!.seq + 1 });
+
+    // A withdrawn headline cannot be corrected; it leaves the snapshot.
+    expect(await editorCall('PATCH', posted.json.id!, { text: 'again' })).toMatchObject({ status: 409, json: { error: { code: 'conflict' } } });
+    const snap = await subscribeOk(await open(), { limit: 50 });
+    expect(snap.headlines.some((h) => h.id === posted.json.id)).toBe(false);
+  });
+
+  it('unknown ids: 404; a bad correction body: 400 and nothing changes', async () => {
+    expect(await editorCall('PATCH', 'nope123', { text: 'x' })).toMatchObject({ status: 404, json: { error: { code: 'not_found' } } });
+    expect(await editorCall('DELETE', 'nope123')).toMatchObject({ status: 404, json: { error: { code: 'not_found' } } });
+    const posted = await publish(1, 'to-correct');
+    const before = await currentSeq();
+    expect(await editorCall('PATCH', posted[0]!.id, {})).toMatchObject({ status: 400 });
+    expect(await editorCall('PATCH', posted[0]!.id, { url: 'javascript:alert(1)' })).toMatchObject({ status: 400 });
+    expect(await currentSeq()).toBe(before);
+  });
+});
+
+describe('embargo', () => {
+  it('is published at its time, never before; a cancelled one never goes out', async () => {
+    const s = await open();
+    const rec = new Recorder(s);
+    await subscribeOk(s, { limit: 0 });
+    const embargo = new Date(Date.now() + 1500).toISOString();
+    const cancelledAt = new Date(Date.now() + 1200).toISOString();
+    const held = await postHeadline(ticker.url, { text: 'embargoed results', embargoUntil: embargo });
+    const doomed = await postHeadline(ticker.url, { text: 'never to be seen', embargoUntil: cancelledAt });
+    expect(held).toMatchObject({ status: 202, json: { status: 'scheduled' } });
+    expect(doomed).toMatchObject({ status: 202, json: { status: 'scheduled' } });
+    expect(await editorCall('DELETE', doomed.json.id!)).toEqual({ status: 200, json: { id: doomed.json.id, status: 'cancelled' } });
+    // Cancelled twice: it is gone.
+    expect((await editorCall('DELETE', doomed.json.id!)).status).toBe(404);
+
+    const arrived = await waitFor<Headline>(s, 'headline', 10_000);
+    const receivedAt = Date.now();
+    expect(arrived.text).toBe('embargoed results');
+    expect(receivedAt).toBeGreaterThanOrEqual(Date.parse(embargo));
+    expect(Date.parse(arrived.publishedAt)).toBeGreaterThanOrEqual(Date.parse(embargo));
+    console.info(`embargo released ${receivedAt - Date.parse(embargo)} ms after its time`);
+    // The cancelled one's time passed before the held one's: it would have come first.
+    expect(rec.received.map((h) => h.text)).toEqual(['embargoed results']);
+    expect(await redis.client.hexists('ticker:current', doomed.json.id!)).toBe(0);
+  });
+});

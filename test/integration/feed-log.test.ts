@@ -1,0 +1,115 @@
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { feedKeys } from '../../server/src/feed/feed-keys.js';
+import { FeedLog, type UnsequencedEvent } from '../../server/src/feed/feed-log.js';
+import { startTestRedis, type TestRedis } from '../helpers/redis.js';
+import { until } from '../helpers/wait.js';
+
+let redis: TestRedis;
+const connections: Redis[] = [];
+
+beforeAll(async () => {
+  redis = await startTestRedis();
+});
+afterAll(async () => {
+  for (const c of connections) c.disconnect();
+  await redis?.stop();
+});
+
+const connection = () => {
+  const c = new Redis(redis.url);
+  connections.push(c);
+  return c;
+};
+
+const event = (id: string, text = `headline ${id}`): UnsequencedEvent => ({
+  id,
+  version: 1,
+  status: 'published',
+  text,
+  topics: ['energy'],
+  symbols: [],
+  urgency: 'routine',
+  lang: 'en',
+  source: 'desk',
+  publishedAt: '2026-01-01T00:00:00.000Z',
+  updatedAt: '2026-01-01T00:00:00.000Z',
+});
+
+describe('the atomic append', () => {
+  it('under concurrent appenders on separate connections: seq strictly +1, log order = announcement order', async () => {
+    const keys = feedKeys('conc');
+    const sub = connection();
+    const announced: number[] = [];
+    sub.on('message', (_c, raw: string) => announced.push((JSON.parse(raw) as { seq: number }).seq));
+    await sub.subscribe(keys.channel);
+    const logs = Array.from({ length: 6 }, () => new FeedLog(connection(), keys, { maxEvents: 100_000, minAgeSeconds: 0 }));
+    const results = await Promise.all(
+      Array.from({ length: 600 }, (_, i) => logs[i % logs.length]!.append({ opId: `op-${i}`, expectedVersion: 0, event: event(`h${i}`) })),
+    );
+    const seqs = results.map((r) => (r.kind === 'appended' ? r.seq : -1)).sort((a, b) => a - b);
+    expect(seqs).toEqual(Array.from({ length: 600 }, (_, i) => i + 1));
+    const logged = (await redis.client.xrange(keys.log, '-', '+')).map(([id]) => Number.parseInt(id, 10));
+    expect(logged).toEqual(seqs);
+    await until(() => announced.length === 600, 'every append is announced');
+    expect(announced).toEqual(seqs);
+    // Each event's JSON carries its own seq and the fields as given.
+    const first = JSON.parse((await redis.client.xrange(keys.log, '-', '+', 'COUNT', 1))[0]![1][1]!) as { seq: number; text: string };
+    expect(first.seq).toBe(1);
+  });
+
+  it('is idempotent per operation: a retried job appends nothing and returns the first seq', async () => {
+    const log = new FeedLog(connection(), feedKeys('idem'), { maxEvents: 1000, minAgeSeconds: 0 });
+    const a = await log.append({ opId: 'job-1', expectedVersion: 0, event: event('x') });
+    const b = await log.append({ opId: 'job-1', expectedVersion: 0, event: event('x') });
+    expect(a).toEqual({ kind: 'appended', seq: 1 });
+    expect(b).toEqual({ kind: 'duplicate', seq: 1 });
+    expect(await log.currentSeq()).toBe(1);
+  });
+
+  it('refuses a version it did not expect, so concurrent corrections cannot both land on one version', async () => {
+    const log = new FeedLog(connection(), feedKeys('ver'), { maxEvents: 1000, minAgeSeconds: 0 });
+    await log.append({ opId: 'p', expectedVersion: 0, event: event('y') });
+    const c1 = log.append({ opId: 'c1', expectedVersion: 1, event: { ...event('y', 'first fix'), version: 2, status: 'corrected' } });
+    const c2 = log.append({ opId: 'c2', expectedVersion: 1, event: { ...event('y', 'second fix'), version: 2, status: 'corrected' } });
+    const results = await Promise.all([c1, c2]);
+    expect(results.map((r) => r.kind).sort()).toEqual(['appended', 'conflict']);
+    expect(results.find((r) => r.kind === 'conflict')).toEqual({ kind: 'conflict', version: 2 });
+    expect((await log.current('y'))?.version).toBe(2);
+  });
+
+  it('retention keeps at least maxEvents and drops only what is also older than minAge', async () => {
+    const young = new FeedLog(connection(), feedKeys('young'), { maxEvents: 10, minAgeSeconds: 3600 });
+    for (let i = 0; i < 30; i++) await young.append({ opId: `y${i}`, expectedVersion: 0, event: event(`y${i}`) });
+    expect(await redis.client.xlen('young:log')).toBe(30);
+
+    const old = new FeedLog(connection(), feedKeys('old'), { maxEvents: 10, minAgeSeconds: 0 });
+    for (let i = 0; i < 30; i++) await old.append({ opId: `o${i}`, expectedVersion: 0, event: event(`o${i}`) });
+    expect(await redis.client.xlen('old:log')).toBe(10);
+    expect(await old.oldestSeq()).toBe(21);
+    // A headline whose last event left the log leaves the current state with it.
+    expect(await old.current('o0')).toBeNull();
+    expect(await old.current('o29')).not.toBeNull();
+    const replay = await old.readAfter(5, () => true, 100, 30);
+    expect(replay.reset).toBe(true);
+    const ok = await old.readAfter(20, () => true, 100, 30);
+    expect(ok.headlines.map((h) => h.seq)).toEqual([21, 22, 23, 24, 25, 26, 27, 28, 29, 30]);
+  });
+
+  it('snapshot: latest matching headlines in their current version, withdrawn ones left out', async () => {
+    const log = new FeedLog(connection(), feedKeys('snap'), { maxEvents: 1000, minAgeSeconds: 0 });
+    await log.append({ opId: 'a', expectedVersion: 0, event: event('a') });
+    await log.append({ opId: 'b', expectedVersion: 0, event: event('b') });
+    await log.append({ opId: 'c', expectedVersion: 0, event: event('c') });
+    await log.append({ opId: 'a2', expectedVersion: 1, event: { ...event('a', 'a fixed'), version: 2, status: 'corrected' } });
+    await log.append({ opId: 'b2', expectedVersion: 1, event: { ...event('b'), version: 2, status: 'withdrawn' } });
+    const snap = await log.snapshot(() => true, 10, await log.currentSeq());
+    expect(snap.map((h) => [h.id, h.version, h.text])).toEqual([
+      ['c', 1, 'headline c'],
+      ['a', 2, 'a fixed'],
+    ]);
+    // As of an earlier seq, the earlier state.
+    const earlier = await log.snapshot(() => true, 10, 3);
+    expect(earlier.map((h) => h.id)).toEqual(['a', 'b', 'c']);
+  });
+});
