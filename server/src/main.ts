@@ -74,7 +74,15 @@ async function main(): Promise<void> {
     process.exit(2);
   }
 
-  const ticker = await startTicker({ role: env.TICKER_ROLE, redisUrl: redis.url, config, logger, port: env.PORT, host: env.HOST });
+  const ticker = await startTicker({
+    role: env.TICKER_ROLE,
+    redisUrl: redis.url,
+    config,
+    logger,
+    port: env.PORT,
+    host: env.HOST,
+    faultKillAfterSeq: env.TICKER_FAULT_KILL_AFTER_SEQ,
+  });
   if (env.TICKER_ROLE !== 'worker') {
     process.stdout.write(`\n  Headline Ticker is live: http://localhost:${ticker.port}/\n\n`);
   }

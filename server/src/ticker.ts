@@ -25,6 +25,8 @@ export interface TickerOptions {
   prefix?: string;
   workerConcurrency?: number;
   relayBufferSize?: number;
+  /** fault injection for tests only: see IngestWorkerOptions.killAfterSeq */
+  faultKillAfterSeq?: number;
 }
 
 export interface RunningTicker {
@@ -72,6 +74,7 @@ export async function startTicker(o: TickerOptions): Promise<RunningTicker> {
       logger: logger.child({ part: 'worker' }),
       prefix: keys.queuePrefix,
       concurrency: o.workerConcurrency,
+      killAfterSeq: o.faultKillAfterSeq,
     });
   }
 

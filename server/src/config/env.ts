@@ -13,6 +13,8 @@ const EnvSchema = z.object({
   TICKER_ROLE: z.enum(ROLES).default('all'),
   TICKER_CONFIG: z.string().min(1).optional(),
   NODE_ENV: z.string().optional(),
+  /** fault injection for the test suite; refused under NODE_ENV=production */
+  TICKER_FAULT_KILL_AFTER_SEQ: z.coerce.number().int().positive().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -28,7 +30,11 @@ export function readEnv(source: NodeJS.ProcessEnv = process.env): Env {
     const lines = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
     throw new ConfigError(`invalid environment:\n  ${lines.join('\n  ')}`);
   }
-  return { ...parsed.data, production: parsed.data.NODE_ENV === 'production' };
+  const production = parsed.data.NODE_ENV === 'production';
+  if (production && parsed.data.TICKER_FAULT_KILL_AFTER_SEQ !== undefined) {
+    throw new ConfigError('invalid environment:\n  TICKER_FAULT_KILL_AFTER_SEQ: fault injection is for tests, not NODE_ENV=production');
+  }
+  return { ...parsed.data, production };
 }
 
 /** A configuration problem: the process prints the message and exits non-zero. */

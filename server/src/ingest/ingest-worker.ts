@@ -14,6 +14,12 @@ export interface IngestWorkerOptions {
   concurrency?: number;
   /** called after each append, for metrics */
   onAppended?: (h: { seq: number; job: ParsedIngestJob; queuedAt: number }) => void;
+  /**
+   * Fault injection for tests: die (SIGKILL) right after appending this seq, before BullMQ
+   * records the job as done — the worst moment for exactly-once. Set by
+   * TICKER_FAULT_KILL_AFTER_SEQ; never in production.
+   */
+  killAfterSeq?: number;
 }
 
 /**
@@ -43,6 +49,7 @@ export function createIngestWorker(options: IngestWorkerOptions): IngestWorker {
       const result = await log.append({ opId, expectedVersion, event });
       if (result.kind === 'conflict') continue; // another version landed meanwhile: re-read
       if (result.kind === 'appended') options.onAppended?.({ seq: result.seq, job: data, queuedAt: job.timestamp });
+      if (result.kind === 'appended' && result.seq === options.killAfterSeq) process.kill(process.pid, 'SIGKILL');
       logger.info({ op: data.op, id: data.id, seq: result.seq, editor: data.editor, duplicate: result.kind === 'duplicate' }, 'ingested');
       return { seq: result.seq, duplicate: result.kind === 'duplicate' };
     }
