@@ -1,5 +1,6 @@
 // The one entry point: `TICKER_ROLE=all|gateway|worker`. Validates the environment and the
 // config file, finds (or starts) Redis, runs the role, and shuts down cleanly on a signal.
+import { watchFile } from 'node:fs';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { ConfigError, DEFAULT_REDIS_URL, readEnv, type Env } from './config/env.js';
@@ -87,15 +88,22 @@ async function main(): Promise<void> {
     process.stdout.write(`\n  Headline Ticker is live: http://localhost:${ticker.port}/\n\n`);
   }
 
-  process.on('SIGHUP', () => {
-    if (env.TICKER_CONFIG === undefined) return logger.info('SIGHUP: no TICKER_CONFIG to reload');
+  // Reload on SIGHUP and when the file changes. A file that does not validate changes nothing.
+  const configPath = env.TICKER_CONFIG;
+  const reload = (reason: string) => {
+    if (configPath === undefined) return logger.info({ reason }, 'no TICKER_CONFIG to reload');
     try {
-      ticker.access.replace(readTickerConfigFile(env.TICKER_CONFIG));
-      logger.info('config reloaded');
+      ticker.reload(readTickerConfigFile(configPath));
     } catch (err) {
-      logger.error({ err: (err as Error).message }, 'config reload failed; keeping the previous config');
+      logger.error({ reason, err: (err as Error).message }, 'config reload failed; keeping the previous config');
     }
-  });
+  };
+  process.on('SIGHUP', () => reload('SIGHUP'));
+  if (configPath !== undefined) {
+    watchFile(configPath, { interval: 500, persistent: false }, (now, before) => {
+      if (now.mtimeMs !== before.mtimeMs || now.size !== before.size) reload('file changed');
+    });
+  }
 
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {

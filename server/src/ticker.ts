@@ -2,6 +2,8 @@ import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Redis } from 'ioredis';
 import { AccessRegistry } from './access/access-registry.js';
+import { ConnectionCounter } from './access/connection-counter.js';
+import { Limits } from './access/limits.js';
 import { createApp } from './api/app.js';
 import type { Role } from './config/env.js';
 import type { TickerConfig } from './config/ticker-config.js';
@@ -35,6 +37,8 @@ export interface RunningTicker {
   readonly access: AccessRegistry;
   readonly gateway: Gateway | null;
   readonly httpServer: HttpServer;
+  /** Apply a reloaded config file: keys, editors and entitlements (revoked keys are cut off). */
+  reload(config: TickerConfig): void;
   close(): Promise<void>;
 }
 
@@ -64,6 +68,7 @@ export async function startTicker(o: TickerOptions): Promise<RunningTicker> {
   await waitReady(redis);
   const log = new FeedLog(redis, keys, o.config.retention);
   const access = new AccessRegistry(o.config);
+  const limits = new Limits(redis, prefix, o.config.limits);
 
   const steps: { name: string; close: () => Promise<void> }[] = [];
   let worker: IngestWorker | null = null;
@@ -81,6 +86,7 @@ export async function startTicker(o: TickerOptions): Promise<RunningTicker> {
   let relay: FeedRelay | null = null;
   let gateway: Gateway | null = null;
   let ingest: IngestQueue | null = null;
+  let connCounter: ConnectionCounter | null = null;
   const httpServer = createServer();
   if (serves.api) {
     ingest = new IngestQueue({ connection: redis, log, keys, prefix: keys.queuePrefix });
@@ -93,9 +99,11 @@ export async function startTicker(o: TickerOptions): Promise<RunningTicker> {
       bufferSize: Math.min(o.relayBufferSize ?? 10_000, o.config.retention.maxEvents),
     });
     await relay.start();
-    gateway = createGateway({ httpServer, access, log, relay, logger: logger.child({ part: 'gateway' }) });
+    connCounter = new ConnectionCounter(redis, prefix);
+    await connCounter.start();
+    gateway = await createGateway({ httpServer, access, limits, connections: connCounter, log, relay, logger: logger.child({ part: 'gateway' }) });
   }
-  const app = createApp({ access, ingest, log, redis, logger, api: serves.api });
+  const app = createApp({ access, limits, ingest, log, redis, logger, api: serves.api });
   httpServer.on('request', app);
 
   await new Promise<void>((resolve, reject) => {
@@ -117,6 +125,7 @@ export async function startTicker(o: TickerOptions): Promise<RunningTicker> {
     }),
   });
   if (relay) steps.push({ name: 'relay', close: () => relay!.close() });
+  if (connCounter) steps.push({ name: 'connection-counter', close: () => connCounter!.close() });
   if (worker) steps.push({ name: 'worker', close: () => worker!.close() });
   if (ingest) steps.push({ name: 'queue', close: () => ingest!.close() });
   steps.push({ name: 'redis', close: async () => void (await Promise.all(connections.map(quitQuietly))) });
@@ -128,6 +137,10 @@ export async function startTicker(o: TickerOptions): Promise<RunningTicker> {
     access,
     gateway,
     httpServer,
+    reload: (config) => {
+      access.replace(config);
+      logger.info({ keys: config.keys.length, editors: config.editors.length }, 'config reloaded');
+    },
     close: () =>
       (closing ??= (async () => {
         for (const step of steps) {

@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import express, { type Express } from 'express';
 import type { Redis } from 'ioredis';
 import type { AccessRegistry } from '../access/access-registry.js';
+import type { Limits } from '../access/limits.js';
 import type { FeedLog } from '../feed/feed-log.js';
 import type { IngestQueue } from '../ingest/ingest-queue.js';
 import type { Logger } from '../logger.js';
@@ -10,6 +11,7 @@ import { errorHandler, notFoundHandler } from './http-errors.js';
 
 export interface AppDeps {
   access: AccessRegistry;
+  limits: Limits;
   ingest: IngestQueue | null;
   log: FeedLog;
   /** the connection whose health decides readiness */

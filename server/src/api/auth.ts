@@ -1,6 +1,7 @@
 import type { Request, RequestHandler } from 'express';
 import { TickerError } from '@headline-ticker/sdk/protocol';
 import type { AccessRegistry, EditorRecord, KeyRecord } from '../access/access-registry.js';
+import type { Limits } from '../access/limits.js';
 
 function bearer(req: Request): string | undefined {
   const h = req.headers.authorization;
@@ -9,29 +10,56 @@ function bearer(req: Request): string | undefined {
   return m?.[1];
 }
 
-/** Editors only: `Authorization: Bearer <editor token>`. Sets `res.locals.editor`. */
-export function requireEditor(access: AccessRegistry): RequestHandler {
-  return (req, res, next) => {
-    const token = bearer(req);
-    if (token === undefined) return next(new TickerError('unauthorized', 'editor token required: Authorization: Bearer <token>'));
-    const editor = access.editor(token);
-    if (editor === undefined) return next(new TickerError('unauthorized', 'unknown editor token'));
-    (res.locals as { editor: EditorRecord }).editor = editor;
+export const rateLimited = (retryAfterSeconds: number, what: string) =>
+  new TickerError('rate_limited', `${what}; retry in ${retryAfterSeconds} s`, { details: { retryAfterSeconds } });
+
+/**
+ * Shared by both guards: an address with too many failed authentications is refused (429)
+ * before its credentials are even looked at; each failure counts against it.
+ */
+function guard<T>(
+  limits: Limits,
+  find: (req: Request) => { secret: string | undefined; missing: string; unknown: string },
+  lookup: (secret: string) => T | undefined,
+  store: (res: { locals: Record<string, unknown> }, found: T) => void,
+): RequestHandler {
+  return async (req, res, next) => {
+    const ip = req.ip ?? 'unknown';
+    const blocked = await limits.authBlocked(ip);
+    if (blocked !== null) return next(rateLimited(blocked, 'too many failed authentications from this address'));
+    const { secret, missing, unknown } = find(req);
+    const found = secret === undefined ? undefined : lookup(secret);
+    if (found === undefined) {
+      await limits.authFailed(ip);
+      return next(new TickerError('unauthorized', secret === undefined ? missing : unknown));
+    }
+    store(res, found);
     next();
   };
 }
 
+/** Editors only: `Authorization: Bearer <editor token>`. Sets `res.locals.editor`. */
+export function requireEditor(access: AccessRegistry, limits: Limits): RequestHandler {
+  return guard(
+    limits,
+    (req) => ({ secret: bearer(req), missing: 'editor token required: Authorization: Bearer <token>', unknown: 'unknown editor token' }),
+    (token) => access.editor(token),
+    (res, editor: EditorRecord) => (res.locals['editor'] = editor),
+  );
+}
+
 /** API keys: `Authorization: Bearer <key>` or `?key=`. Sets `res.locals.key`. */
-export function requireKey(access: AccessRegistry): RequestHandler {
-  return (req, res, next) => {
-    const query = typeof req.query['key'] === 'string' ? req.query['key'] : undefined;
-    const secret = bearer(req) ?? query;
-    if (secret === undefined) return next(new TickerError('unauthorized', 'API key required: Authorization: Bearer <key> or ?key='));
-    const key = access.key(secret);
-    if (key === undefined) return next(new TickerError('unauthorized', 'unknown or revoked API key'));
-    (res.locals as { key: KeyRecord }).key = key;
-    next();
-  };
+export function requireKey(access: AccessRegistry, limits: Limits): RequestHandler {
+  return guard(
+    limits,
+    (req) => ({
+      secret: bearer(req) ?? (typeof req.query['key'] === 'string' ? req.query['key'] : undefined),
+      missing: 'API key required: Authorization: Bearer <key> or ?key=',
+      unknown: 'unknown or revoked API key',
+    }),
+    (secret) => access.key(secret),
+    (res, key: KeyRecord) => (res.locals['key'] = key),
+  );
 }
 
 export const editorOf = (res: { locals: Record<string, unknown> }) => res.locals['editor'] as EditorRecord;

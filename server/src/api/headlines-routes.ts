@@ -6,18 +6,20 @@ import {
 } from '@headline-ticker/sdk/schemas';
 import { TickerError, type HistoryResponse } from '@headline-ticker/sdk/protocol';
 import type { AccessRegistry } from '../access/access-registry.js';
+import type { Limits } from '../access/limits.js';
 import type { FeedLog } from '../feed/feed-log.js';
 import { subscriptionOf } from '../feed/filter.js';
 import { queryFeed } from '../feed/feed-query.js';
 import { HEADLINE_ID_PATTERN } from '../ingest/headline-id.js';
 import type { IngestQueue } from '../ingest/ingest-queue.js';
-import { editorOf, keyOf, requireEditor, requireKey } from './auth.js';
+import { editorOf, keyOf, rateLimited, requireEditor, requireKey } from './auth.js';
 import { parseOr400 } from './http-errors.js';
 
 export const BODY_LIMIT = '64kb';
 
 export interface HeadlinesRoutesDeps {
   access: AccessRegistry;
+  limits: Limits;
   /** absent on a gateway-only node: writes answer 503 there */
   ingest: IngestQueue | null;
   log: FeedLog;
@@ -28,7 +30,7 @@ function headlineId(raw: string | string[] | undefined): string {
   return raw;
 }
 
-export function headlinesRoutes({ access, ingest, log }: HeadlinesRoutesDeps): Router {
+export function headlinesRoutes({ access, limits, ingest, log }: HeadlinesRoutesDeps): Router {
   const router = Router();
   const body = json({ limit: BODY_LIMIT, strict: false });
   const writer = (): IngestQueue => {
@@ -36,30 +38,35 @@ export function headlinesRoutes({ access, ingest, log }: HeadlinesRoutesDeps): R
     return ingest;
   };
 
-  router.post('/api/headlines', requireEditor(access), body, async (req, res) => {
+  router.post('/api/headlines', requireEditor(access, limits), body, async (req, res) => {
     const draft = parseOr400(HeadlineInputSchema, req.body, 'headline');
     const accepted = await writer().publish(draft, editorOf(res).name);
     res.status(202).json(accepted);
   });
 
-  router.patch('/api/headlines/:id', requireEditor(access), body, async (req, res) => {
+  router.patch('/api/headlines/:id', requireEditor(access, limits), body, async (req, res) => {
     const id = headlineId(req.params['id']);
     const changes = parseOr400(CorrectionInputSchema, req.body, 'correction');
     res.status(202).json(await writer().correct(id, changes, editorOf(res).name));
   });
 
-  router.delete('/api/headlines/:id', requireEditor(access), async (req, res) => {
+  router.delete('/api/headlines/:id', requireEditor(access, limits), async (req, res) => {
     const id = headlineId(req.params['id']);
     const result = await writer().withdraw(id, editorOf(res).name);
     res.status(result.status === 'cancelled' ? 200 : 202).json(result);
   });
 
-  router.get('/api/headlines', requireKey(access), async (req, res) => {
+  router.get('/api/headlines', requireKey(access, limits), async (req, res) => {
+    const { entitlement, digest } = keyOf(res);
+    const wait = await limits.history(digest);
+    if (wait !== null) throw rateLimited(wait, 'too many history requests for this key');
     const q = parseOr400(HistoryQuerySchema, req.query, 'query');
-    const sub = subscriptionOf(keyOf(res).entitlement, q);
+    const sub = subscriptionOf(entitlement, q);
     let upTo: number;
     try {
       upTo = await log.currentSeq();
+      // A delayed key's history ends where its delay does.
+      if (entitlement.delaySeconds > 0) upTo = await log.seqAsOf(Date.now() - entitlement.delaySeconds * 1000, upTo);
     } catch (err) {
       throw new TickerError('unavailable', 'the feed store is unreachable', { cause: err });
     }

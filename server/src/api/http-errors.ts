@@ -51,6 +51,8 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       e = new TickerError('internal', 'internal error');
     }
     if (e.code === 'unavailable') res.setHeader('Retry-After', '1');
+    const retry = (e.details as { retryAfterSeconds?: number } | undefined)?.retryAfterSeconds;
+    if (e.code === 'rate_limited' && retry !== undefined) res.setHeader('Retry-After', String(retry));
     res.status(HTTP_STATUS[e.code]).json({ error: e.toJSON() });
   };
 }

@@ -51,11 +51,18 @@ const RetentionSchema = z.strictObject({
   minAgeSeconds: z.number().int().min(0).default(7 * 24 * 3600),
 });
 
+const LimitsSchema = z.strictObject({
+  authFailuresPerMinute: z.number().int().positive().default(20),
+  historyPerMinute: z.number().int().positive().default(120),
+  socketMessagesPer10s: z.number().int().positive().default(30),
+});
+
 export const TickerConfigSchema = z.strictObject({
   editors: z.array(EditorSchema).default([]),
   keys: z.array(KeySchema).default([]),
   feeds: z.array(FeedSchema).default([]),
   retention: RetentionSchema.default({ maxEvents: 100_000, minAgeSeconds: 7 * 24 * 3600 }),
+  limits: LimitsSchema.default({ authFailuresPerMinute: 20, historyPerMinute: 120, socketMessagesPer10s: 30 }),
 });
 
 export type TickerConfig = z.infer<typeof TickerConfigSchema>;

@@ -157,6 +157,27 @@ export class FeedLog {
   }
 
   /**
+   * The seq of the last event appended at or before `timeMs` (looking back from `upTo`): what a
+   * key delayed to that time may see. 0 when nothing retained is that old.
+   */
+  async seqAsOf(timeMs: number, upTo: number): Promise<number> {
+    let end = `${upTo}-0`;
+    for (;;) {
+      const entries = (await this.#redis.xrevrange(this.#keys.log, end, '-', 'COUNT', 500)) as Entry[];
+      if (entries.length === 0) return 0;
+      for (const entry of entries) {
+        const f = entry[1];
+        for (let j = 0; j < f.length; j += 2) {
+          if (f[j] === 't' && Number(f[j + 1]) <= timeMs) return seqOf(entry);
+        }
+      }
+      const oldest = entries[entries.length - 1]!;
+      if (entries.length < 500) return seqOf(oldest) - 1;
+      end = `(${oldest[0]}`;
+    }
+  }
+
+  /**
    * Every event after `since` that `matches`, in seq order, at most `limit`, reading no further
    * than `upTo`. `reset` when events after `since` have already left the log.
    */

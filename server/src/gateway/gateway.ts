@@ -11,11 +11,14 @@ import {
 } from '@headline-ticker/sdk/protocol';
 import { SubscribeRequestSchema, UnsubscribeRequestSchema } from '@headline-ticker/sdk/schemas';
 import type { AccessRegistry, KeyRecord } from '../access/access-registry.js';
+import type { ConnectionCounter } from '../access/connection-counter.js';
+import type { Limits } from '../access/limits.js';
 import type { FeedLog } from '../feed/feed-log.js';
 import type { FeedRelay } from '../feed/feed-relay.js';
 import { queryFeed, type FeedAnswer } from '../feed/feed-query.js';
 import { eventRooms, matches, roomsOf, subscriptionOf, type Subscription } from '../feed/filter.js';
 import type { Logger } from '../logger.js';
+import { DelayLine } from './delay-line.js';
 
 export interface SocketData {
   key: KeyRecord;
@@ -33,6 +36,8 @@ type TickerSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<st
 export interface GatewayDeps {
   httpServer: HttpServer;
   access: AccessRegistry;
+  limits: Limits;
+  connections: ConnectionCounter;
   log: FeedLog;
   relay: FeedRelay;
   logger: Logger;
@@ -52,8 +57,10 @@ function errorAck(err: unknown): AckError {
   return { ok: false, error: e.toJSON() };
 }
 
-export function createGateway(deps: GatewayDeps): Gateway {
-  const { access, log, relay, logger } = deps;
+const delaysOf = (access: AccessRegistry) => access.groups.map((g) => g.delaySeconds);
+
+export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
+  const { access, limits, connections, log, relay, logger } = deps;
   const io: TickerServer = new Server(deps.httpServer, {
     maxHttpBufferSize: MAX_MESSAGE_BYTES,
     // Widgets embed cross-origin; a widget key's origin is checked in the handshake below.
@@ -61,16 +68,27 @@ export function createGateway(deps: GatewayDeps): Gateway {
     serveClient: true,
   });
 
-  io.use((socket, next) => {
+  io.use(async (socket, next) => {
+    const ip = socket.handshake.address;
+    if ((await limits.authBlocked(ip)) !== null) return next(new Error('rate_limited'));
     const auth = socket.handshake.auth as { key?: unknown };
     const key = typeof auth.key === 'string' ? access.key(auth.key) : undefined;
-    if (key === undefined) return next(new Error('unauthorized'));
+    if (key === undefined) {
+      await limits.authFailed(ip);
+      return next(new Error('unauthorized'));
+    }
     if (key.origins !== null) {
       const origin = socket.handshake.headers.origin;
       if (origin === undefined || !key.origins.has(origin)) {
         logger.info({ keyRef: key.ref, origin }, 'widget key used from an origin it is not bound to');
+        await limits.authFailed(ip);
         return next(new Error('unauthorized'));
       }
+    }
+    if (key.maxConnections !== null) {
+      const admitted = await connections.tryAcquire(key.digest, key.maxConnections).catch(() => true);
+      if (!admitted) return next(new Error('too_many_connections'));
+      socket.once('disconnect', () => connections.release(key.digest));
     }
     socket.data.key = key;
     socket.data.sub = null;
@@ -81,13 +99,24 @@ export function createGateway(deps: GatewayDeps): Gateway {
   });
 
   io.on('connection', (socket) => {
+    // A flood of messages is answered, not served: the limiter runs before the work is queued.
+    const flooded = async (): Promise<AckError | null> => {
+      const wait = await limits.socketMessage(socket.id);
+      return wait === null ? null : errorAck(new TickerError('rate_limited', `too many messages; retry in ${wait} s`));
+    };
     socket.on('subscribe', (request, ack) => {
       if (typeof ack !== 'function') return;
-      serially(socket, () => subscribe(socket, request).then(ack, (err: unknown) => ack(errorAck(err))));
+      void flooded().then((refused) => {
+        if (refused) return ack(refused);
+        serially(socket, () => subscribe(socket, request).then(ack, (err: unknown) => ack(errorAck(err))));
+      });
     });
     socket.on('unsubscribe', (request, ack) => {
       if (typeof ack !== 'function') return;
-      serially(socket, async () => ack(unsubscribe(socket, request)));
+      void flooded().then((refused) => {
+        if (refused) return ack(refused);
+        serially(socket, async () => ack(unsubscribe(socket, request)));
+      });
     });
   });
 
@@ -118,8 +147,11 @@ export function createGateway(deps: GatewayDeps): Gateway {
     setRooms(socket, []);
     socket.data.sub = null;
 
-    if (since !== undefined && since > relay.lastSeq) {
-      const caughtUp = await relay.waitFor(since, CATCH_UP_MS);
+    // A real-time key sees up to the relay's last event; a delayed key up to its lane's horizon.
+    const delay = sub.entitlement.delaySeconds;
+    const horizon = () => (delay === 0 ? relay.lastSeq : delays.horizon(delay));
+    if (since !== undefined && since > horizon()) {
+      const caughtUp = delay === 0 ? await relay.waitFor(since, CATCH_UP_MS) : await delays.waitFor(delay, since, CATCH_UP_MS);
       if (!caughtUp) {
         const head = await log.currentSeq();
         if (since > head) throw new TickerError('bad_request', `since ${since} is ahead of the feed (last seq ${head})`);
@@ -127,17 +159,19 @@ export function createGateway(deps: GatewayDeps): Gateway {
       }
     }
     const match = (h: Headline) => matches(sub, h);
+    const visible = (events: Headline[], upTo: number) => events.filter((h) => h.seq <= upTo && match(h));
     const fromMemory = since === undefined ? null : relay.recentAfter(since);
     let answer: FeedAnswer = fromMemory
-      ? { headlines: fromMemory.filter(match), seq: relay.lastSeq }
-      : await queryFeed(log, sub, { since, limit, upTo: relay.lastSeq });
+      ? { headlines: visible(fromMemory, horizon()), seq: horizon() }
+      : await queryFeed(log, sub, { since, limit, upTo: horizon() });
     for (;;) {
+      const upTo = horizon();
       const tail = relay.recentAfter(answer.seq);
       if (tail !== null) {
-        answer = { ...answer, headlines: [...answer.headlines, ...tail.filter(match)], seq: relay.lastSeq };
+        answer = { ...answer, headlines: [...answer.headlines, ...visible(tail, upTo)], seq: upTo };
         break;
       }
-      const more = await log.readAfter(answer.seq, match, Number.MAX_SAFE_INTEGER, relay.lastSeq);
+      const more = await log.readAfter(answer.seq, match, Number.MAX_SAFE_INTEGER, upTo);
       answer = { ...answer, headlines: [...answer.headlines, ...more.headlines], seq: more.seq };
     }
     setRooms(socket, roomsOf(sub));
@@ -181,15 +215,22 @@ export function createGateway(deps: GatewayDeps): Gateway {
 
   // Fan-out: one broadcast per event to the union of its rooms. Socket.IO encodes the packet
   // once and sends each socket one copy however many of the rooms it is in.
-  const onEvent = (h: Headline) => {
+  const broadcast = (h: Headline, delaySeconds: number) => {
     const rooms: string[] = [];
-    for (const g of access.groups) if (g.delaySeconds === 0) rooms.push(...eventRooms(g, h));
+    for (const g of access.groups) if (g.delaySeconds === delaySeconds) rooms.push(...eventRooms(g, h));
     if (rooms.length > 0) io.to(rooms).emit('headline', h);
   };
+  const delays = new DelayLine(log, logger.child({ part: 'delay' }), (delaySeconds, h) => broadcast(h, delaySeconds));
+  const onEvent = (h: Headline) => {
+    broadcast(h, 0);
+    delays.push(h);
+  };
   relay.on('event', onEvent);
+  await delays.sync(delaysOf(access), relay.lastSeq);
 
   // A reload closes the sockets of revoked keys and re-applies changed entitlements.
   const onAccessChanged = () => {
+    delays.sync(delaysOf(access), relay.lastSeq).catch((err: unknown) => logger.error({ err }, 'delay lanes not synced'));
     for (const socket of io.of('/').sockets.values()) {
       const fresh = access.current(socket.data.key);
       if (fresh === undefined) {
@@ -215,6 +256,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       (closing ??= (async () => {
         relay.off('event', onEvent);
         access.off('changed', onAccessChanged);
+        delays.close();
         for (const socket of io.of('/').sockets.values()) {
           socket.emit('bye', { reason: 'shutdown' });
           socket.disconnect(true);
