@@ -125,6 +125,8 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
+  // Only now, with every handler in place, is the process ready to be managed.
+  logger.info({ port: ticker.port, role: env.TICKER_ROLE }, 'headline ticker started');
 }
 
 void main().catch((err: unknown) => {

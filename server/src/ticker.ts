@@ -14,6 +14,7 @@ import { createGateway, type Gateway } from './gateway/gateway.js';
 import { IngestQueue } from './ingest/ingest-queue.js';
 import { createIngestWorker, type IngestWorker } from './ingest/ingest-worker.js';
 import type { Logger } from './logger.js';
+import { createMetrics } from './metrics.js';
 import { createRedis, quitQuietly, waitReady } from './redis/connection.js';
 
 export interface TickerOptions {
@@ -48,7 +49,11 @@ export async function startTicker(o: TickerOptions): Promise<RunningTicker> {
   const prefix = o.prefix ?? 'ticker';
   const keys = feedKeys(prefix);
   const serves = { api: o.role !== 'worker', worker: o.role !== 'gateway' };
-  const connections: Redis[] = [];
+  const connections: { name: string; redis: Redis }[] = [];
+  const metrics = createMetrics();
+  metrics.gauge('ticker_redis_connected', 'Whether each Redis connection is ready (1) or not (0)', ['connection'], (g) => {
+    for (const c of connections) g.set({ connection: c.name }, c.redis.status === 'ready' ? 1 : 0);
+  });
   const connect = (name: string, purpose: Parameters<typeof createRedis>[2]) => {
     const c = createRedis(o.redisUrl, name, purpose);
     c.on('error', (err: Error) => logger.debug({ connection: name, err: err.message }, 'redis connection error'));
@@ -60,7 +65,7 @@ export async function startTicker(o: TickerOptions): Promise<RunningTicker> {
     c.on('close', () => {
       if (wasReady) logger.warn({ connection: name }, 'redis connection lost');
     });
-    connections.push(c);
+    connections.push({ name, redis: c });
     return c;
   };
 
@@ -80,6 +85,10 @@ export async function startTicker(o: TickerOptions): Promise<RunningTicker> {
       prefix: keys.queuePrefix,
       concurrency: o.workerConcurrency,
       killAfterSeq: o.faultKillAfterSeq,
+      onAppended: ({ status, dueAt }) => {
+        metrics.published.inc({ status });
+        metrics.ingestLatency.observe(Math.max(0, Date.now() - dueAt) / 1000);
+      },
     });
   }
 
@@ -90,6 +99,11 @@ export async function startTicker(o: TickerOptions): Promise<RunningTicker> {
   const httpServer = createServer();
   if (serves.api) {
     ingest = new IngestQueue({ connection: redis, log, keys, prefix: keys.queuePrefix });
+    const queue = ingest.queue;
+    metrics.gauge('ticker_queue_jobs', 'Ingest jobs by state', ['state'], async (g) => {
+      const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'failed').catch(() => null);
+      if (counts) for (const [state, n] of Object.entries(counts)) g.set({ state }, n);
+    });
     relay = new FeedRelay({
       subscriber: connect('subscriber', 'subscriber'),
       log,
@@ -101,9 +115,18 @@ export async function startTicker(o: TickerOptions): Promise<RunningTicker> {
     await relay.start();
     connCounter = new ConnectionCounter(redis, prefix);
     await connCounter.start();
-    gateway = await createGateway({ httpServer, access, limits, connections: connCounter, log, relay, logger: logger.child({ part: 'gateway' }) });
+    gateway = await createGateway({
+      httpServer,
+      access,
+      limits,
+      connections: connCounter,
+      log,
+      relay,
+      metrics,
+      logger: logger.child({ part: 'gateway' }),
+    });
   }
-  const app = createApp({ access, limits, ingest, log, redis, logger, api: serves.api });
+  const app = createApp({ access, limits, ingest, log, redis, logger, metrics, api: serves.api });
   httpServer.on('request', app);
 
   await new Promise<void>((resolve, reject) => {
@@ -111,7 +134,6 @@ export async function startTicker(o: TickerOptions): Promise<RunningTicker> {
     httpServer.listen(o.port ?? 0, o.host ?? '0.0.0.0', () => resolve());
   });
   const port = (httpServer.address() as AddressInfo).port;
-  logger.info({ port, roles: serves }, 'headline ticker started');
 
   // Reverse order of start: tell clients and stop listening, then the relay, let the worker
   // finish its job, then the queue and the connections. Each step reports and goes on.
@@ -128,7 +150,7 @@ export async function startTicker(o: TickerOptions): Promise<RunningTicker> {
   if (connCounter) steps.push({ name: 'connection-counter', close: () => connCounter!.close() });
   if (worker) steps.push({ name: 'worker', close: () => worker!.close() });
   if (ingest) steps.push({ name: 'queue', close: () => ingest!.close() });
-  steps.push({ name: 'redis', close: async () => void (await Promise.all(connections.map(quitQuietly))) });
+  steps.push({ name: 'redis', close: async () => void (await Promise.all(connections.map((c) => quitQuietly(c.redis)))) });
 
   let closing: Promise<void> | null = null;
   return {

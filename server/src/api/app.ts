@@ -2,10 +2,13 @@ import { fileURLToPath } from 'node:url';
 import express, { type Express } from 'express';
 import type { Redis } from 'ioredis';
 import type { AccessRegistry } from '../access/access-registry.js';
+import { TRUSTED_PROXIES } from '../access/client-address.js';
 import type { Limits } from '../access/limits.js';
 import type { FeedLog } from '../feed/feed-log.js';
 import type { IngestQueue } from '../ingest/ingest-queue.js';
 import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics.js';
+import { requestLogger } from './request-log.js';
 import { headlinesRoutes } from './headlines-routes.js';
 import { errorHandler, notFoundHandler } from './http-errors.js';
 
@@ -17,6 +20,7 @@ export interface AppDeps {
   /** the connection whose health decides readiness */
   redis: Redis;
   logger: Logger;
+  metrics: Metrics;
   /** false on a worker-only node: health endpoints only */
   api: boolean;
 }
@@ -26,8 +30,12 @@ export const PUBLIC_DIR = fileURLToPath(new URL('../../public/', import.meta.url
 export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback');
+  app.set('trust proxy', TRUSTED_PROXIES);
 
+  app.use(requestLogger(deps.logger));
+  app.get('/metrics', async (_req, res) => {
+    res.type(deps.metrics.contentType).send(await deps.metrics.text());
+  });
   app.get('/healthz', (_req, res) => {
     res.json({ ok: true });
   });
@@ -41,6 +49,8 @@ export function createApp(deps: AppDeps): Express {
     app.use(express.static(PUBLIC_DIR, { index: 'index.html', maxAge: '1m' }));
   }
   app.use(notFoundHandler);
-  app.use(errorHandler(deps.logger));
+  app.use(errorHandler(deps.logger, (req, code) => {
+    if (req.method !== 'GET' && req.path.startsWith('/api/headlines')) deps.metrics.rejected.inc({ reason: code });
+  }));
   return app;
 }

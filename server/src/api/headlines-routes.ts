@@ -7,6 +7,7 @@ import {
 import { TickerError, type HistoryResponse } from '@headline-ticker/sdk/protocol';
 import type { AccessRegistry } from '../access/access-registry.js';
 import type { Limits } from '../access/limits.js';
+import type { Metrics } from '../metrics.js';
 import type { FeedLog } from '../feed/feed-log.js';
 import { subscriptionOf } from '../feed/filter.js';
 import { queryFeed } from '../feed/feed-query.js';
@@ -20,6 +21,7 @@ export const BODY_LIMIT = '64kb';
 export interface HeadlinesRoutesDeps {
   access: AccessRegistry;
   limits: Limits;
+  metrics: Metrics;
   /** absent on a gateway-only node: writes answer 503 there */
   ingest: IngestQueue | null;
   log: FeedLog;
@@ -30,7 +32,7 @@ function headlineId(raw: string | string[] | undefined): string {
   return raw;
 }
 
-export function headlinesRoutes({ access, limits, ingest, log }: HeadlinesRoutesDeps): Router {
+export function headlinesRoutes({ access, limits, metrics, ingest, log }: HeadlinesRoutesDeps): Router {
   const router = Router();
   const body = json({ limit: BODY_LIMIT, strict: false });
   const writer = (): IngestQueue => {
@@ -41,6 +43,7 @@ export function headlinesRoutes({ access, limits, ingest, log }: HeadlinesRoutes
   router.post('/api/headlines', requireEditor(access, limits), body, async (req, res) => {
     const draft = parseOr400(HeadlineInputSchema, req.body, 'headline');
     const accepted = await writer().publish(draft, editorOf(res).name);
+    metrics.ingested.inc({ op: 'publish' });
     res.status(202).json(accepted);
   });
 
@@ -48,11 +51,13 @@ export function headlinesRoutes({ access, limits, ingest, log }: HeadlinesRoutes
     const id = headlineId(req.params['id']);
     const changes = parseOr400(CorrectionInputSchema, req.body, 'correction');
     res.status(202).json(await writer().correct(id, changes, editorOf(res).name));
+    metrics.ingested.inc({ op: 'correct' });
   });
 
   router.delete('/api/headlines/:id', requireEditor(access, limits), async (req, res) => {
     const id = headlineId(req.params['id']);
     const result = await writer().withdraw(id, editorOf(res).name);
+    metrics.ingested.inc({ op: result.status === 'cancelled' ? 'cancel' : 'withdraw' });
     res.status(result.status === 'cancelled' ? 200 : 202).json(result);
   });
 
@@ -71,6 +76,7 @@ export function headlinesRoutes({ access, limits, ingest, log }: HeadlinesRoutes
       throw new TickerError('unavailable', 'the feed store is unreachable', { cause: err });
     }
     const answer = await queryFeed(log, sub, { since: q.since, limit: q.limit, upTo });
+    if (answer.reset) metrics.resets.inc();
     const out: HistoryResponse = answer;
     res.json(out);
   });

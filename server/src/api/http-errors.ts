@@ -1,4 +1,4 @@
-import type { ErrorRequestHandler, RequestHandler } from 'express';
+import type { ErrorRequestHandler, Request, RequestHandler } from 'express';
 import { z } from 'zod';
 import { TickerError, type ErrorCode } from '@headline-ticker/sdk/protocol';
 import type { Logger } from '../logger.js';
@@ -38,8 +38,8 @@ interface BodyParserError {
 }
 
 /** Everything thrown in a route ends here as `{ error: { code, message, details? } }`. */
-export function errorHandler(logger: Logger): ErrorRequestHandler {
-  return (err: unknown, _req, res, _next) => {
+export function errorHandler(logger: Logger, onError: (req: Request, code: ErrorCode) => void = () => undefined): ErrorRequestHandler {
+  return (err: unknown, req, res, _next) => {
     let e: TickerError;
     if (err instanceof TickerError) e = err;
     else if ((err as BodyParserError).type === 'entity.too.large') e = new TickerError('payload_too_large', 'request body is over the 64 KiB limit');
@@ -50,6 +50,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       logger.error({ err }, 'unhandled error in request');
       e = new TickerError('internal', 'internal error');
     }
+    onError(req, e.code);
     if (e.code === 'unavailable') res.setHeader('Retry-After', '1');
     const retry = (e.details as { retryAfterSeconds?: number } | undefined)?.retryAfterSeconds;
     if (e.code === 'rate_limited' && retry !== undefined) res.setHeader('Retry-After', String(retry));

@@ -11,6 +11,7 @@ import {
 } from '@headline-ticker/sdk/protocol';
 import { SubscribeRequestSchema, UnsubscribeRequestSchema } from '@headline-ticker/sdk/schemas';
 import type { AccessRegistry, KeyRecord } from '../access/access-registry.js';
+import { clientAddress } from '../access/client-address.js';
 import type { ConnectionCounter } from '../access/connection-counter.js';
 import type { Limits } from '../access/limits.js';
 import type { FeedLog } from '../feed/feed-log.js';
@@ -18,6 +19,7 @@ import type { FeedRelay } from '../feed/feed-relay.js';
 import { queryFeed, type FeedAnswer } from '../feed/feed-query.js';
 import { eventRooms, matches, roomsOf, subscriptionOf, type Subscription } from '../feed/filter.js';
 import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics.js';
 import { DelayLine } from './delay-line.js';
 
 export interface SocketData {
@@ -41,6 +43,7 @@ export interface GatewayDeps {
   log: FeedLog;
   relay: FeedRelay;
   logger: Logger;
+  metrics: Metrics;
 }
 
 export interface Gateway {
@@ -60,7 +63,7 @@ function errorAck(err: unknown): AckError {
 const delaysOf = (access: AccessRegistry) => access.groups.map((g) => g.delaySeconds);
 
 export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
-  const { access, limits, connections, log, relay, logger } = deps;
+  const { access, limits, connections, log, relay, logger, metrics } = deps;
   const io: TickerServer = new Server(deps.httpServer, {
     maxHttpBufferSize: MAX_MESSAGE_BYTES,
     // Widgets embed cross-origin; a widget key's origin is checked in the handshake below.
@@ -69,7 +72,7 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
   });
 
   io.use(async (socket, next) => {
-    const ip = socket.handshake.address;
+    const ip = clientAddress(socket.request);
     if ((await limits.authBlocked(ip)) !== null) return next(new Error('rate_limited'));
     const auth = socket.handshake.auth as { key?: unknown };
     const key = typeof auth.key === 'string' ? access.key(auth.key) : undefined;
@@ -178,6 +181,7 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
     socket.data.sub = sub;
     socket.data.filter = parsed.data;
     const ack: SubscribeAck = { ok: true, headlines: answer.headlines, seq: answer.seq };
+    if (since !== undefined) (answer.reset ? metrics.resets : metrics.replays).inc();
     if (answer.reset) ack.reset = true;
     if (sub.refusedTopics.length > 0) ack.refused = { topics: [...sub.refusedTopics] };
     return ack;
@@ -218,7 +222,10 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
   const broadcast = (h: Headline, delaySeconds: number) => {
     const rooms: string[] = [];
     for (const g of access.groups) if (g.delaySeconds === delaySeconds) rooms.push(...eventRooms(g, h));
-    if (rooms.length > 0) io.to(rooms).emit('headline', h);
+    if (rooms.length === 0) return;
+    io.to(rooms).emit('headline', h);
+    metrics.delivered.inc({ delayed: delaySeconds > 0 ? 'yes' : 'no' });
+    if (delaySeconds === 0) metrics.emitLatency.observe(Math.max(0, Date.now() - Date.parse(h.updatedAt)) / 1000);
   };
   const delays = new DelayLine(log, logger.child({ part: 'delay' }), (delaySeconds, h) => broadcast(h, delaySeconds));
   const onEvent = (h: Headline) => {
@@ -226,6 +233,9 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
     delays.push(h);
   };
   relay.on('event', onEvent);
+  const onGap = ({ from, to }: { from: number; to: number }) => metrics.gaps.inc(to - from + 1);
+  relay.on('gap', onGap);
+  metrics.gauge('ticker_sockets_connected', 'Open client sockets at this gateway', [], (g) => g.set(io.of('/').sockets.size));
   await delays.sync(delaysOf(access), relay.lastSeq);
 
   // A reload closes the sockets of revoked keys and re-applies changed entitlements.
@@ -234,6 +244,7 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
     for (const socket of io.of('/').sockets.values()) {
       const fresh = access.current(socket.data.key);
       if (fresh === undefined) {
+        metrics.shed.inc({ reason: 'revoked' });
         socket.emit('bye', { reason: 'revoked' });
         socket.disconnect(true);
         continue;
@@ -255,6 +266,7 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
     close: () =>
       (closing ??= (async () => {
         relay.off('event', onEvent);
+        relay.off('gap', onGap);
         access.off('changed', onAccessChanged);
         delays.close();
         for (const socket of io.of('/').sockets.values()) {

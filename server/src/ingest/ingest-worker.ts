@@ -13,7 +13,7 @@ export interface IngestWorkerOptions {
   /** jobs in flight; 1 keeps the log in the order the desk submitted (default 1) */
   concurrency?: number;
   /** called after each append, for metrics */
-  onAppended?: (h: { seq: number; job: ParsedIngestJob; queuedAt: number }) => void;
+  onAppended?: (h: { seq: number; status: Headline['status']; job: ParsedIngestJob; dueAt: number }) => void;
   /**
    * Fault injection for tests: die (SIGKILL) right after appending this seq, before BullMQ
    * records the job as done — the worst moment for exactly-once. Set by
@@ -48,7 +48,9 @@ export function createIngestWorker(options: IngestWorkerOptions): IngestWorker {
       if (event === null) return { seq: 0, duplicate: true };
       const result = await log.append({ opId, expectedVersion, event });
       if (result.kind === 'conflict') continue; // another version landed meanwhile: re-read
-      if (result.kind === 'appended') options.onAppended?.({ seq: result.seq, job: data, queuedAt: job.timestamp });
+      if (result.kind === 'appended') {
+        options.onAppended?.({ seq: result.seq, status: event.status, job: data, dueAt: job.timestamp + (job.opts.delay ?? 0) });
+      }
       if (result.kind === 'appended' && result.seq === options.killAfterSeq) process.kill(process.pid, 'SIGKILL');
       logger.info({ op: data.op, id: data.id, seq: result.seq, editor: data.editor, duplicate: result.kind === 'duplicate' }, 'ingested');
       return { seq: result.seq, duplicate: result.kind === 'duplicate' };

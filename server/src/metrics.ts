@@ -1,0 +1,84 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics, register as processRegistry } from 'prom-client';
+
+// Node's process metrics (and module-level counters such as the feed poller's) live in the
+// process-wide registry, collected once; each running ticker has its own registry, so several
+// can share a process (as tests do) without clashing names.
+let defaultsCollected = false;
+
+const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+export function createMetrics() {
+  if (!defaultsCollected) {
+    collectDefaultMetrics({ register: processRegistry });
+    defaultsCollected = true;
+  }
+  const registry = new Registry();
+  const registers = [registry];
+  return {
+    registry,
+    ingested: new Counter({
+      name: 'ticker_headlines_ingested_total',
+      help: 'Changes accepted by the API and queued (publish, correct, withdraw)',
+      labelNames: ['op'] as const,
+      registers,
+    }),
+    rejected: new Counter({
+      name: 'ticker_headlines_rejected_total',
+      help: 'Write requests refused, by error code',
+      labelNames: ['reason'] as const,
+      registers,
+    }),
+    published: new Counter({
+      name: 'ticker_headlines_published_total',
+      help: 'Events appended to the feed log by the worker, by status',
+      labelNames: ['status'] as const,
+      registers,
+    }),
+    ingestLatency: new Histogram({
+      name: 'ticker_ingest_to_publish_seconds',
+      help: 'From a job becoming due (queued, or its embargo time) to its append and announcement',
+      buckets: LATENCY_BUCKETS,
+      registers,
+    }),
+    delivered: new Counter({
+      name: 'ticker_gateway_emits_total',
+      help: 'Broadcasts of an event to its rooms at this gateway (one per event and delay)',
+      labelNames: ['delayed'] as const,
+      registers,
+    }),
+    emitLatency: new Histogram({
+      name: 'ticker_publish_to_emit_seconds',
+      help: 'From an event being written (its updatedAt) to its live emit at this gateway',
+      buckets: LATENCY_BUCKETS,
+      registers,
+    }),
+    replays: new Counter({ name: 'ticker_replays_total', help: 'Subscribes with since served as a replay', registers }),
+    resets: new Counter({ name: 'ticker_resets_total', help: 'Subscribes or history reads whose since had left the log', registers }),
+    gaps: new Counter({ name: 'ticker_feed_gaps_total', help: 'Events that left the log before this gateway read them', registers }),
+    shed: new Counter({
+      name: 'ticker_sockets_shed_total',
+      help: 'Sockets disconnected by the server, by reason',
+      labelNames: ['reason'] as const,
+      registers,
+    }),
+    /** A gauge whose value is read when scraped. */
+    gauge(name: string, help: string, labelNames: readonly string[], collect: (g: Gauge<string>) => void | Promise<void>) {
+      return new Gauge({
+        name,
+        help,
+        labelNames,
+        registers,
+        async collect() {
+          await collect(this);
+        },
+      });
+    },
+    /** The scrape: process metrics, module-level metrics, then this ticker's. */
+    async text(): Promise<string> {
+      return `${await processRegistry.metrics()}\n${await registry.metrics()}`;
+    },
+    contentType: registry.contentType,
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;
