@@ -7,6 +7,7 @@ import type { IngestQueue } from '../ingest/ingest-queue.js';
 import type { Logger } from '../logger.js';
 import { headlinesRoutes } from './headlines-routes.js';
 import { errorHandler, notFoundHandler } from './http-errors.js';
+import { widgetRoute } from './widget-route.js';
 
 export interface AppDeps {
   access: AccessRegistry;
@@ -36,6 +37,7 @@ export function createApp(deps: AppDeps): Express {
 
   if (deps.api) {
     app.use(headlinesRoutes(deps));
+    app.use(widgetRoute());
     app.use(express.static(PUBLIC_DIR, { index: 'index.html', maxAge: '1m' }));
   }
   app.use(notFoundHandler);
