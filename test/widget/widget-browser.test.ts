@@ -32,13 +32,17 @@ const pageErrors: string[] = [];
 const embed = (body: string) =>
   `<!doctype html><meta charset="utf-8"><title>host</title><body>${body}<script src="${ticker.url}/widget.js" async></script>`;
 
-async function open(url: string): Promise<{ page: Page; sockets: string[] }> {
+async function open(url: string): Promise<{ page: Page; sockets: string[]; openSockets: () => number }> {
   const page = await browser.newPage({ viewport: { width: 800, height: 600 } });
   const sockets: string[] = [];
-  page.on('websocket', (ws) => sockets.push(ws.url()));
+  let closed = 0;
+  page.on('websocket', (ws) => {
+    sockets.push(ws.url());
+    ws.on('close', () => closed++);
+  });
   page.on('pageerror', (err) => pageErrors.push(`${url}: ${err.message}`));
   await page.goto(url);
-  return { page, sockets };
+  return { page, sockets, openSockets: () => sockets.length - closed };
 }
 
 /** The headline texts a widget shows, top to bottom (the visible copy only, in scroll mode). */
@@ -74,7 +78,7 @@ async function publish(text: string, fields: Record<string, unknown>): Promise<s
 }
 
 describe.skipIf(!hasChromium)(`<headline-ticker> in Chromium, embedded from another origin${hasChromium ? '' : ` (${NO_CHROMIUM})`}`, () => {
-  let live: { page: Page; sockets: string[] };
+  let live: Awaited<ReturnType<typeof open>>;
 
   beforeAll(async () => {
     [redis, host, foreign] = await Promise.all([startTestRedis(), startHostServer(), startHostServer()]);
@@ -164,6 +168,26 @@ describe.skipIf(!hasChromium)(`<headline-ticker> in Chromium, embedded from anot
     expect(await texts(live.page, '#desk')).not.toContain('Gazprom raises gas exports');
     expect(live.sockets).toHaveLength(1);
     expect(live.sockets[0]).toContain(new URL(ticker.url).host);
+  });
+
+  it('a widget added later with a new topic gets its backlog; the page still holds one connection', async () => {
+    await publish('Published before the widget existed', { topics: ['late'] });
+    await live.page.evaluate((key) => {
+      const el = document.createElement('headline-ticker');
+      el.id = 'late';
+      el.setAttribute('key', key);
+      el.setAttribute('topics', 'late');
+      document.body.append(el);
+    }, KEY);
+    await untilShown(live.page, '#late', 1);
+    expect(await texts(live.page, '#late')).toEqual(['Published before the widget existed']);
+    // The shared client was replaced by one for the wider union: the old socket is closed.
+    await live.page.waitForFunction(() => (document.querySelector('#desk') as HTMLElementTagNameMap['headline-ticker']).status === 'live');
+    expect(await texts(live.page, '#desk')).toEqual(['Desk item C', 'Desk item B, corrected']);
+    await publish('Still live for everyone', { topics: ['desk', 'late'] });
+    await live.page.waitForFunction(() => document.querySelector('#desk')?.shadowRoot?.textContent?.includes('Still live'));
+    await live.page.waitForFunction(() => document.querySelector('#late')?.shadowRoot?.textContent?.includes('Still live'));
+    expect(live.openSockets()).toBe(1);
   });
 
   it('a page on an origin the key is not bound to gets nothing, a quiet state line and no error', async () => {

@@ -1,21 +1,10 @@
-import { io, type Socket } from 'socket.io-client';
-import type {
-  ClientToServerEvents,
-  Headline,
-  ServerToClientEvents,
-  SubscribeAck,
-  SubscribeRequest,
-} from '@headline-ticker/sdk/protocol';
+import { TickerClient } from '@headline-ticker/sdk';
+import type { Headline } from '@headline-ticker/sdk/protocol';
 import type { FeedRequest, FeedSink, FeedSource, FeedStatus } from './feed-source.js';
-import { sameFilter, unionFilter, type WidgetFilter } from './widget-filter.js';
+import { covers, unionFilter, type WidgetFilter } from './widget-filter.js';
 
-type TickerSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
-
-/** The server caps a snapshot at this many headlines (SUBSCRIBE_LIMIT_MAX). */
+/** The server caps a snapshot at this many headlines (SUBSCRIBE_LIMIT_MAX); so does the cache. */
 const SNAPSHOT_MAX = 500;
-const ACK_TIMEOUT_MS = 10_000;
-const RETRY_MIN_MS = 2_000;
-const RETRY_MAX_MS = 60_000;
 
 interface Member {
   readonly filter: WidgetFilter;
@@ -24,67 +13,47 @@ interface Member {
 }
 
 /**
- * One Socket.IO connection shared by every widget on the page with the same server and key.
- * The server's `subscribe` replaces a socket's filter, so the connection subscribes with the
- * union of its widgets' filters and each widget keeps what matches its own. A new widget asks
- * for a snapshot (every widget is reset from it); a reconnect resumes with `since` and gets
- * exactly the events it missed; events are deduplicated by `seq`.
+ * One SDK `TickerClient` (one WebSocket) shared by every widget on the page with the same server
+ * and key. The server's `subscribe` replaces a socket's filter, so the client follows the union
+ * of its widgets' filters and each widget keeps what matches its own. The client does the hard
+ * part: reconnects with backoff, resumes with `since`, drops duplicates by `seq`.
+ *
+ * A widget that arrives later is served from the latest headlines this connection has seen when
+ * its filter is covered; otherwise the client is replaced by one for the wider union, which
+ * starts with a fresh snapshot for everybody (`update()` resumes with `since`, so it would give
+ * the new topics no backlog).
  */
 class SharedConnection {
-  readonly #members = new Set<Member>();
-  readonly #socket: TickerSocket;
+  readonly #server: string;
+  readonly #key: string;
   readonly #onEmpty: () => void;
+  readonly #members = new Set<Member>();
+  /** latest version of each headline seen, oldest first; what a late widget starts from */
+  readonly #recent = new Map<string, Headline>();
+  #client: TickerClient | null = null;
+  #covered: WidgetFilter | null = null;
+  /** a fresh client's first answer is being collected: widgets get it whole, as a reset */
+  #snapshotting = false;
+  /** events at or below this seq were already handed out in a reset */
+  #resetUpTo = 0;
   #status: FeedStatus = 'connecting';
-  /** the feed seq this connection is complete up to */
-  #last: number | undefined;
-  /** what the socket is subscribed with */
-  #subscribed: { filter: WidgetFilter; limit: number } | null = null;
-  #needsSnapshot = true;
-  #inFlight = false;
-  #again = false;
-  #syncQueued = false;
-  #retry: ReturnType<typeof setTimeout> | undefined;
-  #retries = 0;
-  #closed = false;
+  #startQueued = false;
 
   constructor(server: string, key: string, onEmpty: () => void) {
+    this.#server = server;
+    this.#key = key;
     this.#onEmpty = onEmpty;
-    // forceNew: Socket.IO would otherwise hand two keys on one server the same socket.
-    this.#socket = io(server, { auth: { key }, transports: ['websocket'], forceNew: true });
-    const s = this.#socket;
-    s.on('connect', () => {
-      this.#retries = 0;
-      this.#subscribed = null;
-      this.#sync();
-    });
-    s.on('headline', (h) => this.#event(h));
-    s.on('disconnect', (reason) => {
-      if (this.#closed) return;
-      this.#setStatus('unavailable');
-      // The server ended it (a `bye`): Socket.IO does not come back by itself then.
-      if (reason === 'io server disconnect') this.#retryLater();
-    });
-    s.on('connect_error', (err) => {
-      if (s.active) return this.#setStatus('unavailable'); // Socket.IO retries with backoff
-      if (err.message === 'unauthorized') return this.#setStatus('refused');
-      this.#setStatus('unavailable');
-      this.#retryLater(); // too_many_connections, rate_limited: refused for now, not for good
-    });
-    s.on('bye', ({ reason }) => {
-      if (reason === 'revoked') {
-        this.#closed = true;
-        this.#setStatus('refused');
-        s.close();
-      }
-    });
   }
 
   attach(filter: WidgetFilter, limit: number, sink: FeedSink): () => void {
     const member: Member = { filter, limit, sink };
     this.#members.add(member);
-    this.#needsSnapshot = true;
     sink.status(this.#status);
-    this.#queueSync();
+    if (this.#client !== null && this.#covered !== null && covers(this.#covered, filter)) {
+      if (!this.#snapshotting) sink.reset([...this.#recent.values()]);
+    } else {
+      this.#queueStart();
+    }
     return () => {
       this.#members.delete(member);
       // A widget moved in the DOM detaches and re-attaches in one task: close only if it stays empty.
@@ -93,101 +62,94 @@ class SharedConnection {
   }
 
   close(): void {
-    this.#closed = true;
-    clearTimeout(this.#retry);
-    this.#socket.close();
+    const client = this.#client;
+    this.#client = null;
+    void client?.close();
     this.#onEmpty();
   }
 
-  /** Many widgets attach in one task at page load: one subscribe for all of them. */
-  #queueSync(): void {
-    if (this.#syncQueued) return;
-    this.#syncQueued = true;
-    queueMicrotask(() => {
-      this.#syncQueued = false;
-      if (this.#socket.connected) this.#sync();
+  /**
+   * Widgets that are parsed after an async script ran attach one by one while the page loads:
+   * wait for the document, then open one client for all of them.
+   */
+  #queueStart(): void {
+    if (this.#startQueued) return;
+    this.#startQueued = true;
+    const start = () => {
+      this.#startQueued = false;
+      this.#start();
+    };
+    if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start, { once: true });
+    else queueMicrotask(start);
+  }
+
+  #start(): void {
+    if (this.#members.size === 0) return;
+    const members = [...this.#members];
+    const union = unionFilter(members.map((m) => m.filter));
+    const limit = Math.min(SNAPSHOT_MAX, members.reduce((n, m) => n + m.limit, 0));
+    void this.#client?.close();
+    this.#recent.clear();
+    this.#snapshotting = true;
+    this.#resetUpTo = 0;
+    this.#covered = union;
+    let client: TickerClient;
+    try {
+      client = new TickerClient({ url: this.#server, key: this.#key, topics: [...union.topics], symbols: [...union.symbols], limit });
+    } catch {
+      this.#client = null;
+      this.#setStatus('unavailable');
+      return;
+    }
+    this.#client = client;
+    const current = () => this.#client === client;
+    client.on('error', () => undefined); // reported through status; never thrown at the page
+    client.on('headline', (h) => {
+      if (!current()) return;
+      this.#remember(h);
+      if (this.#snapshotting || h.seq <= this.#resetUpTo) return;
+      for (const m of this.#members) guard(() => m.sink.event(h));
+    });
+    client.on('reset', ({ headlines, seq }) => {
+      // Resumed too late for the retained log: a fresh snapshot replaces everything.
+      if (!current()) return;
+      this.#recent.clear();
+      for (const h of headlines) this.#remember(h);
+      this.#resetUpTo = seq;
+      if (!this.#snapshotting) for (const m of this.#members) guard(() => m.sink.reset(headlines));
+    });
+    client.on('status', ({ status, reason }) => {
+      if (!current()) return;
+      if (status === 'live') {
+        if (this.#snapshotting) {
+          this.#snapshotting = false;
+          const snapshot = [...this.#recent.values()];
+          for (const m of this.#members) guard(() => m.sink.reset(snapshot));
+        }
+        this.#setStatus('live');
+      } else if (status === 'reconnecting') {
+        this.#setStatus('unavailable');
+      } else if (status === 'closed' && reason !== 'client_closed') {
+        // unauthorized (origin or key), revoked, or a filter refused for good: no more retries.
+        this.#setStatus('refused');
+      }
     });
   }
 
-  #sync(): void {
-    if (this.#closed || this.#members.size === 0) return;
-    if (this.#inFlight) {
-      this.#again = true;
-      return;
+  #remember(h: Headline): void {
+    this.#recent.delete(h.id);
+    if (h.status === 'withdrawn') return;
+    this.#recent.set(h.id, h);
+    if (this.#recent.size > SNAPSHOT_MAX) {
+      const oldest = this.#recent.keys().next();
+      if (oldest.done !== true) this.#recent.delete(oldest.value);
     }
-    const filter = unionFilter([...this.#members].map((m) => m.filter));
-    let limit = 0;
-    for (const m of this.#members) limit += m.limit;
-    limit = Math.min(limit, SNAPSHOT_MAX);
-    const resume = !this.#needsSnapshot && this.#last !== undefined;
-    if (resume && this.#subscribed !== null && sameFilter(this.#subscribed.filter, filter)) return;
-    const request: SubscribeRequest = { topics: [...filter.topics], symbols: [...filter.symbols] };
-    if (resume) request.since = this.#last;
-    else request.limit = limit;
-    this.#inFlight = true;
-    this.#again = false;
-    this.#needsSnapshot = false;
-    this.#socket
-      .timeout(ACK_TIMEOUT_MS)
-      .emitWithAck('subscribe', request)
-      .then(
-        (ack) => this.#acked(request, ack, filter, limit),
-        () => {
-          // No answer: the connection is stuck or gone; reconnecting resubscribes.
-          this.#needsSnapshot ||= !resume;
-          this.#setStatus('unavailable');
-        },
-      )
-      .finally(() => {
-        this.#inFlight = false;
-        if (this.#again && this.#socket.connected) this.#sync();
-      });
-  }
-
-  #acked(request: SubscribeRequest, ack: SubscribeAck, filter: WidgetFilter, limit: number): void {
-    if (this.#closed) return;
-    if (!ack.ok) {
-      // A `since` the server cannot serve: start over from a snapshot; anything else, retry later.
-      this.#needsSnapshot = true;
-      if (request.since !== undefined && ack.error.code === 'bad_request') this.#again = true;
-      else {
-        this.#setStatus('unavailable');
-        this.#retryLater();
-      }
-      return;
-    }
-    this.#subscribed = { filter, limit };
-    if (request.since !== undefined && ack.reset !== true) {
-      for (const h of ack.headlines) this.#event(h);
-    } else {
-      for (const m of this.#members) guard(() => m.sink.reset(ack.headlines));
-    }
-    this.#last = Math.max(this.#last ?? 0, ack.seq);
-    this.#setStatus('live');
-  }
-
-  #event(h: Headline): void {
-    if (this.#last !== undefined && h.seq <= this.#last) return;
-    this.#last = h.seq;
-    for (const m of this.#members) guard(() => m.sink.event(h));
   }
 
   #setStatus(status: FeedStatus): void {
     if (this.#status === status) return;
     this.#status = status;
     for (const m of this.#members) guard(() => m.sink.status(status));
-  }
-
-  /** Full-jitter backoff for refusals Socket.IO does not retry by itself. */
-  #retryLater(): void {
-    if (this.#closed || this.#retry !== undefined) return;
-    const cap = Math.min(RETRY_MAX_MS, RETRY_MIN_MS * 2 ** this.#retries++);
-    this.#retry = setTimeout(() => {
-      this.#retry = undefined;
-      if (this.#closed) return;
-      if (this.#socket.connected) this.#sync();
-      else this.#socket.connect();
-    }, RETRY_MIN_MS / 2 + Math.random() * cap);
   }
 }
 

@@ -58,6 +58,9 @@ export function unionFilter(filters: Iterable<WidgetFilter>): WidgetFilter {
   return { topics: [...topics].sort(), symbols: [...symbols].sort() };
 }
 
-export function sameFilter(a: WidgetFilter, b: WidgetFilter): boolean {
-  return a.topics.join(',') === b.topics.join(',') && a.symbols.join(',') === b.symbols.join(',');
+/** True when everything `inner` matches, `outer` matches too. */
+export function covers(outer: WidgetFilter, inner: WidgetFilter): boolean {
+  if (isEverything(outer)) return true;
+  if (isEverything(inner)) return false;
+  return inner.topics.every((t) => outer.topics.includes(t)) && inner.symbols.every((s) => outer.symbols.includes(s));
 }
