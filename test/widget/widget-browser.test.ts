@@ -26,6 +26,7 @@ let ticker: RunningTicker;
 let host: HostServer;
 let foreign: HostServer;
 let browser: Browser;
+let config: ReturnType<typeof testConfig>;
 const pageErrors: string[] = [];
 
 /** A host page that embeds the widget the documented way: one script tag and the elements. */
@@ -82,7 +83,7 @@ describe.skipIf(!hasChromium)(`<headline-ticker> in Chromium, embedded from anot
 
   beforeAll(async () => {
     [redis, host, foreign] = await Promise.all([startTestRedis(), startHostServer(), startHostServer()]);
-    const config = testConfig({
+    config = testConfig({
       editors: [{ name: 'test-desk', token: EDITOR_TOKEN }],
       keys: [
         { key: ALL_KEY, name: 'all topics', topics: ['*'] },
@@ -187,6 +188,22 @@ describe.skipIf(!hasChromium)(`<headline-ticker> in Chromium, embedded from anot
     await publish('Still live for everyone', { topics: ['desk', 'late'] });
     await live.page.waitForFunction(() => document.querySelector('#desk')?.shadowRoot?.textContent?.includes('Still live'));
     await live.page.waitForFunction(() => document.querySelector('#late')?.shadowRoot?.textContent?.includes('Still live'));
+    expect(live.openSockets()).toBe(1);
+  });
+
+  it('shows a quiet "unavailable" line while the server is away, then reconnects with nothing repeated or lost', async () => {
+    const before = await texts(live.page, '#desk');
+    const port = ticker.port;
+    await ticker.close();
+    await untilStatus(live.page, '#desk', 'unavailable');
+    const line = await live.page.evaluate(() => document.querySelector('#desk')?.shadowRoot?.querySelector('[part=status]')?.textContent);
+    expect(line).toContain('unavailable');
+    expect(await texts(live.page, '#desk')).toEqual(before); // what was shown stays
+    ticker = await startInProcess(redis.url, { config, port });
+    await untilStatus(live.page, '#desk', 'live');
+    await publish('After the restart', { topics: ['desk'] });
+    await untilShown(live.page, '#desk', before.length + 1);
+    expect(await texts(live.page, '#desk')).toEqual(['After the restart', ...before]);
     expect(live.openSockets()).toBe(1);
   });
 
