@@ -2,20 +2,23 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { io, type ManagerOptions, type SocketOptions } from 'socket.io-client';
 import { TickerClient, TickerError, type Headline, type SubscribeAck, type TickerClientOptions, type TickerSocket } from '@headline-ticker/sdk';
 import type { RunningTicker } from '../../server/src/ticker.js';
-import { ALL_KEY } from '../helpers/config.js';
+import { ALL_KEY, testConfig } from '../helpers/config.js';
 import { postHeadline } from '../helpers/clients.js';
 import { startTestRedis, type TestRedis } from '../helpers/redis.js';
 import { ClientLog } from '../helpers/sdk-client.js';
 import { startInProcess } from '../helpers/stack.js';
 import { until, waitFor } from '../helpers/wait.js';
 
+const REVOCABLE_KEY = 'sdk_test_revocable';
+const allKeys = testConfig().keys;
+const withRevocable = testConfig({ keys: [...allKeys, { key: REVOCABLE_KEY, name: 'revocable', topics: ['*'] }] });
 let redis: TestRedis;
 let ticker: RunningTicker;
 const clients: TickerClient[] = [];
 
 beforeAll(async () => {
   redis = await startTestRedis();
-  ticker = await startInProcess(redis.url);
+  ticker = await startInProcess(redis.url, { config: withRevocable });
 });
 
 afterAll(async () => {
@@ -226,5 +229,25 @@ describe('TickerClient against the real server', () => {
     bad.on('error', () => undefined);
     await expect(bad.history()).rejects.toMatchObject({ name: 'TickerError', code: 'unauthorized' });
     await expect(c.history({ limit: 0 })).rejects.toMatchObject({ code: 'bad_request' });
+  });
+
+  it('a key revoked while connected: `bye revoked` → error unauthorized, status closed, no retry', async () => {
+    let attempts = 0;
+    const counting = (url: string, opts: Partial<ManagerOptions & SocketOptions>) => {
+      attempts++;
+      return io(url, opts) as TickerSocket;
+    };
+    const c = client({ key: REVOCABLE_KEY, io: counting, limit: 0 });
+    const log = new ClientLog(c);
+    await c.ready(10_000);
+    const iterator = c.headlines();
+    const ended = iterator.next().then(() => null, (e: unknown) => e);
+    ticker.access.replace(testConfig({ keys: allKeys }));
+    await log.status('closed');
+    expect(log.statuses.at(-1)).toMatchObject({ status: 'closed', previous: 'live', reason: 'revoked', error: { code: 'unauthorized' } });
+    expect(log.errors.map((e) => e.code)).toEqual(['unauthorized']);
+    expect(await ended).toMatchObject({ code: 'unauthorized' });
+    await expect(c.ready()).rejects.toMatchObject({ code: 'unauthorized' });
+    expect(attempts).toBe(1);
   });
 });

@@ -180,12 +180,16 @@ export class TickerClient extends TypedEmitter<TickerClientEvents> {
 
   /** Stops for good: cancels timers, closes the socket, ends iterators. Idempotent; resolves promptly. */
   close(): Promise<void> {
-    return (this.#closing ??= Promise.resolve().then(() => {
-      if (this.#status === 'closed') return;
-      this.#dropSocket();
-      this.#setState('closed', 'client_closed');
-      this.#endQueues(null);
-    }));
+    if (this.#closing === null) {
+      // Synchronous: once close() returns, status is `closed` and no timer or socket is left.
+      if (this.#status !== 'closed') {
+        this.#dropSocket();
+        this.#setState('closed', 'client_closed');
+        this.#endQueues(null);
+      }
+      this.#closing = Promise.resolve();
+    }
+    return this.#closing;
   }
 
   protected override onListenerError(event: keyof TickerClientEvents, err: unknown): void {
