@@ -11,6 +11,7 @@ import type { Metrics } from '../metrics.js';
 import { requestLogger } from './request-log.js';
 import { headlinesRoutes } from './headlines-routes.js';
 import { errorHandler, notFoundHandler } from './http-errors.js';
+import { widgetRoute } from './widget-route.js';
 
 export interface AppDeps {
   access: AccessRegistry;
@@ -46,6 +47,7 @@ export function createApp(deps: AppDeps): Express {
 
   if (deps.api) {
     app.use(headlinesRoutes(deps));
+    app.use(widgetRoute());
     app.use(express.static(PUBLIC_DIR, { index: 'index.html', maxAge: '1m' }));
   }
   app.use(notFoundHandler);

@@ -1,0 +1,56 @@
+// Every failure the client meets becomes a TickerError with a stable code, in this one place,
+// so applications switch on `error.code` and never on message text.
+import { TickerError, type ErrorBody, type ErrorCode } from '../protocol.js';
+
+/** Codes after which retrying cannot help: the client stops and closes. */
+const FATAL_CODES: ReadonlySet<ErrorCode> = new Set(['unauthorized', 'forbidden', 'bad_request']);
+
+export function isFatal(error: TickerError): boolean {
+  return FATAL_CODES.has(error.code);
+}
+
+/**
+ * A Socket.IO `connect_error`. The server refuses a handshake with the code as the message
+ * (`unauthorized`, `too_many_connections`, `rate_limited`); anything else is the network.
+ */
+export function fromConnectError(err: Error): TickerError {
+  const message = err.message;
+  if (message === 'unauthorized') {
+    return new TickerError('unauthorized', 'the server refused the key (unknown, revoked, or a widget key from another origin)', { cause: err });
+  }
+  if (message === 'too_many_connections') {
+    return new TickerError('too_many_connections', 'the key has too many open connections', { cause: err });
+  }
+  if (message === 'rate_limited') return new TickerError('rate_limited', 'too many connection attempts', { cause: err });
+  return new TickerError('unavailable', `cannot reach the ticker: ${message}`, { cause: err });
+}
+
+/** The `error` of a `{ ok: false }` ack. */
+export function fromAckError(body: ErrorBody | undefined): TickerError {
+  if (body === undefined || !TickerError.isCode(body.code)) {
+    return new TickerError('internal', 'the server answered with an unknown error', { details: body });
+  }
+  return new TickerError(body.code, body.message, body.details === undefined ? undefined : { details: body.details });
+}
+
+/** A non-2xx REST answer: `{ error: { code, message, details? } }` or, from a proxy, anything. */
+export function fromHttpError(status: number, body: unknown): TickerError {
+  const error = (body as { error?: ErrorBody } | null)?.error;
+  if (error !== undefined && TickerError.isCode(error.code) && typeof error.message === 'string') return fromAckError(error);
+  const code: ErrorCode =
+    status === 401 ? 'unauthorized'
+    : status === 403 ? 'forbidden'
+    : status === 404 ? 'not_found'
+    : status === 413 ? 'payload_too_large'
+    : status === 429 ? 'rate_limited'
+    : status >= 500 ? 'unavailable'
+    : 'bad_request';
+  return new TickerError(code, `the server answered HTTP ${status}`);
+}
+
+/** Anything thrown where a TickerError is wanted. */
+export function toTickerError(err: unknown, code: ErrorCode = 'internal'): TickerError {
+  if (err instanceof TickerError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  return new TickerError(code, message, { cause: err });
+}

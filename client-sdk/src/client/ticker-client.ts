@@ -1,0 +1,390 @@
+// The SDK client: one Socket.IO connection, one subscription, kept alive across disconnects.
+// A small state machine (connecting → live ⇄ reconnecting → closed); every transition goes
+// through #setState and is announced as one `status` event. Delivery is "never a gap, never
+// twice": the client remembers the seq it is complete up to, resubscribes with `since` after
+// every reconnect, drops anything at or below it, and delivers in seq order.
+// Browser-safe: imports socket.io-client and the protocol types only (no zod, no Node modules).
+import { io as socketIo } from 'socket.io-client';
+import {
+  TickerError,
+  type ByeReason,
+  type Headline,
+  type HistoryResponse,
+  type SubscribeAck,
+  type SubscribeOk,
+  type SubscribeRequest,
+} from '../protocol.js';
+import { Backoff } from './backoff.js';
+import { fromAckError, fromConnectError, fromHttpError, isFatal, toTickerError } from './client-errors.js';
+import type {
+  FetchLike,
+  FilterUpdate,
+  HeadlinesOptions,
+  HistoryRequest,
+  SocketFactory,
+  StatusReason,
+  TickerClientEvents,
+  TickerClientOptions,
+  TickerSocket,
+  TickerStatus,
+} from './client-types.js';
+import { DEFAULT_HIGH_WATER_MARK, HeadlineQueue } from './headline-queue.js';
+import { TypedEmitter } from './typed-emitter.js';
+
+export const DEFAULT_ACK_TIMEOUT_MS = 10_000;
+
+/** A subscribe answer that came from a socket this client has since dropped. */
+class StaleConnection extends Error {}
+
+export class TickerClient extends TypedEmitter<TickerClientEvents> {
+  readonly #url: string;
+  readonly #key: string;
+  readonly #options: TickerClientOptions;
+  readonly #io: SocketFactory;
+  readonly #fetch: FetchLike | undefined;
+  readonly #backoff: Backoff;
+  readonly #ackTimeoutMs: number;
+
+  #status: TickerStatus = 'connecting';
+  #filter: FilterUpdate;
+  /** the seq this client is complete up to for its filter; null before the first answer */
+  #cursor: number | null = null;
+  /** the current connection; bumping it makes every callback of an older socket a no-op */
+  #generation = 0;
+  #socket: TickerSocket | null = null;
+  /** `bye` reason the server sent on the current socket, read when it disconnects */
+  #bye: ByeReason | null = null;
+  /** subscribes awaiting their answer on the current socket; live events wait while > 0 */
+  #inflight = 0;
+  #pendingLive: Headline[] = [];
+  #abortAcks = new Set<(err: Error) => void>();
+  #retryTimer: ReturnType<typeof setTimeout> | null = null;
+  #fatal: TickerError | null = null;
+  #queues = new Set<HeadlineQueue>();
+  #closing: Promise<void> | null = null;
+
+  constructor(options: TickerClientOptions) {
+    super();
+    if (typeof options.url !== 'string' || options.url === '') throw new TickerError('bad_request', 'TickerClient: `url` is required');
+    if (typeof options.key !== 'string' || options.key === '') throw new TickerError('bad_request', 'TickerClient: `key` is required');
+    this.#url = options.url.replace(/\/+$/u, '');
+    this.#key = options.key;
+    this.#options = options;
+    this.#io = options.io ?? (socketIo as SocketFactory);
+    this.#fetch = options.fetch;
+    this.#backoff = new Backoff(options.reconnect);
+    this.#ackTimeoutMs = options.ackTimeoutMs ?? DEFAULT_ACK_TIMEOUT_MS;
+    this.#filter = { topics: options.topics, symbols: options.symbols };
+    // Connect on the next microtask, so listeners added right after `new` see everything.
+    queueMicrotask(() => this.#open());
+  }
+
+  get status(): TickerStatus {
+    return this.#status;
+  }
+
+  /** The seq the client is complete up to (pass it as `since` to resume later); null before the first answer. */
+  get lastSeq(): number | null {
+    return this.#cursor;
+  }
+
+  /** Resolves once live; rejects when the client closes first (with the fatal error) or after `timeoutMs`. */
+  ready(timeoutMs?: number): Promise<void> {
+    if (this.#status === 'live') return Promise.resolve();
+    if (this.#status === 'closed') return Promise.reject(this.#closedError());
+    return new Promise((resolve, reject) => {
+      let timer: ReturnType<typeof setTimeout> | null = null;
+      const off = this.on('status', ({ status }) => {
+        if (status !== 'live' && status !== 'closed') return;
+        off();
+        if (timer !== null) clearTimeout(timer);
+        if (status === 'live') resolve();
+        else reject(this.#closedError());
+      });
+      if (timeoutMs !== undefined) {
+        timer = setTimeout(() => {
+          off();
+          reject(new TickerError('unavailable', `not live within ${timeoutMs} ms (status: ${this.#status})`));
+        }, timeoutMs);
+      }
+    });
+  }
+
+  /**
+   * Changes the filter without reconnecting: resubscribes with `since`, so nothing already
+   * delivered comes again. When not connected, the filter applies at the next connect.
+   * Rejects (and keeps the old filter) when the server refuses it.
+   */
+  async update(filter: FilterUpdate): Promise<void> {
+    if (this.#status === 'closed') throw this.#closedError();
+    const previous = this.#filter;
+    this.#filter = { topics: filter.topics, symbols: filter.symbols };
+    const socket = this.#socket;
+    if (socket === null || !socket.connected) return;
+    try {
+      await this.#subscribe(socket, this.#generation);
+    } catch (err) {
+      // The connection dropped meanwhile: the reconnect subscribes with the new filter.
+      if (err instanceof StaleConnection) return;
+      const e = toTickerError(err, 'unavailable');
+      if (e.code === 'bad_request' || e.code === 'forbidden') this.#filter = previous;
+      throw e;
+    }
+  }
+
+  /** `GET /api/headlines` with this client's key: backfill or history, filtered. */
+  async history(request: HistoryRequest = {}): Promise<HistoryResponse> {
+    const params = new URLSearchParams();
+    if (request.since !== undefined) params.set('since', String(request.since));
+    if (request.limit !== undefined) params.set('limit', String(request.limit));
+    const topics = request.topics ?? this.#filter.topics;
+    const symbols = request.symbols ?? this.#filter.symbols;
+    if (topics !== undefined && topics.length > 0) params.set('topics', topics.join(','));
+    if (symbols !== undefined && symbols.length > 0) params.set('symbols', symbols.join(','));
+    const doFetch = this.#fetch ?? (globalThis.fetch as FetchLike | undefined);
+    if (doFetch === undefined) throw new TickerError('internal', 'history(): no fetch available; pass one as the `fetch` option');
+    const query = params.toString();
+    let res: Awaited<ReturnType<FetchLike>>;
+    try {
+      res = await doFetch(`${this.#url}/api/headlines${query ? `?${query}` : ''}`, {
+        headers: { authorization: `Bearer ${this.#key}`, accept: 'application/json' },
+        ...(request.signal ? { signal: request.signal } : {}),
+      });
+    } catch (err) {
+      throw new TickerError('unavailable', `cannot reach the ticker: ${(err as Error).message}`, { cause: err });
+    }
+    const body: unknown = await res.json().catch(() => null);
+    if (!res.ok) throw fromHttpError(res.status, body);
+    const answer = body as HistoryResponse | null;
+    if (answer === null || !Array.isArray(answer.headlines) || typeof answer.seq !== 'number') {
+      throw new TickerError('internal', 'the server answered history with an unexpected body');
+    }
+    return answer;
+  }
+
+  /**
+   * The same stream as the `headline` event, as an async iterator with a bounded buffer.
+   * Past `highWaterMark` the oldest buffered headlines are dropped and `lag` says how many.
+   * The loop ends after close() (having drained the buffer), or throws the fatal error.
+   */
+  headlines(options: HeadlinesOptions = {}): AsyncIterableIterator<Headline> {
+    const queue = new HeadlineQueue(
+      options.highWaterMark ?? DEFAULT_HIGH_WATER_MARK,
+      (info) => this.emit('lag', info),
+      () => this.#queues.delete(queue),
+    );
+    if (this.#status === 'closed') queue.end(this.#fatal);
+    else this.#queues.add(queue);
+    return queue;
+  }
+
+  /** Stops for good: cancels timers, closes the socket, ends iterators. Idempotent; resolves promptly. */
+  close(): Promise<void> {
+    if (this.#closing === null) {
+      // Synchronous: once close() returns, status is `closed` and no timer or socket is left.
+      if (this.#status !== 'closed') {
+        this.#dropSocket();
+        this.#setState('closed', 'client_closed');
+        this.#endQueues(null);
+      }
+      this.#closing = Promise.resolve();
+    }
+    return this.#closing;
+  }
+
+  protected override onListenerError(event: keyof TickerClientEvents, err: unknown): void {
+    // An `error` listener that throws has nowhere left to report to; the client goes on.
+    if (event === 'error') return;
+    const message = err instanceof Error ? err.message : String(err);
+    this.emit('error', new TickerError('internal', `a "${String(event)}" listener threw: ${message}`, { cause: err }));
+  }
+
+  // --- connection ---------------------------------------------------------------------------
+
+  #open(): void {
+    if (this.#status === 'closed') return;
+    const generation = ++this.#generation;
+    const { transports, ...socketOptions } = this.#options.socketOptions ?? {};
+    // The socket.io URL's path is a namespace, so the origin alone: the feed is on "/".
+    const socket = this.#io(new URL(this.#url).origin, {
+      forceNew: true,
+      ...socketOptions,
+      transports: transports ?? ['websocket'],
+      // Reconnects are ours (backoff, resume with since), one fresh socket each time.
+      reconnection: false,
+      auth: { key: this.#key },
+    });
+    this.#socket = socket;
+    this.#bye = null;
+    this.#inflight = 0;
+    this.#pendingLive = [];
+    const current = () => generation === this.#generation;
+
+    socket.on('connect', () => {
+      if (current()) void this.#onConnect(socket, generation);
+    });
+    socket.on('connect_error', (err) => {
+      if (!current()) return;
+      this.#dropSocket();
+      const e = fromConnectError(err);
+      if (isFatal(e)) return this.#fail(e, 'unauthorized');
+      if (e.code !== 'unavailable') this.emit('error', e);
+      this.#retry('connect_failed', e);
+    });
+    socket.on('headline', (h) => {
+      if (current()) this.#onLive(h);
+    });
+    socket.on('bye', (info) => {
+      if (current()) this.#bye = info.reason;
+    });
+    socket.on('disconnect', () => {
+      if (!current()) return;
+      const bye = this.#bye;
+      this.#dropSocket();
+      if (bye === 'revoked') return this.#fail(new TickerError('unauthorized', 'the key was revoked', { details: { bye } }), 'revoked');
+      // Any other goodbye (shutdown, slow_consumer, too_many_connections): straight back, resuming.
+      if (bye !== null) return this.#retry(bye, undefined, 0);
+      this.#retry('connection_lost');
+    });
+  }
+
+  async #onConnect(socket: TickerSocket, generation: number): Promise<void> {
+    try {
+      await this.#subscribe(socket, generation);
+    } catch (err) {
+      if (err instanceof StaleConnection || generation !== this.#generation) return;
+      const e = toTickerError(err, 'unavailable');
+      this.#dropSocket();
+      if (isFatal(e)) return this.#fail(e, e.code === 'unauthorized' ? 'unauthorized' : 'refused');
+      if (e.code !== 'unavailable') this.emit('error', e);
+      return this.#retry('subscribe_failed', e);
+    }
+    if (generation !== this.#generation) return;
+    this.#backoff.reset();
+    this.#setState('live');
+  }
+
+  /** One subscribe on `socket`: resumes after the cursor, applies the answer in seq order. */
+  async #subscribe(socket: TickerSocket, generation: number): Promise<void> {
+    const request: SubscribeRequest = {};
+    if (this.#filter.topics !== undefined) request.topics = this.#filter.topics;
+    if (this.#filter.symbols !== undefined) request.symbols = this.#filter.symbols;
+    if (this.#cursor !== null) request.since = this.#cursor;
+    else if (this.#options.since !== undefined) request.since = this.#options.since;
+    else if (this.#options.limit !== undefined) request.limit = this.#options.limit;
+
+    this.#inflight++;
+    let ack: SubscribeAck;
+    try {
+      ack = await this.#emitSubscribe(socket, request);
+    } finally {
+      if (generation === this.#generation) this.#inflight--;
+    }
+    if (generation !== this.#generation) throw new StaleConnection();
+    if (!ack.ok) throw fromAckError(ack.error);
+    this.#applyAnswer(ack, request.since);
+  }
+
+  #emitSubscribe(socket: TickerSocket, request: SubscribeRequest): Promise<SubscribeAck> {
+    return new Promise((resolve, reject) => {
+      const settle = (fn: () => void) => {
+        clearTimeout(timer);
+        this.#abortAcks.delete(abort);
+        fn();
+      };
+      const abort = (err: Error) => settle(() => reject(err));
+      const timer = setTimeout(
+        () => abort(new TickerError('unavailable', `no answer to subscribe within ${this.#ackTimeoutMs} ms`)),
+        this.#ackTimeoutMs,
+      );
+      this.#abortAcks.add(abort);
+      socket.emit('subscribe', request, (ack) => settle(() => resolve(ack)));
+    });
+  }
+
+  #applyAnswer(ack: SubscribeOk, since: number | undefined): void {
+    if (ack.reset) this.emit('reset', { headlines: ack.headlines, seq: ack.seq, since: since ?? 0 });
+    for (const h of ack.headlines) this.#deliver(h);
+    // Complete up to ack.seq for this filter, whether or not anything matched.
+    this.#cursor = Math.max(this.#cursor ?? 0, ack.seq);
+    if (this.#inflight === 0) this.#flushLive();
+  }
+
+  #onLive(h: Headline): void {
+    // Live events that arrive while a subscribe is answered wait for its answer (they follow it).
+    if (this.#inflight > 0 || this.#cursor === null) this.#pendingLive.push(h);
+    else this.#deliver(h);
+  }
+
+  #flushLive(): void {
+    const pending = this.#pendingLive.sort((a, b) => a.seq - b.seq);
+    this.#pendingLive = [];
+    for (const h of pending) this.#deliver(h);
+  }
+
+  /** The one place a headline reaches the application: never at or below the cursor. */
+  #deliver(h: Headline): void {
+    if (this.#cursor !== null && h.seq <= this.#cursor) return;
+    this.#cursor = h.seq;
+    this.emit('headline', h);
+    for (const q of this.#queues) q.push(h);
+  }
+
+  #retry(reason: StatusReason, error?: TickerError, delayMs?: number): void {
+    if (this.#status === 'closed') return;
+    this.#setState('reconnecting', reason, error);
+    if (this.#retryTimer !== null) clearTimeout(this.#retryTimer);
+    this.#retryTimer = setTimeout(() => {
+      this.#retryTimer = null;
+      this.#open();
+    }, delayMs ?? this.#backoff.duration());
+  }
+
+  #fail(error: TickerError, reason: StatusReason): void {
+    if (this.#status === 'closed') return;
+    this.#fatal = error;
+    this.#dropSocket();
+    this.emit('error', error);
+    this.#setState('closed', reason, error);
+    this.#endQueues(error);
+  }
+
+  /** Forgets the current socket: its callbacks become no-ops, its pending answers are abandoned. */
+  #dropSocket(): void {
+    this.#generation++;
+    if (this.#retryTimer !== null) {
+      clearTimeout(this.#retryTimer);
+      this.#retryTimer = null;
+    }
+    for (const abort of [...this.#abortAcks]) abort(new StaleConnection());
+    this.#inflight = 0;
+    this.#pendingLive = [];
+    const socket = this.#socket;
+    this.#socket = null;
+    if (socket !== null) {
+      socket.off();
+      socket.disconnect();
+    }
+  }
+
+  #endQueues(failure: TickerError | null): void {
+    for (const q of this.#queues) q.end(failure);
+    this.#queues.clear();
+  }
+
+  #closedError(): TickerError {
+    return this.#fatal ?? new TickerError('unavailable', 'the client is closed');
+  }
+
+  #setState(status: TickerStatus, reason?: StatusReason, error?: TickerError): void {
+    if (status === this.#status) return;
+    const previous = this.#status;
+    this.#status = status;
+    this.emit('status', {
+      status,
+      previous,
+      ...(reason !== undefined ? { reason } : {}),
+      ...(error !== undefined ? { error } : {}),
+    });
+  }
+}

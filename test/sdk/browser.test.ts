@@ -1,0 +1,84 @@
+// The SDK client in a real Chromium: bundled for the browser the way the package builds it
+// (esbuild, platform "browser", which fails on any Node module), talking to the real server.
+import { existsSync } from 'node:fs';
+import { build } from 'esbuild';
+import { chromium, type Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningTicker } from '../../server/src/ticker.js';
+import { ALL_KEY } from '../helpers/config.js';
+import { postHeadline } from '../helpers/clients.js';
+import { startTestRedis, type TestRedis } from '../helpers/redis.js';
+import { ROOT, startInProcess } from '../helpers/stack.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const hasChromium = existsSync(CHROMIUM);
+if (!hasChromium) console.warn(`test/sdk/browser.test.ts skipped: no Chromium at ${CHROMIUM} (apt-get install chromium)`);
+
+let redis: TestRedis;
+let ticker: RunningTicker;
+let browser: Browser;
+
+describe.skipIf(!hasChromium)('TickerClient in Chromium', () => {
+  beforeAll(async () => {
+    redis = await startTestRedis();
+    ticker = await startInProcess(redis.url);
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await ticker?.close();
+    await redis?.stop();
+  });
+
+  it('bundles without zod or Node modules, goes live, receives a headline, reads history, closes', async () => {
+    const bundle = await build({
+      entryPoints: [`${ROOT}client-sdk/src/index.ts`],
+      bundle: true,
+      write: false,
+      format: 'iife',
+      globalName: 'HeadlineTickerSdk',
+      platform: 'browser',
+      target: 'es2022',
+      metafile: true,
+      logLevel: 'silent',
+    });
+    expect(Object.keys(bundle.metafile.inputs).filter((p) => p.includes('node_modules/zod/'))).toEqual([]);
+
+    const page = await browser.newPage();
+    const pageErrors: string[] = [];
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    // Same origin as the server, so history() needs no CORS.
+    await page.goto(`${ticker.url}/healthz`);
+    await page.addScriptTag({ content: bundle.outputFiles[0]!.text });
+    await page.evaluate(
+      async ({ url, key }) => {
+        const { TickerClient } = (window as unknown as { HeadlineTickerSdk: typeof import('@headline-ticker/sdk') }).HeadlineTickerSdk;
+        const client = new TickerClient({ url, key, topics: ['browser'], limit: 0 });
+        const w = window as unknown as { got: string[]; statuses: string[]; client: typeof client };
+        w.got = [];
+        w.statuses = [];
+        w.client = client;
+        client.on('headline', (h) => w.got.push(h.text));
+        client.on('status', (s) => w.statuses.push(s.status));
+        await client.ready(10_000);
+      },
+      { url: ticker.url, key: ALL_KEY },
+    );
+    expect((await postHeadline(ticker.url, { text: 'seen in Chromium', topics: ['browser'] })).status).toBe(202);
+    await page.waitForFunction(() => (window as unknown as { got: string[] }).got.length > 0, undefined, { timeout: 10_000 });
+
+    const result = await page.evaluate(async () => {
+      const w = window as unknown as { got: string[]; statuses: string[]; client: import('@headline-ticker/sdk').TickerClient };
+      const history = await w.client.history({ limit: 5 });
+      await w.client.close();
+      return { got: w.got, statuses: w.statuses, history: history.headlines.map((h) => h.text), status: w.client.status };
+    });
+    expect(result).toEqual({ got: ['seen in Chromium'], statuses: ['live', 'closed'], history: ['seen in Chromium'], status: 'closed' });
+    expect(pageErrors).toEqual([]);
+    await page.close();
+  });
+});

@@ -1,0 +1,47 @@
+import { spawn } from 'node:child_process';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { RunningTicker } from '../../server/src/ticker.js';
+import { ALL_KEY } from '../helpers/config.js';
+import { postHeadline } from '../helpers/clients.js';
+import { startTestRedis, type TestRedis } from '../helpers/redis.js';
+import { ROOT, startInProcess } from '../helpers/stack.js';
+import { until } from '../helpers/wait.js';
+
+let redis: TestRedis;
+let ticker: RunningTicker;
+
+beforeAll(async () => {
+  redis = await startTestRedis();
+  ticker = await startInProcess(redis.url);
+});
+
+afterAll(async () => {
+  await ticker?.close();
+  await redis?.stop();
+});
+
+it('close() leaves nothing that keeps Node running: a script that connects, receives and closes exits by itself', async () => {
+  expect((await postHeadline(ticker.url, { text: 'for the child' })).status).toBe(202);
+  await until(async () => Number(await redis.client.get('ticker:seq')) === 1, 'the headline is in the log');
+
+  const child = spawn(process.execPath, ['--conditions=ticker-source', '--import', 'tsx', 'test/sdk/fixtures/close-child.ts', ticker.url, ALL_KEY], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (out += c.toString()));
+  // The bound is generous (tsx compiles on a shared machine); a leaked handle would hang forever.
+  const exit = await new Promise<number | string>((resolve) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      resolve('still running after 20 s');
+    }, 20_000);
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      resolve(code ?? signal ?? 'unknown');
+    });
+  });
+  expect(exit, out).toBe(0);
+  expect(out).toBe(`${JSON.stringify({ seq: 1, text: 'for the child' })}\nclosed closed\n`);
+});

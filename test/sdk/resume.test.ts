@@ -1,0 +1,106 @@
+// Resume across gateway restarts: a gateway child process the test kills and restarts on the
+// same port, and an in-process API + worker on the same private Redis that keeps publishing
+// while the gateway is down. The retention is tiny (10 events, no minimum age), so a client
+// that is away for long enough gets `reset` instead of a replay.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TickerClient } from '@headline-ticker/sdk';
+import type { RunningTicker } from '../../server/src/ticker.js';
+import { ALL_KEY, testConfig } from '../helpers/config.js';
+import { postHeadline } from '../helpers/clients.js';
+import { startTestRedis, type TestRedis } from '../helpers/redis.js';
+import { ClientLog } from '../helpers/sdk-client.js';
+import { startInProcess, startProcess, writeConfigFile, type TickerProcess } from '../helpers/stack.js';
+import { until } from '../helpers/wait.js';
+
+const config = testConfig({ retention: { maxEvents: 10, minAgeSeconds: 0 } });
+let redis: TestRedis;
+let api: RunningTicker;
+let gateway: TickerProcess;
+let configPath: string;
+let client: TickerClient;
+let log: ClientLog;
+
+const startGateway = (port = 0) =>
+  startProcess('gateway', { REDIS_URL: redis.url, TICKER_CONFIG: configPath, PORT: String(port) });
+const currentSeq = async () => Number((await redis.client.get('ticker:seq')) ?? 0);
+/** Publishes through the API node and waits until the log holds it. */
+const publish = async (text: string) => {
+  const before = await currentSeq();
+  const res = await postHeadline(api.url, { text, topics: ['energy'] });
+  expect(res.status).toBe(202);
+  await until(async () => (await currentSeq()) > before, `"${text}" is in the log`);
+};
+
+beforeAll(async () => {
+  redis = await startTestRedis();
+  configPath = writeConfigFile(config);
+  api = await startInProcess(redis.url, { config });
+  gateway = await startGateway();
+  client = new TickerClient({ url: gateway.url, key: ALL_KEY, topics: ['energy'], limit: 0, reconnect: { minDelayMs: 50, maxDelayMs: 300 } });
+  log = new ClientLog(client);
+  await client.ready(10_000);
+}, 60_000);
+
+afterAll(async () => {
+  await client?.close();
+  await gateway?.kill('SIGKILL');
+  await api?.close();
+  await redis?.stop();
+});
+
+describe('resume after the gateway goes away', () => {
+  it('a killed gateway: what was published meanwhile arrives once each, in order, then live goes on', async () => {
+    await publish('before 1');
+    await publish('before 2');
+    await log.count(2);
+    const port = gateway.port;
+
+    await gateway.kill('SIGKILL');
+    await log.status('reconnecting');
+    expect(log.statuses.at(-1)).toMatchObject({ status: 'reconnecting', previous: 'live', reason: 'connection_lost' });
+    for (const text of ['while down 1', 'while down 2', 'while down 3']) await publish(text);
+
+    gateway = await startGateway(port);
+    await log.status('live', 2, 15_000);
+    await publish('after');
+    await log.text('after');
+
+    expect(log.texts).toEqual(['before 1', 'before 2', 'while down 1', 'while down 2', 'while down 3', 'after']);
+    const seqs = log.seqs;
+    expect(new Set(seqs).size).toBe(seqs.length);
+    expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+    expect(log.resets).toEqual([]);
+  }, 60_000);
+
+  it('away past the retained log: `reset` with the fresh snapshot, then live; shutdown says goodbye', async () => {
+    const delivered = log.headlines.length;
+    const cursor = client.lastSeq!;
+    const port = gateway.port;
+
+    await gateway.kill('SIGTERM');
+    await log.status('reconnecting', 2);
+    // A graceful stop sends `bye { reason: "shutdown" }` first; the client comes straight back.
+    expect(log.statuses.at(-1)).toMatchObject({ status: 'reconnecting', previous: 'live', reason: 'shutdown' });
+    for (let i = 1; i <= 15; i++) await publish(`away ${i}`);
+
+    gateway = await startGateway(port);
+    await log.status('live', 3, 15_000);
+    expect(log.resets).toHaveLength(1);
+    const reset = log.resets[0]!;
+    expect(reset.since).toBe(cursor);
+    expect(reset.seq).toBe(await currentSeq());
+    // The log kept about 10 events, so the snapshot starts well after the cursor and ends with the newest.
+    expect(reset.headlines.length).toBeGreaterThan(0);
+    expect(reset.headlines.length).toBeLessThan(15);
+    expect(reset.headlines[0]!.seq).toBeGreaterThan(cursor + 1);
+    expect(reset.headlines.at(-1)!.text).toBe('away 15');
+    // The snapshot is delivered as headlines too, after the old ones, in order, once.
+    expect(log.headlines.slice(delivered)).toEqual(reset.headlines);
+
+    await publish('after reset');
+    await log.text('after reset');
+    const seqs = log.seqs;
+    expect(new Set(seqs).size).toBe(seqs.length);
+    expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+  }, 60_000);
+});

@@ -1,0 +1,66 @@
+import type { Headline } from '@headline-ticker/sdk/protocol';
+
+// What one widget shows, read from its `topics` and `symbols` attributes. The patterns follow
+// the wire schemas (client-sdk/src/schemas.ts); they are repeated here because importing the
+// schemas would bundle zod into the embed script. A malformed entry is dropped rather than sent,
+// since the server refuses a whole subscribe for one bad topic.
+const TOPIC = /^[a-z0-9]+(?:-[a-z0-9]+)*$/u;
+const SYMBOL = /^[A-Z0-9](?:[A-Z0-9.:-]{0,15})$/u;
+/** LIST_MAX in the wire schemas */
+export const FILTER_LIST_MAX = 20;
+
+export interface WidgetFilter {
+  /** empty with empty symbols: everything the key may see */
+  readonly topics: readonly string[];
+  readonly symbols: readonly string[];
+}
+
+function list(raw: string | null, normalise: (s: string) => string, pattern: RegExp): string[] {
+  if (raw === null) return [];
+  const out = new Set<string>();
+  for (const part of raw.split(/[\s,]+/u)) {
+    const s = normalise(part);
+    if (s === '*' || pattern.test(s)) out.add(s);
+  }
+  return [...out].slice(0, FILTER_LIST_MAX);
+}
+
+export function parseFilter(topics: string | null, symbols: string | null): WidgetFilter {
+  return {
+    topics: list(topics, (s) => s.trim().toLowerCase(), TOPIC),
+    symbols: list(symbols, (s) => s.trim().toUpperCase(), SYMBOL).filter((s) => s !== '*'),
+  };
+}
+
+export function isEverything(f: WidgetFilter): boolean {
+  return f.topics.includes('*') || (f.topics.length === 0 && f.symbols.length === 0);
+}
+
+/** Per DESIGN: a headline matches when it shares a topic or a symbol with the filter. */
+export function matchesFilter(f: WidgetFilter, h: Pick<Headline, 'topics' | 'symbols'>): boolean {
+  if (isEverything(f)) return true;
+  return h.topics.some((t) => f.topics.includes(t)) || h.symbols.some((s) => f.symbols.includes(s));
+}
+
+/**
+ * The one filter a shared connection subscribes with: the union of its widgets' filters.
+ * Past the server's list limit it asks for everything and lets each widget filter.
+ */
+export function unionFilter(filters: Iterable<WidgetFilter>): WidgetFilter {
+  const topics = new Set<string>();
+  const symbols = new Set<string>();
+  for (const f of filters) {
+    if (isEverything(f)) return { topics: [], symbols: [] };
+    for (const t of f.topics) topics.add(t);
+    for (const s of f.symbols) symbols.add(s);
+  }
+  if (topics.size > FILTER_LIST_MAX || symbols.size > FILTER_LIST_MAX) return { topics: [], symbols: [] };
+  return { topics: [...topics].sort(), symbols: [...symbols].sort() };
+}
+
+/** True when everything `inner` matches, `outer` matches too. */
+export function covers(outer: WidgetFilter, inner: WidgetFilter): boolean {
+  if (isEverything(outer)) return true;
+  if (isEverything(inner)) return false;
+  return inner.topics.every((t) => outer.topics.includes(t)) && inner.symbols.every((s) => outer.symbols.includes(s));
+}
