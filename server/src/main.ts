@@ -81,12 +81,16 @@ async function main(): Promise<void> {
 
   process.on('SIGHUP', () => {
     if (env.TICKER_CONFIG === undefined) return logger.info('SIGHUP: no TICKER_CONFIG to reload');
+    let config: TickerConfig;
     try {
-      ticker.access.replace(readTickerConfigFile(env.TICKER_CONFIG));
-      logger.info('config reloaded');
+      config = readTickerConfigFile(env.TICKER_CONFIG);
     } catch (err) {
-      logger.error({ err: (err as Error).message }, 'config reload failed; keeping the previous config');
+      return logger.error({ err: (err as Error).message }, 'config reload failed; keeping the previous config');
     }
+    ticker.reload(config).then(
+      () => logger.info('config reloaded'),
+      (err: unknown) => logger.error({ err: (err as Error).message }, 'config reload incomplete: feed schedules not synced; send SIGHUP again'),
+    );
   });
 
   let stopping = false;

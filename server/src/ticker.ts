@@ -6,6 +6,10 @@ import { createApp } from './api/app.js';
 import type { Role } from './config/env.js';
 import type { TickerConfig } from './config/ticker-config.js';
 import { feedKeys } from './feed/feed-keys.js';
+import type { FetchLimits } from './feeds/feed-fetch.js';
+import { FeedMemory } from './feeds/feed-memory.js';
+import { FeedPoller } from './feeds/feed-poller.js';
+import { FeedScheduler } from './feeds/feed-scheduler.js';
 import { FeedLog } from './feed/feed-log.js';
 import { FeedRelay } from './feed/feed-relay.js';
 import { createGateway, type Gateway } from './gateway/gateway.js';
@@ -25,6 +29,8 @@ export interface TickerOptions {
   prefix?: string;
   workerConcurrency?: number;
   relayBufferSize?: number;
+  /** feed polling limits (tests shorten the timeout) */
+  feedLimits?: Partial<FetchLimits>;
 }
 
 export interface RunningTicker {
@@ -33,6 +39,10 @@ export interface RunningTicker {
   readonly access: AccessRegistry;
   readonly gateway: Gateway | null;
   readonly httpServer: HttpServer;
+  /** the feed poller (worker roles only) */
+  readonly feeds: FeedScheduler | null;
+  /** applies a re-read config: keys and editors at once, feeds added, changed and removed */
+  reload(config: TickerConfig): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -65,6 +75,9 @@ export async function startTicker(o: TickerOptions): Promise<RunningTicker> {
 
   const steps: { name: string; close: () => Promise<void> }[] = [];
   let worker: IngestWorker | null = null;
+  // The API queues the desk's flashes; the worker role queues feed items the same way.
+  const ingest = new IngestQueue({ connection: redis, log, keys, prefix: keys.queuePrefix });
+  let feeds: FeedScheduler | null = null;
   if (serves.worker) {
     worker = createIngestWorker({
       connection: connect('worker', 'worker'),
@@ -73,14 +86,22 @@ export async function startTicker(o: TickerOptions): Promise<RunningTicker> {
       prefix: keys.queuePrefix,
       concurrency: o.workerConcurrency,
     });
+    const feedLogger = logger.child({ part: 'feeds' });
+    feeds = new FeedScheduler({
+      connection: redis,
+      workerConnection: connect('feeds', 'worker'),
+      prefix: keys.queuePrefix,
+      poller: new FeedPoller({ ingest, log, memory: new FeedMemory(redis, prefix), logger: feedLogger, limits: o.feedLimits }),
+      logger: feedLogger,
+    });
+    await feeds.sync(o.config.feeds);
+    feeds.start();
   }
 
   let relay: FeedRelay | null = null;
   let gateway: Gateway | null = null;
-  let ingest: IngestQueue | null = null;
   const httpServer = createServer();
   if (serves.api) {
-    ingest = new IngestQueue({ connection: redis, log, keys, prefix: keys.queuePrefix });
     relay = new FeedRelay({
       subscriber: connect('subscriber', 'subscriber'),
       log,
@@ -90,7 +111,7 @@ export async function startTicker(o: TickerOptions): Promise<RunningTicker> {
     await relay.start();
     gateway = createGateway({ httpServer, access, log, relay, logger: logger.child({ part: 'gateway' }) });
   }
-  const app = createApp({ access, ingest, log, redis, logger, api: serves.api });
+  const app = createApp({ access, ingest: serves.api ? ingest : null, log, redis, logger, api: serves.api });
   httpServer.on('request', app);
 
   await new Promise<void>((resolve, reject) => {
@@ -112,8 +133,10 @@ export async function startTicker(o: TickerOptions): Promise<RunningTicker> {
     }),
   });
   if (relay) steps.push({ name: 'relay', close: () => relay!.close() });
+  // Feeds stop first among the workers: no new items are queued while the ingest worker drains.
+  if (feeds) steps.push({ name: 'feeds', close: () => feeds!.close() });
   if (worker) steps.push({ name: 'worker', close: () => worker!.close() });
-  if (ingest) steps.push({ name: 'queue', close: () => ingest!.close() });
+  steps.push({ name: 'queue', close: () => ingest.close() });
   steps.push({ name: 'redis', close: async () => void (await Promise.all(connections.map(quitQuietly))) });
 
   let closing: Promise<void> | null = null;
@@ -123,6 +146,11 @@ export async function startTicker(o: TickerOptions): Promise<RunningTicker> {
     access,
     gateway,
     httpServer,
+    feeds,
+    reload: async (config) => {
+      access.replace(config);
+      await feeds?.sync(config.feeds);
+    },
     close: () =>
       (closing ??= (async () => {
         for (const step of steps) {
