@@ -129,12 +129,16 @@ export class FeedPoller {
     const { memory } = this.#o;
     const now = Date.now();
     const usable: (FeedItem & { key: string; text: string; itemId: string })[] = [];
+    const ids = new Set<string>();
     for (const item of parsed.items) {
-      if (item.key === null || item.text === null) {
+      const itemId = item.key === null ? '' : sha(item.key);
+      // No title, nothing to remember it by, or a repeat of an item above it in the same document.
+      if (item.key === null || item.text === null || ids.has(itemId)) {
         result.skipped++;
         continue;
       }
-      usable.push({ ...item, key: item.key, text: item.text, itemId: sha(item.key) });
+      ids.add(itemId);
+      usable.push({ ...item, key: item.key, text: item.text, itemId });
     }
     if (result.skipped > 0) feedMetrics.items.inc({ feed: feed.name, action: 'skipped' }, result.skipped);
     // Oldest first, so the log follows the items' own times. Feeds list newest first, so
