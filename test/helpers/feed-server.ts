@@ -7,7 +7,9 @@ export type FeedRoute =
   | { kind: 'status'; status: number }
   | { kind: 'redirect'; to: string }
   /** accepts the request and never answers */
-  | { kind: 'hang' };
+  | { kind: 'hang' }
+  /** a 200 whose body never ends (chunked, no Content-Length) */
+  | { kind: 'endless' };
 
 /**
  * A local HTTP server (127.0.0.1, port 0) that serves feeds a test sets per path, answers
@@ -57,6 +59,15 @@ export class FeedServer {
     switch (route.kind) {
       case 'hang':
         return;
+      case 'endless': {
+        res.writeHead(200, { 'content-type': 'application/rss+xml' });
+        const chunk = Buffer.alloc(16 * 1024, 0x20);
+        const pump = () => {
+          while (!res.destroyed && res.write(chunk));
+          if (!res.destroyed) res.once('drain', pump);
+        };
+        return pump();
+      }
       case 'status':
         return void res.writeHead(route.status, { 'content-type': 'text/plain' }).end(`status ${route.status}`);
       case 'redirect':
