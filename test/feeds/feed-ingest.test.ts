@@ -219,6 +219,18 @@ describe('a feed becomes headlines, once each', () => {
     }
   });
 
+  it('a worker that died between queueing items and remembering them publishes nothing twice', async () => {
+    const before = await headlinesFor('wire-atom', 10);
+    // As if the poll had queued every item and died before writing its memory.
+    await redis.client.del('ticker:feeds:wire-atom:items');
+    await expectNothingNew('wire-atom', async () => {
+      expect((await ticker.feeds!.pollNow('wire-atom')).outcome).toBe('ingested');
+    });
+    // The memory is rebuilt with the headlines that already exist.
+    const remembered = Object.values(await redis.client.hgetall('ticker:feeds:wire-atom:items')).map((v) => v.split(' ')[0]);
+    expect(remembered.sort()).toEqual(before.map((h) => h.id).sort());
+  });
+
   it('conditional GET: a 304 adds nothing, and the request carried the validators and the User-Agent', async () => {
     expect((await ticker.feeds!.pollNow('cond')).outcome).toMatch(/^(ingested|not_modified)$/u);
     await headlinesFor('cond', 10);
