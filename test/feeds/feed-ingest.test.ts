@@ -67,7 +67,7 @@ const baseFeeds = () => [
 ];
 
 const start = (config: TickerConfig) =>
-  startInProcess(redis.url, { config, role: 'all', feedLimits: { timeoutMs: 1000 } });
+  startInProcess(redis.url, { config, role: 'all', feedLimits: { timeoutMs: 2000 } });
 
 /** Every headline event of `topic` so far and live, until there are `n`. */
 async function headlinesFor(topic: string, n: number): Promise<Headline[]> {
@@ -278,7 +278,7 @@ describe('failing feeds hurt nothing', () => {
     const keys = feedKeys('ticker');
     const log = new FeedLog(redis.client, keys, { maxEvents: 1000, minAgeSeconds: 0 });
     const ingest = new IngestQueue({ connection: redis.client, log, keys, prefix: keys.queuePrefix });
-    const poller = new FeedPoller({ ingest, log, memory: new FeedMemory(redis.client, 'ticker'), logger: createLogger('silent'), limits: { timeoutMs: 1000 } });
+    const poller = new FeedPoller({ ingest, log, memory: new FeedMemory(redis.client, 'ticker'), logger: createLogger('silent'), limits: { timeoutMs: 2000 } });
     const flaky = configWith([feed('flaky', '/flaky.rss')]).feeds[0]!;
     try {
       server.set('/flaky.rss', { kind: 'status', status: 503 });

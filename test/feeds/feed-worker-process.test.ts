@@ -50,7 +50,7 @@ beforeAll(async () => {
   configPath = writeConfigFile(fileConfig([feedA()]));
   gateway = await startInProcess(redis.url, { role: 'gateway', config: parseTickerConfig(fileConfig([feedA()]), '(test)') });
   worker = await startWorker();
-});
+}, 60_000);
 
 afterAll(async () => {
   await worker?.kill('SIGKILL');
@@ -74,7 +74,7 @@ describe('the worker process', () => {
     await until(() => worker!.output().includes('"msg":"config reloaded"'), 'the worker logs the reload');
   });
 
-  it('a restarted worker polls again and publishes nothing twice', async () => {
+  it('a restarted worker polls again and publishes nothing twice', { timeout: 60_000 }, async () => {
     expect((await worker!.kill('SIGTERM')).code).toBe(0);
     const socket = await connect(gateway.url, ALL_KEY);
     const recorder = new Recorder(socket);
