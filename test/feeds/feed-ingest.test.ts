@@ -21,6 +21,7 @@ import { ALL_KEY, EDITOR_TOKEN, WIDGET_KEY, WIDGET_ORIGIN } from '../helpers/con
 import { FeedServer } from '../helpers/feed-server.js';
 import { startTestRedis, type TestRedis } from '../helpers/redis.js';
 import { startInProcess } from '../helpers/stack.js';
+import { until } from '../helpers/wait.js';
 
 const FIXTURES = new URL('../fixtures/', import.meta.url);
 const WIRE_RSS = readFileSync(new URL('wire-feed.rss', FIXTURES), 'utf8');
@@ -360,5 +361,18 @@ describe('reload and restart', () => {
         expect(await ticker.feeds!.pollNow(name)).toMatchObject({ outcome: 'ingested', published: 0, corrected: 0 });
       });
     }
+  });
+
+  it('shutdown does not wait for a hanging feed, and does not count it as the feed’s failure', async () => {
+    await ticker.close();
+    // A minute-long timeout: if close() waited for the fetch, this test would time out.
+    ticker = await startInProcess(redis.url, { config: configWith([feed('hanging', '/hang')]), role: 'all', feedLimits: { timeoutMs: 60_000 } });
+    await redis.client.del('ticker:feeds:hanging:state');
+    const seen = server.requestsFor('/hang').length;
+    const polling = ticker.feeds!.pollNow('hanging');
+    await until(() => server.requestsFor('/hang').length > seen, 'the poll reaches the hanging server');
+    await ticker.close();
+    expect(await polling).toMatchObject({ outcome: 'failed' });
+    expect(await redis.client.exists('ticker:feeds:hanging:state')).toBe(0);
   });
 });

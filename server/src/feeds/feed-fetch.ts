@@ -27,13 +27,20 @@ export type FetchResult =
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
-export async function fetchFeed(url: string, validators: Validators, limits: FetchLimits = DEFAULT_FETCH_LIMITS): Promise<FetchResult> {
-  const signal = AbortSignal.timeout(limits.timeoutMs);
+/** `stop` aborts the exchange at once (shutdown); it then fails with reason 'network'. */
+export async function fetchFeed(
+  url: string,
+  validators: Validators,
+  limits: FetchLimits = DEFAULT_FETCH_LIMITS,
+  stop?: AbortSignal,
+): Promise<FetchResult> {
+  const timeout = AbortSignal.timeout(limits.timeoutMs);
+  const signal = stop ? AbortSignal.any([timeout, stop]) : timeout;
   try {
     return await fetchFollowing(url, validators, limits, signal);
   } catch (err) {
     if (err instanceof FeedError) throw err;
-    if (signal.aborted) throw new FeedError('timeout', `no complete answer within ${limits.timeoutMs} ms`, { cause: err });
+    if (timeout.aborted) throw new FeedError('timeout', `no complete answer within ${limits.timeoutMs} ms`, { cause: err });
     const cause = (err as Error & { cause?: Error }).cause;
     throw new FeedError('network', `request failed: ${cause?.message ?? (err as Error).message}`, { cause: err });
   }

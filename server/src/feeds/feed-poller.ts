@@ -51,6 +51,8 @@ export const feedEditor = (feed: FeedConfig) => `feed:${feed.name}`;
 export class FeedPoller {
   readonly #o: FeedPollerOptions;
   readonly #limits: FetchLimits;
+  /** aborts fetches in flight when the worker shuts down */
+  readonly #stop = new AbortController();
 
   constructor(options: FeedPollerOptions) {
     this.#o = options;
@@ -67,12 +69,13 @@ export class FeedPoller {
         const state = await memory.failureState(feed.name);
         if (state.retryAt > Date.now()) return this.#done(result, 'backoff');
       }
-      // Held at most as long as a fetch may take plus time to queue the items.
-      token = await memory.lock(feed.name, this.#limits.timeoutMs + 60_000);
+      // Held at most as long as a fetch may take plus time to queue the items, so a worker that
+      // dies mid-poll delays the next poll of that feed by seconds, not minutes.
+      token = await memory.lock(feed.name, this.#limits.timeoutMs + 15_000);
       if (token === null) return this.#done(result, 'busy');
 
       const validators = await memory.validators(feed.name, feed.url);
-      const res = await fetchFeed(feed.url, validators, this.#limits);
+      const res = await fetchFeed(feed.url, validators, this.#limits, this.#stop.signal);
       if (res.status === 'not_modified') {
         await this.#succeeded(feed);
         return this.#done(result, 'not_modified');
@@ -88,6 +91,8 @@ export class FeedPoller {
       const reason: FeedFailureReason = err instanceof FeedError ? err.reason : 'ingest';
       result.reason = reason;
       result.error = (err as Error).message;
+      // Cut short by shutdown: not the feed's fault, so no failure is counted against it.
+      if (this.#stop.signal.aborted) return this.#done(result, 'failed');
       feedMetrics.failures.inc({ feed: feed.name, reason });
       const state = await memory
         .recordFailure(feed.name, (n) => this.#backoffMs(feed, n))
@@ -101,6 +106,11 @@ export class FeedPoller {
     } finally {
       if (token !== null) await memory.unlock(feed.name, token).catch(() => undefined);
     }
+  }
+
+  /** Aborts polls in flight (shutdown); later polls fail at once. */
+  stop(): void {
+    this.#stop.abort();
   }
 
   /**

@@ -90,6 +90,8 @@ export class FeedScheduler {
 
   close(): Promise<void> {
     return (this.#closing ??= (async () => {
+      // Hanging feeds must not hold shutdown up for their full timeout.
+      this.#o.poller.stop();
       await this.#worker.close().catch(() => undefined);
       await Promise.allSettled(this.#running.values());
       await this.queue.close().catch(() => undefined);
