@@ -161,7 +161,7 @@ describe('links, identity, dates', () => {
     expect(parseFeedDate('2016-02-01T17:54:50+01:00')?.toISOString()).toBe('2016-02-01T16:54:50.000Z');
     expect(parseFeedDate('2017-06-15T10:29:47-07:00')?.toISOString()).toBe('2017-06-15T17:29:47.000Z');
     expect(parseFeedDate('2017-06-15')?.toISOString()).toBe('2017-06-15T00:00:00.000Z');
-    for (const bad of ['', 'yesterday', 'Mon, 32 Foo 2019 10:00:00 GMT', '2019-13-45T99:00:00Z']) expect(parseFeedDate(bad)).toBeNull();
+    for (const bad of ['', 'yesterday', 'Mon, 32 Foo 2019 10:00:00 GMT', 'Fri, 31 Feb 2019 10:00:00 GMT', 'Mon, 1 Jul 2019 25:00 GMT', '2019-13-45T99:00:00Z']) expect(parseFeedDate(bad)).toBeNull();
   });
 });
 

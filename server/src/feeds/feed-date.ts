@@ -52,12 +52,14 @@ export function parseFeedDate(raw: string | undefined): Date | null {
   if (month === undefined) return null;
   let year = Number(yearText);
   if (yearText!.length === 2) year += year < 50 ? 2000 : 1900;
-  const minutes = zoneMinutes(zone);
-  const t = Date.UTC(year, month, Number(day), Number(hh), Number(mm), Number(ss ?? 0)) - minutes * 60_000;
-  const d = new Date(t);
-  // Date.UTC rolls 31 Feb over into March: a date that does not exist is no date.
-  if (Number.isNaN(t) || Number(day) > 31 || Number(hh) > 23 || Number(mm) > 59) return null;
-  return d;
+  const wall = Date.UTC(year, month, Number(day), Number(hh), Number(mm), Number(ss ?? 0));
+  // Date.UTC rolls 31 Feb over into March and 25:00 into the next day: a time that does not
+  // exist is no time.
+  const check = new Date(wall);
+  if (Number.isNaN(wall) || check.getUTCDate() !== Number(day) || check.getUTCHours() !== Number(hh) || check.getUTCMinutes() !== Number(mm)) {
+    return null;
+  }
+  return new Date(wall - zoneMinutes(zone) * 60_000);
 }
 
 function zoneMinutes(zone: string | undefined): number {
