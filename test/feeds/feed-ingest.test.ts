@@ -254,6 +254,9 @@ describe('failing feeds hurt nothing', () => {
       ['hanging', 'timeout'],
     ] as const;
     for (const [name, reason] of cases) {
+      // Polls of one feed run one after another: once this returns, the scheduled first poll
+      // (started with the ticker) is over too, and the count below moves only by ours.
+      await ticker.feeds!.pollNow(name);
       const before = await failures(name, reason);
       await expectNothingNew(name, async () => {
         expect(await ticker.feeds!.pollNow(name)).toMatchObject({ outcome: 'failed', reason, published: 0 });
@@ -314,14 +317,17 @@ describe('reload and restart', () => {
       server.set(`/${file}`, { kind: 'feed', body: readFileSync(new URL(file, REAL)), contentType: 'application/xml' });
     }
     reloaded = configWith([
-      ...baseFeeds().filter((f) => f.name !== 'broken'),
+      ...baseFeeds()
+        .filter((f) => f.name !== 'broken')
+        .map((f) => (f.name === 'wire-rss' ? { ...f, intervalSeconds: 1800 } : f)),
       feed('late', '/late.rss'),
       ...realFiles.map((f) => feed(slug(f), `/${f}`)),
     ]);
     await ticker.reload(reloaded);
-    const schedulers = (await ticker.feeds!.queue.getJobSchedulers(0, -1)).map((s) => s.key);
-    expect(schedulers).toContain('feed-late');
-    expect(schedulers).not.toContain('feed-broken');
+    const everyOf = new Map((await ticker.feeds!.queue.getJobSchedulers(0, -1)).map((s) => [s.key, s.every]));
+    expect(everyOf.get('feed-late')).toBe(3_600_000);
+    expect(everyOf.get('feed-wire-rss')).toBe(1_800_000);
+    expect(everyOf.has('feed-broken')).toBe(false);
     await expect(ticker.feeds!.pollNow('broken')).rejects.toThrow(/no feed named/u);
     // No pollNow: the new schedule's first run polls it.
     const late = await headlinesFor('late', 10);
