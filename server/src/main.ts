@@ -92,11 +92,15 @@ async function main(): Promise<void> {
   const configPath = env.TICKER_CONFIG;
   const reload = (reason: string) => {
     if (configPath === undefined) return logger.info({ reason }, 'no TICKER_CONFIG to reload');
+    let next: TickerConfig;
     try {
-      ticker.reload(readTickerConfigFile(configPath));
+      next = readTickerConfigFile(configPath);
     } catch (err) {
-      logger.error({ reason, err: (err as Error).message }, 'config reload failed; keeping the previous config');
+      return logger.error({ reason, err: (err as Error).message }, 'config reload failed; keeping the previous config');
     }
+    ticker.reload(next).catch((err: unknown) =>
+      logger.error({ err: (err as Error).message }, 'config reload incomplete: feed schedules not synced; send SIGHUP again'),
+    );
   };
   process.on('SIGHUP', () => reload('SIGHUP'));
   if (configPath !== undefined) {

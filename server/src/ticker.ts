@@ -8,6 +8,10 @@ import { createApp } from './api/app.js';
 import type { Role } from './config/env.js';
 import type { TickerConfig } from './config/ticker-config.js';
 import { feedKeys } from './feed/feed-keys.js';
+import type { FetchLimits } from './feeds/feed-fetch.js';
+import { FeedMemory } from './feeds/feed-memory.js';
+import { FeedPoller } from './feeds/feed-poller.js';
+import { FeedScheduler } from './feeds/feed-scheduler.js';
 import { FeedLog } from './feed/feed-log.js';
 import { FeedRelay } from './feed/feed-relay.js';
 import { createGateway, type Gateway } from './gateway/gateway.js';
@@ -30,6 +34,8 @@ export interface TickerOptions {
   relayBufferSize?: number;
   /** fault injection for tests only: see IngestWorkerOptions.killAfterSeq */
   faultKillAfterSeq?: number;
+  /** feed polling limits (tests shorten the timeout) */
+  feedLimits?: Partial<FetchLimits>;
 }
 
 export interface RunningTicker {
@@ -38,8 +44,13 @@ export interface RunningTicker {
   readonly access: AccessRegistry;
   readonly gateway: Gateway | null;
   readonly httpServer: HttpServer;
-  /** Apply a reloaded config file: keys, editors and entitlements (revoked keys are cut off). */
-  reload(config: TickerConfig): void;
+  /** the feed poller (worker roles only) */
+  readonly feeds: FeedScheduler | null;
+  /**
+   * Applies a re-read config: keys, editors and entitlements at once (revoked keys are cut
+   * off), then feeds added, changed and removed.
+   */
+  reload(config: TickerConfig): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -77,6 +88,9 @@ export async function startTicker(o: TickerOptions): Promise<RunningTicker> {
 
   const steps: { name: string; close: () => Promise<void> }[] = [];
   let worker: IngestWorker | null = null;
+  // The API queues the desk's flashes; the worker role queues feed items the same way.
+  const ingest = new IngestQueue({ connection: redis, log, keys, prefix: keys.queuePrefix });
+  let feeds: FeedScheduler | null = null;
   if (serves.worker) {
     worker = createIngestWorker({
       connection: connect('worker', 'worker'),
@@ -90,20 +104,27 @@ export async function startTicker(o: TickerOptions): Promise<RunningTicker> {
         metrics.ingestLatency.observe(Math.max(0, Date.now() - dueAt) / 1000);
       },
     });
+    const feedLogger = logger.child({ part: 'feeds' });
+    feeds = new FeedScheduler({
+      connection: redis,
+      workerConnection: connect('feeds', 'worker'),
+      prefix: keys.queuePrefix,
+      poller: new FeedPoller({ ingest, log, memory: new FeedMemory(redis, prefix), logger: feedLogger, limits: o.feedLimits }),
+      logger: feedLogger,
+    });
+    await feeds.sync(o.config.feeds);
+    feeds.start();
   }
 
   let relay: FeedRelay | null = null;
   let gateway: Gateway | null = null;
-  let ingest: IngestQueue | null = null;
   let connCounter: ConnectionCounter | null = null;
+  metrics.gauge('ticker_queue_jobs', 'Ingest jobs by state', ['state'], async (g) => {
+    const counts = await ingest.queue.getJobCounts('waiting', 'active', 'delayed', 'failed').catch(() => null);
+    if (counts) for (const [state, n] of Object.entries(counts)) g.set({ state }, n);
+  });
   const httpServer = createServer();
   if (serves.api) {
-    ingest = new IngestQueue({ connection: redis, log, keys, prefix: keys.queuePrefix });
-    const queue = ingest.queue;
-    metrics.gauge('ticker_queue_jobs', 'Ingest jobs by state', ['state'], async (g) => {
-      const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'failed').catch(() => null);
-      if (counts) for (const [state, n] of Object.entries(counts)) g.set({ state }, n);
-    });
     relay = new FeedRelay({
       subscriber: connect('subscriber', 'subscriber'),
       log,
@@ -126,7 +147,7 @@ export async function startTicker(o: TickerOptions): Promise<RunningTicker> {
       logger: logger.child({ part: 'gateway' }),
     });
   }
-  const app = createApp({ access, limits, ingest, log, redis, logger, metrics, api: serves.api });
+  const app = createApp({ access, limits, ingest: serves.api ? ingest : null, log, redis, logger, metrics, api: serves.api });
   httpServer.on('request', app);
 
   await new Promise<void>((resolve, reject) => {
@@ -148,8 +169,10 @@ export async function startTicker(o: TickerOptions): Promise<RunningTicker> {
   });
   if (relay) steps.push({ name: 'relay', close: () => relay!.close() });
   if (connCounter) steps.push({ name: 'connection-counter', close: () => connCounter!.close() });
+  // Feeds stop first among the workers: no new items are queued while the ingest worker drains.
+  if (feeds) steps.push({ name: 'feeds', close: () => feeds!.close() });
   if (worker) steps.push({ name: 'worker', close: () => worker!.close() });
-  if (ingest) steps.push({ name: 'queue', close: () => ingest!.close() });
+  steps.push({ name: 'queue', close: () => ingest.close() });
   steps.push({ name: 'redis', close: async () => void (await Promise.all(connections.map((c) => quitQuietly(c.redis)))) });
 
   let closing: Promise<void> | null = null;
@@ -159,9 +182,11 @@ export async function startTicker(o: TickerOptions): Promise<RunningTicker> {
     access,
     gateway,
     httpServer,
-    reload: (config) => {
+    feeds,
+    reload: async (config) => {
       access.replace(config);
-      logger.info({ keys: config.keys.length, editors: config.editors.length }, 'config reloaded');
+      logger.info({ keys: config.keys.length, editors: config.editors.length, feeds: config.feeds.length }, 'config reloaded');
+      await feeds?.sync(config.feeds);
     },
     close: () =>
       (closing ??= (async () => {
