@@ -2,9 +2,12 @@ import { fileURLToPath } from 'node:url';
 import express, { type Express } from 'express';
 import type { Redis } from 'ioredis';
 import type { AccessRegistry } from '../access/access-registry.js';
+import { AuditLog } from '../feed/audit-log.js';
 import type { FeedLog } from '../feed/feed-log.js';
 import type { IngestQueue } from '../ingest/ingest-queue.js';
 import type { Logger } from '../logger.js';
+import { auditRoutes } from './audit-routes.js';
+import { editorRoute } from './editor-route.js';
 import { headlinesRoutes } from './headlines-routes.js';
 import { errorHandler, notFoundHandler } from './http-errors.js';
 
@@ -36,6 +39,8 @@ export function createApp(deps: AppDeps): Express {
 
   if (deps.api) {
     app.use(headlinesRoutes(deps));
+    app.use(auditRoutes({ access: deps.access, audit: new AuditLog(deps.redis, deps.log.keys) }));
+    app.use(editorRoute(deps));
     app.use(express.static(PUBLIC_DIR, { index: 'index.html', maxAge: '1m' }));
   }
   app.use(notFoundHandler);

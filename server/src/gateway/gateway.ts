@@ -16,6 +16,7 @@ import type { FeedRelay } from '../feed/feed-relay.js';
 import { queryFeed, type FeedAnswer } from '../feed/feed-query.js';
 import { eventRooms, matches, roomsOf, subscriptionOf, type Subscription } from '../feed/filter.js';
 import type { Logger } from '../logger.js';
+import { EDITOR_ENTITLEMENT, editorKeyRecord } from './editor-socket.js';
 
 export interface SocketData {
   key: KeyRecord;
@@ -61,9 +62,15 @@ export function createGateway(deps: GatewayDeps): Gateway {
     serveClient: true,
   });
 
+  /** `auth: { key }` (API and widget keys) or `auth: { token }` (an editor's console). */
+  const recordOf = (socket: TickerSocket): KeyRecord | undefined => {
+    const auth = socket.handshake.auth as { key?: unknown; token?: unknown };
+    if (typeof auth.key === 'string') return access.key(auth.key);
+    return typeof auth.token === 'string' ? editorKeyRecord(access, auth.token) : undefined;
+  };
+
   io.use((socket, next) => {
-    const auth = socket.handshake.auth as { key?: unknown };
-    const key = typeof auth.key === 'string' ? access.key(auth.key) : undefined;
+    const key = recordOf(socket);
     if (key === undefined) return next(new Error('unauthorized'));
     if (key.origins !== null) {
       const origin = socket.handshake.headers.origin;
@@ -183,7 +190,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
   // once and sends each socket one copy however many of the rooms it is in.
   const onEvent = (h: Headline) => {
     const rooms: string[] = [];
-    for (const g of access.groups) if (g.delaySeconds === 0) rooms.push(...eventRooms(g, h));
+    for (const g of [...access.groups, EDITOR_ENTITLEMENT]) if (g.delaySeconds === 0) rooms.push(...eventRooms(g, h));
     if (rooms.length > 0) io.to(rooms).emit('headline', h);
   };
   relay.on('event', onEvent);
@@ -191,7 +198,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
   // A reload closes the sockets of revoked keys and re-applies changed entitlements.
   const onAccessChanged = () => {
     for (const socket of io.of('/').sockets.values()) {
-      const fresh = access.current(socket.data.key);
+      const fresh = recordOf(socket);
       if (fresh === undefined) {
         socket.emit('bye', { reason: 'revoked' });
         socket.disconnect(true);

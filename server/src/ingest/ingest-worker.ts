@@ -40,7 +40,7 @@ export function createIngestWorker(options: IngestWorkerOptions): IngestWorker {
     for (let attempt = 0; attempt < 8; attempt++) {
       const { event, expectedVersion } = await buildEvent(log, data);
       if (event === null) return { seq: 0, duplicate: true };
-      const result = await log.append({ opId, expectedVersion, event });
+      const result = await log.append({ opId, expectedVersion, event, audit: { editor: data.editor, action: data.op } });
       if (result.kind === 'conflict') continue; // another version landed meanwhile: re-read
       if (result.kind === 'appended') options.onAppended?.({ seq: result.seq, job: data, queuedAt: job.timestamp });
       logger.info({ op: data.op, id: data.id, seq: result.seq, editor: data.editor, duplicate: result.kind === 'duplicate' }, 'ingested');
