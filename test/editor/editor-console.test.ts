@@ -79,6 +79,7 @@ async function signedIn(token = EDITOR_TOKEN, name = 'test-desk'): Promise<Page>
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.locator('#who', { hasText: `Signed in as ${name}` }).waitFor();
   await page.locator('#live', { hasText: 'live' }).waitFor();
+  expect(await page.getByLabel('Token', { exact: true }).isVisible()).toBe(false);
   return page;
 }
 
