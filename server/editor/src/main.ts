@@ -126,7 +126,10 @@ function startFeed(token: string): void {
   feed = followFeed(token, {
     snapshot: (headlines) => {
       recent.clear();
-      for (const h of headlines) recent.upsert(h);
+      for (const h of headlines) {
+        scheduled.remove(h.id);
+        recent.upsert(h);
+      }
       void loadAudit();
     },
     headline: (h) => {

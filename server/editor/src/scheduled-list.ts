@@ -21,7 +21,8 @@ export class ScheduledList {
   constructor(ul: HTMLElement, onCancel: (item: ScheduledItem) => void) {
     this.#ul = ul;
     this.#onCancel = onCancel;
-    for (const item of this.#stored()) this.add(item);
+    // One whose time has passed went out (or is going out): only the live list can show it now.
+    for (const item of this.#stored()) if (Date.parse(item.at) > Date.now()) this.add(item);
   }
 
   has(id: string): boolean {
