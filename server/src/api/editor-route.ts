@@ -10,7 +10,8 @@ import { editorOf, requireEditor } from './auth.js';
 export const EDITOR_DIST = fileURLToPath(new URL('../../dist/editor/', import.meta.url));
 
 // The page runs only its own bundle and talks only to this origin; no framing (clickjacking a
-// Publish button is the attack to rule out).
+// Publish button is the attack to rule out); no form submission, so even with its script
+// blocked the sign-in form can never put a token into a URL.
 const CSP = "default-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 /** `/editor` (the console page and its bundle) and `GET /api/editor/me` (is this token an editor's). */
