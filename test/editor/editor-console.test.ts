@@ -17,6 +17,8 @@ let redis: TestRedis;
 let ticker: RunningTicker;
 let browser: Browser;
 let context: BrowserContext;
+/** One tab for the file, as an editor keeps one open: a new renderer per test costs seconds on a busy machine. */
+let page: Page;
 let desk: TestSocket;
 let atDesk: Recorder;
 
@@ -33,6 +35,9 @@ beforeAll(async () => {
     }),
   });
   browser = await launchChromium();
+  context = await browser.newContext({ timezoneId: LOCAL_TIME_ZONE });
+  page = await context.newPage();
+  page.setDefaultTimeout(10_000);
   desk = await connect(ticker.url, ALL_KEY);
   atDesk = new Recorder(desk);
   await subscribeOk(desk, { limit: 0 });
@@ -47,8 +52,12 @@ afterAll(async () => {
 
 beforeEach(async () => {
   if (noChromium !== null) return;
-  await context?.close();
-  context = await browser.newContext({ timezoneId: LOCAL_TIME_ZONE });
+  // Each test starts signed out, with nothing remembered: the tab's storage is cleared from a
+  // same-origin page that runs no console script (which could sign in again meanwhile).
+  await page.unrouteAll();
+  await page.goto(`${ticker.url}/healthz`);
+  await page.evaluate(() => sessionStorage.clear());
+  await page.goto(`${ticker.url}/editor`);
 });
 
 const currentSeq = async () => Number((await redis.client.get('ticker:seq')) ?? 0);
@@ -73,8 +82,6 @@ async function audit(query = ''): Promise<{ status: number; entries: AuditEntry[
 }
 
 async function signedIn(token = EDITOR_TOKEN, name = 'test-desk'): Promise<Page> {
-  const page = await context.newPage();
-  await page.goto(`${ticker.url}/editor`);
   await page.getByLabel('Token', { exact: true }).fill(token);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.locator('#who', { hasText: `Signed in as ${name}` }).waitFor();
@@ -83,12 +90,10 @@ async function signedIn(token = EDITOR_TOKEN, name = 'test-desk'): Promise<Page>
   return page;
 }
 
-const row = (page: Page, text: string) => page.locator('#recent li', { has: page.locator('.text', { hasText: text }) });
+const row = (_page: Page, text: string) => page.locator('#recent li', { has: page.locator('.text', { hasText: text }) });
 
 describe.skipIf(noChromium !== null)(`editor console in Chromium ${noChromium ?? ''}`, () => {
   it('refuses a wrong token visibly, keeps it out of the URL and storage, and shows no console', async () => {
-    const page = await context.newPage();
-    await page.goto(`${ticker.url}/editor`);
     await page.getByLabel('Token', { exact: true }).fill('ed_not_a_real_token');
     await page.getByRole('button', { name: 'Sign in' }).click();
     const refusal = page.getByRole('alert').filter({ hasText: 'refused' });
@@ -105,8 +110,12 @@ describe.skipIf(noChromium !== null)(`editor console in Chromium ${noChromium ??
   });
 
   it('publishes with urgency, topics and symbols by keyboard (Ctrl+Enter); the desk gets those fields', async () => {
-    const page = await signedIn();
+    await signedIn();
     expect(await page.evaluate(() => sessionStorage.getItem('headline-ticker.editor.token'))).toBe(EDITOR_TOKEN);
+    // A reload keeps the session (the tab's sessionStorage), with no token in the URL.
+    await page.reload();
+    await page.locator('#live', { hasText: 'live' }).waitFor();
+    expect(await page.locator('#who').textContent()).toBe('Signed in as test-desk');
     await page.getByLabel('Headline', { exact: true }).fill('  Gazprom   raises\tgas exports 🚀 ');
     expect(await page.locator('#preview').textContent()).toMatch(/^\d\d\/\d\d \d\d:\d\d {2}Gazprom raises gas exports 🚀$/u);
     expect(await page.locator('#text-count').textContent()).toBe('28 / 300');
@@ -124,7 +133,7 @@ describe.skipIf(noChromium !== null)(`editor console in Chromium ${noChromium ??
   });
 
   it('corrects a published headline: version 2 at the desk, same id', async () => {
-    const page = await signedIn();
+    await signedIn();
     await page.getByLabel('Headline', { exact: true }).fill('Central bank holds rate at 16%');
     await page.getByRole('button', { name: 'Publish' }).click();
     const v1 = await arrives((x) => x.text === 'Central bank holds rate at 16%');
@@ -140,7 +149,7 @@ describe.skipIf(noChromium !== null)(`editor console in Chromium ${noChromium ??
   });
 
   it('withdraws after an in-page confirmation; the desk gets it as withdrawn', async () => {
-    const page = await signedIn();
+    await signedIn();
     await page.getByLabel('Headline', { exact: true }).fill('Unconfirmed report of merger');
     await page.getByRole('button', { name: 'Publish' }).click();
     const h = await arrives((x) => x.text === 'Unconfirmed report of merger');
@@ -160,8 +169,6 @@ describe.skipIf(noChromium !== null)(`editor console in Chromium ${noChromium ??
   });
 
   it('works by keyboard alone: sign in, write, publish, withdraw', async () => {
-    const page = await context.newPage();
-    await page.goto(`${ticker.url}/editor`);
     // The token field has focus on opening; Enter signs in.
     await page.keyboard.type(EDITOR_TOKEN);
     await page.keyboard.press('Enter');
@@ -188,7 +195,7 @@ describe.skipIf(noChromium !== null)(`editor console in Chromium ${noChromium ??
   });
 
   it('a blank headline publishes nothing and the server error shows next to the field', async () => {
-    const page = await signedIn();
+    await signedIn();
     const seq = await currentSeq();
     await page.getByLabel('Headline', { exact: true }).fill('   \t ');
     await page.getByLabel('URL', { exact: true }).fill('javascript:alert(1)');
@@ -201,7 +208,7 @@ describe.skipIf(noChromium !== null)(`editor console in Chromium ${noChromium ??
   });
 
   it('a double click, or a retry after a network error, publishes once', async () => {
-    const page = await signedIn();
+    await signedIn();
     await page.getByLabel('Headline', { exact: true }).fill('Double-clicked flash');
     await page.getByRole('button', { name: 'Publish' }).dblclick();
     await page.locator('#form-status', { hasText: /^Published \(/ }).waitFor();
@@ -233,7 +240,7 @@ describe.skipIf(noChromium !== null)(`editor console in Chromium ${noChromium ??
   });
 
   it('a scheduled headline shows its time and, cancelled, never goes out', async () => {
-    const page = await signedIn();
+    await signedIn();
     const at = new Date(Math.floor((Date.now() + 4000) / 1000) * 1000);
     await page.getByLabel('Headline', { exact: true }).fill('Embargoed results, cancelled');
     await page.getByLabel('Embargo until', { exact: true }).fill(localDateTime(at));
@@ -261,7 +268,7 @@ describe.skipIf(noChromium !== null)(`editor console in Chromium ${noChromium ??
     expect((await fetch(`${ticker.url}/api/audit?limit=0`, { headers: { authorization: `Bearer ${EDITOR_TOKEN}` } })).status).toBe(400);
     expect((await fetch(`${ticker.url}/api/audit?id=../x`, { headers: { authorization: `Bearer ${EDITOR_TOKEN}` } })).status).toBe(400);
 
-    const page = await signedIn(NIGHT_TOKEN, 'night-desk');
+    await signedIn(NIGHT_TOKEN, 'night-desk');
     await page.getByLabel('Headline', { exact: true }).fill('Night desk flash');
     await page.getByRole('button', { name: 'Publish' }).click();
     const h = await arrives((x) => x.text === 'Night desk flash');
