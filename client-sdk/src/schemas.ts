@@ -2,8 +2,10 @@
 // server, the SDK and the widget never declare a shape twice. Importing this module pulls in
 // zod; code that only needs the types imports them from `./protocol.js` instead.
 import { z } from 'zod';
+import { TEXT_MAX, charCount, toPlainLine } from './plain-text.js';
 
-export const TEXT_MAX = 300;
+export { TEXT_MAX, charCount, toPlainLine };
+
 export const SUMMARY_MAX = 2000;
 export const URL_MAX = 2048;
 export const LIST_MAX = 20;
@@ -12,22 +14,6 @@ export const HISTORY_LIMIT_MAX = 1000;
 
 export const URGENCIES = ['flash', 'bulletin', 'urgent', 'routine'] as const;
 export const STATUSES = ['published', 'corrected', 'withdrawn'] as const;
-
-/** Trim, collapse every run of whitespace to one space, drop control characters. */
-export function toPlainLine(raw: string): string {
-  return raw
-    .replace(/\s+/gu, ' ')
-    // C0/C1 controls other than whitespace (already collapsed above) carry no text.
-    .replace(/[\u0000-\u001f\u007f-\u009f]/gu, '')
-    .trim();
-}
-
-/** Length in code points, so an emoji counts as one character, as an editor sees it. */
-export function charCount(s: string): number {
-  let n = 0;
-  for (const _ of s) n++;
-  return n;
-}
 
 const plainText = (max: number, what: string) =>
   z

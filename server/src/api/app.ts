@@ -4,10 +4,13 @@ import type { Redis } from 'ioredis';
 import type { AccessRegistry } from '../access/access-registry.js';
 import { TRUSTED_PROXIES } from '../access/client-address.js';
 import type { Limits } from '../access/limits.js';
+import { AuditLog } from '../feed/audit-log.js';
 import type { FeedLog } from '../feed/feed-log.js';
 import type { IngestQueue } from '../ingest/ingest-queue.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
+import { auditRoutes } from './audit-routes.js';
+import { editorRoute } from './editor-route.js';
 import { requestLogger } from './request-log.js';
 import { headlinesRoutes } from './headlines-routes.js';
 import { errorHandler, notFoundHandler } from './http-errors.js';
@@ -48,6 +51,8 @@ export function createApp(deps: AppDeps): Express {
   if (deps.api) {
     app.use(headlinesRoutes(deps));
     app.use(widgetRoute());
+    app.use(auditRoutes({ access: deps.access, limits: deps.limits, audit: new AuditLog(deps.redis, deps.log.keys) }));
+    app.use(editorRoute(deps));
     app.use(express.static(PUBLIC_DIR, { index: 'index.html', maxAge: '1m' }));
   }
   app.use(notFoundHandler);

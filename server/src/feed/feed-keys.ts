@@ -12,6 +12,8 @@ export interface FeedKeys {
   op: (opId: string) => string;
   /** editor idempotency keys → headline id */
   idempotency: (key: string) => string;
+  /** capped stream of who did what: publish/correct/withdraw (written by the append) and cancel */
+  audit: string;
   /** pub/sub channel announcing each appended event */
   channel: string;
   /** BullMQ prefix */
@@ -26,6 +28,7 @@ export function feedKeys(prefix = 'ticker'): FeedKeys {
     versions: `${prefix}:versions`,
     op: (opId) => `${prefix}:op:${opId}`,
     idempotency: (key) => `${prefix}:idem:${key}`,
+    audit: `${prefix}:audit`,
     channel: `${prefix}:events`,
     queuePrefix: `${prefix}:bull`,
   };

@@ -35,6 +35,11 @@ redis.call('HSET', KEYS[3], ARGV[2], ev)
 redis.call('HSET', KEYS[5], ARGV[2], (version + 1) .. ':' .. seq)
 redis.call('SET', KEYS[4], seq, 'EX', tonumber(ARGV[8]))
 redis.call('PUBLISH', ARGV[1], ev)
+-- The audit entry is part of the same step, so a retried job (recognised above) never adds a second.
+if ARGV[9] ~= '' then
+  redis.call('XADD', KEYS[6], 'MAXLEN', '~', ARGV[11], '*', 'id', ARGV[2], 'action', ARGV[10],
+    'editor', ARGV[9], 'at', ARGV[5], 'seq', seq, 'version', version + 1)
+end
 -- Retention: drop the oldest entries only when beyond maxEvents AND older than minAge; a few
 -- per append keeps each call short and still catches up. A headline whose newest event leaves
 -- the log leaves the current state too.
@@ -63,6 +68,14 @@ return {'appended', seq}
 `;
 
 const OP_MARKER_TTL_SECONDS = 8 * 24 * 3600;
+/** The audit stream keeps about this many entries (trimmed approximately, as Redis does cheaply). */
+export const AUDIT_MAX_LEN = 100_000;
+
+/** Who asked for an append, recorded in the audit stream in the same atomic step. */
+export interface AppendAudit {
+  editor: string;
+  action: 'publish' | 'correct' | 'withdraw';
+}
 
 export interface AppendRequest {
   /** identifies the operation (the job), so a retry is recognised */
@@ -70,6 +83,7 @@ export interface AppendRequest {
   /** the version the caller read; 0 for a new headline */
   expectedVersion: number;
   event: UnsequencedEvent;
+  audit?: AppendAudit;
 }
 
 export interface ReadAfterResult {
@@ -111,12 +125,13 @@ export class FeedLog {
     const json = JSON.stringify(req.event);
     const reply = (await this.#redis.eval(
       APPEND_LUA,
-      5,
+      6,
       k.seq,
       k.log,
       k.current,
       k.op(req.opId),
       k.versions,
+      k.audit,
       k.channel,
       req.event.id,
       String(req.expectedVersion),
@@ -125,6 +140,9 @@ export class FeedLog {
       String(this.#retention.maxEvents),
       String(this.#retention.minAgeSeconds * 1000),
       String(OP_MARKER_TTL_SECONDS),
+      req.audit?.editor ?? '',
+      req.audit?.action ?? '',
+      String(AUDIT_MAX_LEN),
     )) as [string, number];
     const [kind, n] = reply;
     if (kind === 'appended') return { kind, seq: n };

@@ -11,6 +11,7 @@ import {
 } from '@headline-ticker/sdk/protocol';
 import { SubscribeRequestSchema, UnsubscribeRequestSchema } from '@headline-ticker/sdk/schemas';
 import type { AccessRegistry, KeyRecord } from '../access/access-registry.js';
+import type { Entitlement } from '../access/entitlements.js';
 import { clientAddress } from '../access/client-address.js';
 import type { ConnectionCounter } from '../access/connection-counter.js';
 import type { Limits } from '../access/limits.js';
@@ -21,6 +22,7 @@ import { eventRooms, matches, roomsOf, subscriptionOf, type Subscription } from 
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import { DelayLine } from './delay-line.js';
+import { EDITOR_ENTITLEMENT, editorKeyRecord } from './editor-socket.js';
 
 export interface SocketData {
   key: KeyRecord;
@@ -71,11 +73,17 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
     serveClient: true,
   });
 
+  /** `auth: { key }` (API and widget keys) or `auth: { token }` (an editor's console). */
+  const recordOf = (socket: TickerSocket): KeyRecord | undefined => {
+    const auth = socket.handshake.auth as { key?: unknown; token?: unknown };
+    if (typeof auth.key === 'string') return access.key(auth.key);
+    return typeof auth.token === 'string' ? editorKeyRecord(access, auth.token) : undefined;
+  };
+
   io.use(async (socket, next) => {
     const ip = clientAddress(socket.request);
     if ((await limits.authBlocked(ip)) !== null) return next(new Error('rate_limited'));
-    const auth = socket.handshake.auth as { key?: unknown };
-    const key = typeof auth.key === 'string' ? access.key(auth.key) : undefined;
+    const key = recordOf(socket);
     if (key === undefined) {
       await limits.authFailed(ip);
       return next(new Error('unauthorized'));
@@ -221,11 +229,21 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
   // once and sends each socket one copy however many of the rooms it is in.
   const broadcast = (h: Headline, delaySeconds: number) => {
     const rooms: string[] = [];
-    for (const g of access.groups) if (g.delaySeconds === delaySeconds) rooms.push(...eventRooms(g, h));
+    for (const g of fanOutGroups()) if (g.delaySeconds === delaySeconds) rooms.push(...eventRooms(g, h));
     if (rooms.length === 0) return;
     io.to(rooms).emit('headline', h);
     metrics.delivered.inc({ delayed: delaySeconds > 0 ? 'yes' : 'no' });
     if (delaySeconds === 0) metrics.emitLatency.observe(Math.max(0, Date.now() - Date.parse(h.updatedAt)) / 1000);
+  };
+  // Editors' consoles watch everything, undelayed, even when no configured key does.
+  let groupsCache: { from: readonly Entitlement[]; groups: readonly Entitlement[] } | null = null;
+  const fanOutGroups = (): readonly Entitlement[] => {
+    if (groupsCache?.from !== access.groups) {
+      const from = access.groups;
+      const groups = from.some((g) => g.group === EDITOR_ENTITLEMENT.group) ? from : [...from, EDITOR_ENTITLEMENT];
+      groupsCache = { from, groups };
+    }
+    return groupsCache.groups;
   };
   const delays = new DelayLine(log, logger.child({ part: 'delay' }), (delaySeconds, h) => broadcast(h, delaySeconds));
   const onEvent = (h: Headline) => {
@@ -242,7 +260,7 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
   const onAccessChanged = () => {
     delays.sync(delaysOf(access), relay.lastSeq).catch((err: unknown) => logger.error({ err }, 'delay lanes not synced'));
     for (const socket of io.of('/').sockets.values()) {
-      const fresh = access.current(socket.data.key);
+      const fresh = recordOf(socket);
       if (fresh === undefined) {
         metrics.shed.inc({ reason: 'revoked' });
         socket.emit('bye', { reason: 'revoked' });

@@ -3,6 +3,7 @@ import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { TickerError, type IngestAccepted } from '@headline-ticker/sdk/protocol';
 import type { CorrectionDraft, HeadlineDraft } from '@headline-ticker/sdk/schemas';
+import { AuditLog } from '../feed/audit-log.js';
 import type { FeedLog } from '../feed/feed-log.js';
 import type { FeedKeys } from '../feed/feed-keys.js';
 import { newHeadlineId } from './headline-id.js';
@@ -33,12 +34,14 @@ export class IngestQueue {
   readonly #redis: Redis;
   readonly #log: FeedLog;
   readonly #keys: FeedKeys;
+  readonly #audit: AuditLog;
   #closing: Promise<void> | null = null;
 
   constructor(options: IngestQueueOptions) {
     this.#redis = options.connection;
     this.#log = options.log;
     this.#keys = options.keys;
+    this.#audit = new AuditLog(options.connection, options.keys);
     this.queue = new Queue(INGEST_QUEUE, {
       connection: options.connection,
       prefix: options.prefix,
@@ -115,11 +118,12 @@ export class IngestQueue {
     if (!pending) throw new TickerError('not_found', `no headline ${id}`);
     const state = await this.#guard(pending.getState());
     if (state === 'delayed' || state === 'waiting' || state === 'prioritized') {
-      try {
-        await pending.remove();
+      const removed = await pending.remove().then(() => true, () => false); // false: it started meanwhile
+      if (removed) {
+        // Nothing reaches the log for a cancellation, so it is audited here, after the removal:
+        // an audit line for a cancel that did not happen would be worse than a missing one.
+        await this.#guard(this.#audit.record({ id, action: 'cancel', editor }));
         return { id, status: 'cancelled' };
-      } catch {
-        // It started meanwhile; fall through to the answer below.
       }
     }
     throw new TickerError('conflict', `headline ${id} is being published right now; withdraw it in a moment`);

@@ -46,7 +46,7 @@ export function createIngestWorker(options: IngestWorkerOptions): IngestWorker {
     for (let attempt = 0; attempt < 8; attempt++) {
       const { event, expectedVersion } = await buildEvent(log, data);
       if (event === null) return { seq: 0, duplicate: true };
-      const result = await log.append({ opId, expectedVersion, event });
+      const result = await log.append({ opId, expectedVersion, event, audit: { editor: data.editor, action: data.op } });
       if (result.kind === 'conflict') continue; // another version landed meanwhile: re-read
       if (result.kind === 'appended') {
         options.onAppended?.({ seq: result.seq, status: event.status, job: data, dueAt: job.timestamp + (job.opts.delay ?? 0) });

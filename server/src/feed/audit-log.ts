@@ -1,0 +1,103 @@
+import type { Redis } from 'ioredis';
+import { z } from 'zod';
+import { AUDIT_MAX_LEN } from './feed-log.js';
+import type { FeedKeys } from './feed-keys.js';
+
+export const AUDIT_ACTIONS = ['publish', 'correct', 'withdraw', 'cancel'] as const;
+export type AuditAction = (typeof AUDIT_ACTIONS)[number];
+
+/** One line of the audit as `GET /api/audit` answers it. */
+export interface AuditEntry {
+  id: string;
+  action: AuditAction;
+  editor: string;
+  /** ISO 8601 UTC */
+  at: string;
+  /** the log event it produced; absent for a cancellation (nothing reached the log) */
+  seq?: number;
+  version?: number;
+}
+
+// Stream entries are written by the append script and by `record`; read back, they are checked
+// again, so a foreign or damaged entry is skipped rather than served.
+const StoredEntrySchema = z.object({
+  id: z.string().min(1),
+  action: z.enum(AUDIT_ACTIONS),
+  editor: z.string().min(1),
+  at: z.coerce.number().int().nonnegative(),
+  seq: z.coerce.number().int().positive().optional(),
+  version: z.coerce.number().int().positive().optional(),
+});
+
+type Entry = [id: string, fields: string[]];
+
+function entryOf([, fields]: Entry): AuditEntry | null {
+  const raw: Record<string, string> = {};
+  for (let j = 0; j + 1 < fields.length; j += 2) raw[fields[j]!] = fields[j + 1]!;
+  const parsed = StoredEntrySchema.safeParse(raw);
+  if (!parsed.success) return null;
+  const { at, seq, version, ...rest } = parsed.data;
+  return { ...rest, at: new Date(at).toISOString(), ...(seq === undefined ? {} : { seq }), ...(version === undefined ? {} : { version }) };
+}
+
+/** How far back a filtered read looks before it gives up (the stream is capped anyway). */
+const MAX_SCAN = 20_000;
+const BATCH = 500;
+/** Allowance for the API node's clock running ahead of Redis's (stream ids are Redis time). */
+const CLOCK_SKEW_MS = 10 * 60_000;
+
+/**
+ * The oldest stream id that can hold an entry about headline `id`. Desk ids begin with their
+ * creation time (headline-id.ts: 9 base-36 digits of ms), and nothing is audited about a
+ * headline before it was created, so a filtered read stops there instead of scanning on.
+ */
+function floorOf(id: string): string {
+  const ms = Number.parseInt(id.slice(0, 9), 36);
+  const plausible = /^[0-9a-z]{9}/u.test(id) && ms > Date.UTC(2020, 0, 1) && ms < Date.now() + CLOCK_SKEW_MS;
+  return plausible ? `${Math.max(0, ms - CLOCK_SKEW_MS)}-0` : '-';
+}
+
+/**
+ * Who published, corrected, withdrew or cancelled what, and when. Publish, correct and withdraw
+ * are written by the feed log's append script in the same atomic step as the event; a
+ * cancellation never reaches the log, so the ingest queue records it here.
+ */
+export class AuditLog {
+  readonly #redis: Redis;
+  readonly #key: string;
+
+  constructor(redis: Redis, keys: FeedKeys) {
+    this.#redis = redis;
+    this.#key = keys.audit;
+  }
+
+  async record(entry: { id: string; action: AuditAction; editor: string }): Promise<void> {
+    await this.#redis.xadd(
+      this.#key, 'MAXLEN', '~', String(AUDIT_MAX_LEN), '*',
+      'id', entry.id, 'action', entry.action, 'editor', entry.editor, 'at', String(Date.now()),
+    );
+  }
+
+  /** Newest first, at most `limit`, only those about headline `id` when given. */
+  async list({ id, limit }: { id?: string | undefined; limit: number }): Promise<AuditEntry[]> {
+    const out: AuditEntry[] = [];
+    let end = '+';
+    const floor = id === undefined ? '-' : floorOf(id);
+    let scanned = 0;
+    while (out.length < limit && scanned < MAX_SCAN) {
+      const count = id === undefined ? limit - out.length : BATCH;
+      const entries = (await this.#redis.xrevrange(this.#key, end, floor, 'COUNT', count)) as Entry[];
+      if (entries.length === 0) break;
+      for (const e of entries) {
+        scanned++;
+        const entry = entryOf(e);
+        if (entry !== null && (id === undefined || entry.id === id)) {
+          out.push(entry);
+          if (out.length >= limit) break;
+        }
+      }
+      end = `(${entries[entries.length - 1]![0]}`;
+    }
+    return out;
+  }
+}
