@@ -16,6 +16,7 @@ import type { FeedRelay } from '../feed/feed-relay.js';
 import { queryFeed, type FeedAnswer } from '../feed/feed-query.js';
 import { eventRooms, matches, roomsOf, subscriptionOf, type Subscription } from '../feed/filter.js';
 import type { Logger } from '../logger.js';
+import { watchBackpressure, type Backpressure, type BackpressureOptions } from './backpressure.js';
 
 export interface SocketData {
   key: KeyRecord;
@@ -36,10 +37,13 @@ export interface GatewayDeps {
   log: FeedLog;
   relay: FeedRelay;
   logger: Logger;
+  /** slow-consumer limits (defaults in backpressure.ts) */
+  backpressure?: Omit<BackpressureOptions, 'logger'>;
 }
 
 export interface Gateway {
   readonly io: TickerServer;
+  readonly backpressure: Backpressure;
   close(): Promise<void>;
 }
 
@@ -187,6 +191,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     if (rooms.length > 0) io.to(rooms).emit('headline', h);
   };
   relay.on('event', onEvent);
+  const backpressure = watchBackpressure(io, { ...deps.backpressure, logger });
 
   // A reload closes the sockets of revoked keys and re-applies changed entitlements.
   const onAccessChanged = () => {
@@ -211,9 +216,11 @@ export function createGateway(deps: GatewayDeps): Gateway {
   let closing: Promise<void> | null = null;
   return {
     io,
+    backpressure,
     close: () =>
       (closing ??= (async () => {
         relay.off('event', onEvent);
+        backpressure.close();
         access.off('changed', onAccessChanged);
         for (const socket of io.of('/').sockets.values()) {
           socket.emit('bye', { reason: 'shutdown' });
