@@ -1,4 +1,4 @@
-import { createConnection, type Socket as TcpSocket } from 'node:net';
+import { createConnection, type NetConnectOpts, type Socket as TcpSocket } from 'node:net';
 import { WebSocket } from 'ws';
 
 /**
@@ -22,7 +22,7 @@ export async function rawConnect(httpUrl: string, auth: Record<string, unknown>)
   let tcp: TcpSocket | undefined;
   const ws = new WebSocket(url, {
     perMessageDeflate: false,
-    createConnection: (options) => (tcp = createConnection(options as Parameters<typeof createConnection>[0])),
+    createConnection: (options: object) => (tcp = createConnection(options as NetConnectOpts)),
   });
   const packets: string[] = [];
   const waiters: { match: (p: string) => boolean; resolve: (p: string) => void }[] = [];
