@@ -102,6 +102,8 @@ export interface StepResult {
   /** the generator used most of a core: latencies include its own queueing */
   generatorBound: boolean;
   postErrors: number;
+  /** how long the POST took to answer (202) */
+  postMs: { p50: number; max: number };
   byes: Record<string, number>;
   closed: number;
   pass: boolean;
@@ -276,17 +278,19 @@ function post(url: string, body: string): Promise<number> {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
 
 /** Publishes `rate`/s for `seconds`, evenly spaced; resolves when every POST has answered. */
-async function publish(url: string, tag: string, rate: number, seconds: number): Promise<number> {
+async function publish(url: string, tag: string, rate: number, seconds: number): Promise<{ errors: number; postP50: number; postMax: number }> {
   const count = Math.round(rate * seconds);
   const start = nowMs();
-  const answers: Promise<number>[] = [];
+  const answers: Promise<{ status: number; ms: number }>[] = [];
   for (let i = 0; i < count; i++) {
     await sleep(start + (i * 1000) / rate - nowMs());
-    const body = JSON.stringify({ text: benchText(tag, i, nowMs()), topics: ['markets'], symbols: ['BENCH'] });
-    answers.push(post(url, body));
+    const sentAt = nowMs();
+    const body = JSON.stringify({ text: benchText(tag, i, sentAt), topics: ['markets'], symbols: ['BENCH'] });
+    answers.push(post(url, body).then((status) => ({ status, ms: nowMs() - sentAt })));
   }
-  const statuses = await Promise.all(answers);
-  return statuses.filter((s) => s !== 202).length;
+  const done = await Promise.all(answers);
+  const ms = done.map((d) => d.ms).sort((a, b) => a - b);
+  return { errors: done.filter((d) => d.status !== 202).length, postP50: ms[Math.floor(ms.length / 2)] ?? Number.NaN, postMax: ms.at(-1) ?? Number.NaN };
 }
 
 // ---------------------------------------------------------------- steps
@@ -326,7 +330,7 @@ async function runStep(target: Target, gen: Generator, step: string, subscribers
   gen.tell({ type: 'start', tag, headlines, expected });
   const startedAt = Date.now();
   const s = sample(target);
-  const postErrors = await publish(target.url, tag, rate, seconds);
+  const { errors: postErrors, postP50, postMax } = await publish(target.url, tag, rate, seconds);
   // Let the tail arrive: done when all is in, when nothing more came for DRAIN_QUIET_MS, or
   // after DRAIN_MAX_MS (an overloaded target may still be sending; those count as not delivered).
   const publishedAt = Date.now();
@@ -361,6 +365,7 @@ async function runStep(target: Target, gen: Generator, step: string, subscribers
     generatorCpu: r.cpu,
     generatorBound: r.cpu > 0.85,
     postErrors,
+    postMs: { p50: postP50, max: postMax },
     byes: r.byes,
     closed: r.closed,
     pass: r.delivered === expected && r.disorder === 0 && r.latency.p99 < SUCCESS_P99_MS && postErrors === 0,
@@ -370,7 +375,7 @@ async function runStep(target: Target, gen: Generator, step: string, subscribers
 }
 
 const f1 = (n: number) => (Number.isFinite(n) ? n.toFixed(1) : '-');
-const STEP_HEADER = ['target', 'step', 'subs', 'rate/s', 'delivered/expected', 'deliv/s', 'p50', 'p95', 'p99', 'max ms', 'cpu', 'redis', 'rss MB', 'peak', 'gen cpu', 'post err', 'shed', 'ok'];
+const STEP_HEADER = ['target', 'step', 'subs', 'rate/s', 'delivered/expected', 'deliv/s', 'p50', 'p95', 'p99', 'max ms', 'cpu', 'redis', 'rss MB', 'peak', 'gen cpu', 'POST p50/max', 'post err', 'shed', 'ok'];
 
 function stepRow(r: StepResult): string[] {
   return [
@@ -389,6 +394,7 @@ function stepRow(r: StepResult): string[] {
     r.rssMb.toFixed(0),
     r.peakRssMb.toFixed(0),
     `${r.generatorCpu.toFixed(2)}${r.generatorBound ? '!' : ''}`,
+    `${f1(r.postMs.p50)}/${f1(r.postMs.max)}`,
     String(r.postErrors),
     String(r.byes['slow_consumer'] ?? 0),
     r.pass ? 'yes' : 'no',
