@@ -95,6 +95,12 @@ export interface StepResult {
   latencyMs: StepReport['latency'];
   /** the gateway process's CPU in cores over the step */
   cpu: number;
+  cpuSeconds: number;
+  /**
+   * the target's CPU time per delivery: its efficiency, which holds up when the machine is
+   * shared (latency does not); 1e6 / this is what one core could deliver per second
+   */
+  cpuUsPerDelivery: number;
   helperCpu: Record<string, number>;
   rssMb: number;
   peakRssMb: number;
@@ -102,6 +108,8 @@ export interface StepResult {
   /** the generator used most of a core: latencies include its own queueing */
   generatorBound: boolean;
   postErrors: number;
+  /** failed POSTs by HTTP status ("network": no answer) */
+  postFailures: Record<string, number>;
   /** how long the POST took to answer (202) */
   postMs: { p50: number; max: number };
   byes: Record<string, number>;
@@ -278,7 +286,12 @@ function post(url: string, body: string): Promise<number> {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
 
 /** Publishes `rate`/s for `seconds`, evenly spaced; resolves when every POST has answered. */
-async function publish(url: string, tag: string, rate: number, seconds: number): Promise<{ errors: number; postP50: number; postMax: number }> {
+async function publish(
+  url: string,
+  tag: string,
+  rate: number,
+  seconds: number,
+): Promise<{ errors: number; failures: Record<string, number>; postP50: number; postMax: number }> {
   const count = Math.round(rate * seconds);
   const start = nowMs();
   const answers: Promise<{ status: number; ms: number }>[] = [];
@@ -290,13 +303,20 @@ async function publish(url: string, tag: string, rate: number, seconds: number):
   }
   const done = await Promise.all(answers);
   const ms = done.map((d) => d.ms).sort((a, b) => a - b);
-  return { errors: done.filter((d) => d.status !== 202).length, postP50: ms[Math.floor(ms.length / 2)] ?? Number.NaN, postMax: ms.at(-1) ?? Number.NaN };
+  const failures: Record<string, number> = {};
+  for (const d of done) if (d.status !== 202) failures[d.status || 'network'] = (failures[d.status || 'network'] ?? 0) + 1;
+  return {
+    errors: done.length - done.filter((d) => d.status === 202).length,
+    failures,
+    postP50: ms[Math.floor(ms.length / 2)] ?? Number.NaN,
+    postMax: ms.at(-1) ?? Number.NaN,
+  };
 }
 
 // ---------------------------------------------------------------- steps
 
 interface Sampler {
-  stop(): { cpu: number; helperCpu: Record<string, number>; rssMb: number; peakRssMb: number };
+  stop(): { cpu: number; cpuSeconds: number; helperCpu: Record<string, number>; rssMb: number; peakRssMb: number };
 }
 
 function sample(target: Target): Sampler {
@@ -311,8 +331,10 @@ function sample(target: Target): Sampler {
       const secs = (Date.now() - t0) / 1000;
       const rss = rssKb(target.pid);
       peak = Math.max(peak, rss);
+      const cpuSeconds = (cpuTicks(target.pid) - c0) / TICKS_PER_SECOND;
       return {
-        cpu: (cpuTicks(target.pid) - c0) / TICKS_PER_SECOND / secs,
+        cpu: cpuSeconds / secs,
+        cpuSeconds,
         helperCpu: Object.fromEntries(target.helpers.map((h, i) => [h.name, (cpuTicks(h.pid) - h0[i]!) / TICKS_PER_SECOND / secs])),
         rssMb: rss / 1024,
         peakRssMb: peak / 1024,
@@ -330,7 +352,7 @@ async function runStep(target: Target, gen: Generator, step: string, subscribers
   gen.tell({ type: 'start', tag, headlines, expected });
   const startedAt = Date.now();
   const s = sample(target);
-  const { errors: postErrors, postP50, postMax } = await publish(target.url, tag, rate, seconds);
+  const { errors: postErrors, failures: postFailures, postP50, postMax } = await publish(target.url, tag, rate, seconds);
   // Let the tail arrive: done when all is in, when nothing more came for DRAIN_QUIET_MS, or
   // after DRAIN_MAX_MS (an overloaded target may still be sending; those count as not delivered).
   const publishedAt = Date.now();
@@ -362,9 +384,11 @@ async function runStep(target: Target, gen: Generator, step: string, subscribers
     deliveriesPerSecond: Math.round(r.delivered / activeSeconds),
     latencyMs: r.latency,
     ...stats,
+    cpuUsPerDelivery: r.delivered > 0 ? Number(((stats.cpuSeconds * 1e6) / r.delivered).toFixed(1)) : Number.NaN,
     generatorCpu: r.cpu,
     generatorBound: r.cpu > 0.85,
     postErrors,
+    postFailures,
     postMs: { p50: postP50, max: postMax },
     byes: r.byes,
     closed: r.closed,
@@ -375,7 +399,7 @@ async function runStep(target: Target, gen: Generator, step: string, subscribers
 }
 
 const f1 = (n: number) => (Number.isFinite(n) ? n.toFixed(1) : '-');
-const STEP_HEADER = ['target', 'step', 'subs', 'rate/s', 'delivered/expected', 'deliv/s', 'p50', 'p95', 'p99', 'max ms', 'cpu', 'redis', 'rss MB', 'peak', 'gen cpu', 'POST p50/max', 'post err', 'shed', 'ok'];
+const STEP_HEADER = ['target', 'step', 'subs', 'rate/s', 'delivered/expected', 'deliv/s', 'p50', 'p95', 'p99', 'max ms', 'cpu', 'µs cpu/deliv', 'redis', 'rss MB', 'peak', 'gen cpu', 'POST p50/max', 'post err', 'shed', 'ok'];
 
 function stepRow(r: StepResult): string[] {
   return [
@@ -390,6 +414,7 @@ function stepRow(r: StepResult): string[] {
     f1(r.latencyMs.p99),
     f1(r.latencyMs.max),
     r.cpu.toFixed(2),
+    f1(r.cpuUsPerDelivery),
     r.helperCpu['redis'] === undefined ? '-' : r.helperCpu['redis'].toFixed(2),
     r.rssMb.toFixed(0),
     r.peakRssMb.toFixed(0),
@@ -520,11 +545,19 @@ async function main(): Promise<void> {
   const ticker = byName.get('ticker');
   const baseline = byName.get('baseline');
   const summary: Record<string, unknown> = {};
+  /** CPU µs per delivery over every step: the efficiency, robust to a shared machine */
+  const usPerDelivery = (r: TargetResult) => {
+    const delivered = r.steps.reduce((n, s) => n + s.delivered, 0);
+    return delivered > 0 ? (r.steps.reduce((t, s) => t + s.cpuSeconds, 0) * 1e6) / delivered : Number.NaN;
+  };
   const summaryRows: string[][] = results.map((r) => {
     const steady = r.steps.find((s) => s.step === 'steady');
     const overload = r.steps.find((s) => s.step === 'overload');
+    const us = usPerDelivery(r);
+    summary[r.target] = { cpuUsPerDelivery: Number(us.toFixed(1)), oneCoreDeliveriesPerSecond: Math.round(1e6 / us) };
     return [
       r.target,
+      `${f1(us)} µs → ${Math.round(1e6 / us)}/s`,
       steady ? `${f1(steady.latencyMs.p50)} / ${f1(steady.latencyMs.p99)} ms, ${steady.cpu.toFixed(2)} core${steady.pass ? '' : ' (FAILED)'}` : '-',
       r.saturation === null ? '-' : String(r.saturation),
       f1(r.rssPerConnectionKb),
@@ -536,8 +569,10 @@ async function main(): Promise<void> {
     const bs = baseline.steps.find((s) => s.step === 'steady');
     if (ts && bs) summary['steadyP99DeltaMs'] = Number((ts.latencyMs.p99 - bs.latencyMs.p99).toFixed(1));
     if (ticker.saturation !== null && baseline.saturation !== null) summary['saturationRatio'] = Number((ticker.saturation / baseline.saturation).toFixed(2));
+    summary['efficiencyRatio'] = Number((usPerDelivery(baseline) / usPerDelivery(ticker)).toFixed(2));
     summaryRows.push([
       'ticker vs baseline',
+      `${String(summary['efficiencyRatio'])}× deliveries per CPU second`,
       summary['steadyP99DeltaMs'] === undefined ? '-' : `p99 ${Number(summary['steadyP99DeltaMs']) >= 0 ? '+' : ''}${String(summary['steadyP99DeltaMs'])} ms`,
       summary['saturationRatio'] === undefined ? '-' : `${String(summary['saturationRatio'])}×`,
       `${f1(ticker.rssPerConnectionKb / baseline.rssPerConnectionKb)}×`,
@@ -546,7 +581,7 @@ async function main(): Promise<void> {
   }
   process.stdout.write(`\nSide by side (${N} subscribers)\n`);
   process.stdout.write(
-    `${table([`system`, `${N} subs × ${RATE}/s: p50 / p99, gateway CPU`, 'saturation deliveries/s (p99 < 100 ms, none lost)', 'RSS/conn KB', 'overload'], summaryRows)}\n`,
+    `${table([`system`, 'CPU per delivery → one core', `${N} subs × ${RATE}/s: p50 / p99, gateway CPU`, 'saturation deliveries/s (p99 < 100 ms, none lost)', 'RSS/conn KB', 'overload'], summaryRows)}\n`,
   );
   const out = opts.out ?? join(ROOT, 'bench/results', `${new Date().toISOString().replace(/[:.]/gu, '-')}.json`);
   mkdirSync(join(out, '..'), { recursive: true });
