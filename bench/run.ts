@@ -442,6 +442,8 @@ interface TargetResult {
   connectedRssMb: number;
   rssPerConnectionKb: number;
   connectMs: number;
+  /** cores used with N subscribers connected and nothing published */
+  idleCpu: number;
   steps: StepResult[];
   /** highest deliveries/s of a sweep step that passed (p99 < 100 ms, nothing lost) */
   saturation: number | null;
@@ -460,18 +462,23 @@ async function benchTarget(name: TargetName): Promise<TargetResult> {
     if (c.failed > 0) throw new Error(`${name}: ${c.failed} of ${N} subscribers failed to connect`);
     await sleep(500);
     const connected = rssKb(target.pid);
+    // What the process burns with N subscribers and nothing to send (timers, pings, Redis waits).
+    const idleSample = sample(target);
+    await sleep(3000);
+    const idleCpu = idleSample.stop().cpu;
     const result: TargetResult = {
       target: name,
       idleRssMb: idle / 1024,
       connectedRssMb: connected / 1024,
       rssPerConnectionKb: (connected - idle) / N,
       connectMs: c.ms,
+      idleCpu,
       steps: [],
       saturation: null,
     };
     process.stdout.write(
       `${name}: ${N} subscribers in ${c.ms} ms; RSS ${f1(idle / 1024)} → ${f1(connected / 1024)} MB, ` +
-        `${f1(result.rssPerConnectionKb)} KB per connection\n  ${table(STEP_HEADER, []).split('\n').slice(0, 2).join('\n  ')}\n`,
+        `${f1(result.rssPerConnectionKb)} KB per connection; idle CPU ${result.idleCpu.toFixed(3)} core\n  ${table(STEP_HEADER, []).split('\n').slice(0, 2).join('\n  ')}\n`,
     );
     if (STEPS.has('steady')) result.steps.push(await runStep(target, gen, 'steady', N, RATE, SECONDS));
     let firstFail: number | null = null;
