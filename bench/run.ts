@@ -278,7 +278,12 @@ function post(url: string, body: string): Promise<number> {
         res.on('end', () => resolve(res.statusCode ?? 0));
       },
     );
-    req.on('error', () => resolve(0));
+    req.on('error', (err: NodeJS.ErrnoException) => {
+      // A kept-alive socket the server closed just as it was reused: the request never arrived,
+      // so sending it again cannot publish twice (the pattern Node's http docs give).
+      if (req.reusedSocket && err.code === 'ECONNRESET') resolve(post(url, body));
+      else resolve(0);
+    });
     req.end(body);
   });
 }
