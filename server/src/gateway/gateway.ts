@@ -23,6 +23,7 @@ import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import { DelayLine } from './delay-line.js';
 import { EDITOR_ENTITLEMENT, editorKeyRecord } from './editor-socket.js';
+import { watchBackpressure, type Backpressure, type BackpressureOptions } from './backpressure.js';
 
 export interface SocketData {
   key: KeyRecord;
@@ -46,10 +47,13 @@ export interface GatewayDeps {
   relay: FeedRelay;
   logger: Logger;
   metrics: Metrics;
+  /** slow-consumer limits (defaults in backpressure.ts) */
+  backpressure?: Omit<BackpressureOptions, 'logger'>;
 }
 
 export interface Gateway {
   readonly io: TickerServer;
+  readonly backpressure: Backpressure;
   close(): Promise<void>;
 }
 
@@ -255,6 +259,9 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
   relay.on('gap', onGap);
   metrics.gauge('ticker_sockets_connected', 'Open client sockets at this gateway', [], (g) => g.set(io.of('/').sockets.size));
   await delays.sync(delaysOf(access), relay.lastSeq);
+  const backpressure = watchBackpressure(io, { ...deps.backpressure, logger, onShed: () => metrics.shed.inc({ reason: 'slow_consumer' }) });
+  metrics.gauge('ticker_backpressure_owed_bytes', 'Bytes all sockets owed at the last check', [], (g) => g.set(backpressure.stats().owedBytes));
+  metrics.gauge('ticker_event_loop_lag_seconds', 'Event-loop lag seen by the backpressure check', [], (g) => g.set(backpressure.stats().lagMs / 1000));
 
   // A reload closes the sockets of revoked keys and re-applies changed entitlements.
   const onAccessChanged = () => {
@@ -281,10 +288,12 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
   let closing: Promise<void> | null = null;
   return {
     io,
+    backpressure,
     close: () =>
       (closing ??= (async () => {
         relay.off('event', onEvent);
         relay.off('gap', onGap);
+        backpressure.close();
         access.off('changed', onAccessChanged);
         delays.close();
         for (const socket of io.of('/').sockets.values()) {
