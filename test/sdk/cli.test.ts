@@ -151,6 +151,14 @@ describe('exit codes and messages a script can rely on', () => {
     expect(await redis.client.get('ticker:seq')).toBe(seqBefore);
   });
 
+  it('push --embargo prints "<id> scheduled"; the same --idempotency-key gives the same id', async () => {
+    const later = new Date(Date.now() + 3600_000).toISOString();
+    const first = await runInProcess(['push', 'embargoed results', '--embargo', later, '--idempotency-key', 'cli-test-1']);
+    expect(first).toEqual({ code: 0, stdout: expect.stringMatching(/^[A-Za-z0-9_-]+ scheduled\n$/u), stderr: '' });
+    const again = await runInProcess(['push', 'embargoed results', '--embargo', later, '--idempotency-key', 'cli-test-1']);
+    expect(again.stdout.split(' ')[0]).toBe(first.stdout.split(' ')[0]);
+  });
+
   it('push to a server that is not there → 5', async () => {
     const gone = await startInProcess(redis.url, { role: 'gateway' });
     const url = gone.url;
