@@ -34,7 +34,7 @@ describe.skipIf(!hasChromium)('TickerClient in Chromium', () => {
     await redis?.stop();
   });
 
-  it('bundles without zod or Node modules, goes live, receives a headline, reads history, closes', async () => {
+  it('bundles without zod or Node modules, goes live, receives a headline, reads history, closes', { timeout: 60_000 }, async () => {
     const bundle = await build({
       entryPoints: [`${ROOT}client-sdk/src/index.ts`],
       bundle: true,

@@ -6,6 +6,7 @@ import type { Headline } from '@headline-ticker/sdk';
 import { run } from '../../client-sdk/src/cli/main.js';
 import type { RunningTicker } from '../../server/src/ticker.js';
 import { ALL_KEY, EDITOR_TOKEN } from '../helpers/config.js';
+import { postHeadline } from '../helpers/clients.js';
 import { startTestRedis, type TestRedis } from '../helpers/redis.js';
 import { ROOT, startInProcess } from '../helpers/stack.js';
 import { until } from '../helpers/wait.js';
@@ -41,8 +42,8 @@ function cli(args: string[], env: Record<string, string> = {}): Cli {
   child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
   child.stderr!.on('data', (c: Buffer) => (err += c.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  // Bounded: a CLI that hangs fails the test instead of the suite.
-  const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+  // Bounded: a CLI that hangs fails the test instead of the suite (generous: tsx compiles on a loaded machine).
+  const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
   void exited.then(() => clearTimeout(timer));
   return { child, stdout: () => out, stderr: () => err, exited };
 }
@@ -54,6 +55,7 @@ async function runCli(args: string[], env: Record<string, string> = {}) {
   return { code, stdout: c.stdout(), stderr: c.stderr() };
 }
 
+const WAIT = 30_000;
 const lines = (s: string) => s.split('\n').filter((l) => l !== '');
 const editor = (method: string, path: string, body?: unknown) =>
   fetch(`${ticker.url}${path}`, {
@@ -65,7 +67,7 @@ const editor = (method: string, path: string, body?: unknown) =>
 describe('headline-ticker push + tail', () => {
   it('push prints "<id> queued"; tail --json prints it as one NDJSON line; SIGTERM exits 0', async () => {
     const tail = cli(['tail', '--key', ALL_KEY, '--topics', 'energy', '--json', '--limit', '0']);
-    await until(() => tail.stderr().includes('headline-ticker: live'), 'tail is live', 15_000);
+    await until(() => tail.stderr().includes('headline-ticker: live'), 'tail is live', WAIT);
 
     const pushed = await runCli(['push', 'Gazprom raises exports', '--urgency', 'flash', '--topics', 'energy', '--symbols', 'GAZP']);
     expect(pushed.stderr).toBe('');
@@ -73,27 +75,27 @@ describe('headline-ticker push + tail', () => {
     const [id, status] = pushed.stdout.trim().split(' ');
     expect(status).toBe('queued');
 
-    await until(() => lines(tail.stdout()).length >= 1, 'tail printed the headline');
+    await until(() => lines(tail.stdout()).length >= 1, 'tail printed the headline', WAIT);
     const h = JSON.parse(lines(tail.stdout())[0]!) as Headline;
     expect(h).toMatchObject({ id, text: 'Gazprom raises exports', urgency: 'flash', topics: ['energy'], symbols: ['GAZP'], status: 'published' });
     tail.child.kill('SIGTERM');
     expect(await tail.exited).toBe(0);
     expect(lines(tail.stdout())).toHaveLength(1);
-  });
+  }, 90_000);
 
   it('tail prints the tape in local time, marking corrections and withdrawals', async () => {
     // Asia/Tokyo has no daylight saving: local time is UTC+9 all year.
     const seqBefore = Number(await redis.client.get('ticker:seq'));
     const tail = cli(['tail', '--key', ALL_KEY, '--symbols', 'LKOH', '--limit', '0'], { TZ: 'Asia/Tokyo' });
-    await until(() => tail.stderr().includes('headline-ticker: live'), 'tail is live', 15_000);
-    const pushed = await runCli(['push', 'Lukoil sells a refinery', '--urgency', 'urgent', '--symbols', 'LKOH,ROSN', '--json']);
-    expect(pushed.code).toBe(0);
-    const { id } = JSON.parse(pushed.stdout) as { id: string };
-    await until(() => lines(tail.stdout()).length >= 1, 'the headline');
+    await until(() => tail.stderr().includes('headline-ticker: live'), 'tail is live', WAIT);
+    const pushed = await postHeadline(ticker.url, { text: 'Lukoil sells a refinery', urgency: 'urgent', symbols: ['LKOH', 'ROSN'] });
+    expect(pushed.status).toBe(202);
+    const id = pushed.json.id!;
+    await until(() => lines(tail.stdout()).length >= 1, 'the headline', WAIT);
     expect((await editor('PATCH', `/api/headlines/${id}`, { text: 'Lukoil sells two refineries' })).status).toBe(202);
-    await until(() => lines(tail.stdout()).length >= 2, 'the correction');
+    await until(() => lines(tail.stdout()).length >= 2, 'the correction', WAIT);
     expect([200, 202]).toContain((await editor('DELETE', `/api/headlines/${id}`)).status);
-    await until(() => lines(tail.stdout()).length >= 3, 'the withdrawal');
+    await until(() => lines(tail.stdout()).length >= 3, 'the withdrawal', WAIT);
     tail.child.kill('SIGINT');
     expect(await tail.exited).toBe(0);
 
@@ -106,7 +108,7 @@ describe('headline-ticker push + tail', () => {
       `${time}  URGENT  CORRECTED v2  Lukoil sells two refineries  [LKOH ROSN]`,
       `${time}  URGENT  WITHDRAWN  Lukoil sells two refineries  [LKOH ROSN]`,
     ]);
-  });
+  }, 90_000);
 });
 
 /** The CLI's `run()` in this process (no spawn: seconds matter), with captured output. */
@@ -128,7 +130,7 @@ describe('exit codes and messages a script can rely on', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/^headline-ticker: usage: Unknown option '--follow'/u);
     expect(r.stdout).toBe('');
-  });
+  }, 90_000);
 
   it.each([
     ['tail without a key → 2', ['tail'], {}, 2, 'headline-ticker: usage: tail needs --key'],
@@ -147,6 +149,14 @@ describe('exit codes and messages a script can rely on', () => {
     expect(r.stderr).toContain(message);
     expect(r.stdout).toBe('');
     expect(await redis.client.get('ticker:seq')).toBe(seqBefore);
+  });
+
+  it('push --embargo prints "<id> scheduled"; the same --idempotency-key gives the same id', async () => {
+    const later = new Date(Date.now() + 3600_000).toISOString();
+    const first = await runInProcess(['push', 'embargoed results', '--embargo', later, '--idempotency-key', 'cli-test-1']);
+    expect(first).toEqual({ code: 0, stdout: expect.stringMatching(/^[A-Za-z0-9_-]+ scheduled\n$/u), stderr: '' });
+    const again = await runInProcess(['push', 'embargoed results', '--embargo', later, '--idempotency-key', 'cli-test-1']);
+    expect(again.stdout.split(' ')[0]).toBe(first.stdout.split(' ')[0]);
   });
 
   it('push to a server that is not there → 5', async () => {

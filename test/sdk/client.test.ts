@@ -251,3 +251,11 @@ describe('TickerClient against the real server', () => {
     expect(attempts).toBe(1);
   });
 });
+
+describe('TickerClient options', () => {
+  it('refuses a missing key or a url that is not absolute http(s), at once', () => {
+    expect(() => new TickerClient({ url: 'localhost:8080', key: ALL_KEY })).toThrow(TickerError);
+    expect(() => new TickerClient({ url: 'ftp://example.com', key: ALL_KEY })).toThrow(/absolute URL/u);
+    expect(() => new TickerClient({ url: 'http://127.0.0.1:1', key: '' })).toThrow(/key/u);
+  });
+});

@@ -1,7 +1,8 @@
-// Resume across gateway restarts: a gateway child process the test kills and restarts on the
-// same port, and an in-process API + worker on the same private Redis that keeps publishing
-// while the gateway is down. The retention is tiny (10 events, no minimum age), so a client
-// that is away for long enough gets `reset` instead of a replay.
+// Resume across gateway restarts: a gateway child process the test kills (SIGKILL: no goodbye),
+// then gateways in this process on the same port (fast to start and stop on a loaded machine),
+// and an in-process API + worker on the same private Redis that keeps publishing while the
+// gateway is down. The retention is tiny (10 events, no minimum age), so a client that is away
+// for long enough gets `reset` instead of a replay.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TickerClient } from '@headline-ticker/sdk';
 import type { RunningTicker } from '../../server/src/ticker.js';
@@ -15,35 +16,36 @@ import { until } from '../helpers/wait.js';
 const config = testConfig({ retention: { maxEvents: 10, minAgeSeconds: 0 } });
 let redis: TestRedis;
 let api: RunningTicker;
-let gateway: TickerProcess;
+let gatewayProcess: TickerProcess;
+let gateway: RunningTicker | null = null;
 let configPath: string;
 let client: TickerClient;
 let log: ClientLog;
 
-const startGateway = (port = 0) =>
-  startProcess('gateway', { REDIS_URL: redis.url, TICKER_CONFIG: configPath, PORT: String(port) });
+const WAIT = 30_000;
 const currentSeq = async () => Number((await redis.client.get('ticker:seq')) ?? 0);
 /** Publishes through the API node and waits until the log holds it. */
 const publish = async (text: string) => {
   const before = await currentSeq();
   const res = await postHeadline(api.url, { text, topics: ['energy'] });
   expect(res.status).toBe(202);
-  await until(async () => (await currentSeq()) > before, `"${text}" is in the log`);
+  await until(async () => (await currentSeq()) > before, `"${text}" is in the log`, WAIT);
 };
 
 beforeAll(async () => {
   redis = await startTestRedis();
   configPath = writeConfigFile(config);
   api = await startInProcess(redis.url, { config });
-  gateway = await startGateway();
-  client = new TickerClient({ url: gateway.url, key: ALL_KEY, topics: ['energy'], limit: 0, reconnect: { minDelayMs: 50, maxDelayMs: 300 } });
+  gatewayProcess = await startProcess('gateway', { REDIS_URL: redis.url, TICKER_CONFIG: configPath });
+  client = new TickerClient({ url: gatewayProcess.url, key: ALL_KEY, topics: ['energy'], limit: 0, reconnect: { minDelayMs: 50, maxDelayMs: 300 } });
   log = new ClientLog(client);
-  await client.ready(10_000);
-}, 60_000);
+  await client.ready(WAIT);
+}, 90_000);
 
 afterAll(async () => {
   await client?.close();
-  await gateway?.kill('SIGKILL');
+  await gatewayProcess?.kill('SIGKILL');
+  await gateway?.close();
   await api?.close();
   await redis?.stop();
 });
@@ -52,39 +54,39 @@ describe('resume after the gateway goes away', () => {
   it('a killed gateway: what was published meanwhile arrives once each, in order, then live goes on', async () => {
     await publish('before 1');
     await publish('before 2');
-    await log.count(2);
-    const port = gateway.port;
+    await log.count(2, WAIT);
+    const port = gatewayProcess.port;
 
-    await gateway.kill('SIGKILL');
-    await log.status('reconnecting');
+    await gatewayProcess.kill('SIGKILL');
+    await log.status('reconnecting', 1, WAIT);
     expect(log.statuses.at(-1)).toMatchObject({ status: 'reconnecting', previous: 'live', reason: 'connection_lost' });
     for (const text of ['while down 1', 'while down 2', 'while down 3']) await publish(text);
 
-    gateway = await startGateway(port);
-    await log.status('live', 2, 15_000);
+    gateway = await startInProcess(redis.url, { role: 'gateway', config, port });
+    await log.status('live', 2, WAIT);
     await publish('after');
-    await log.text('after');
+    await log.text('after', WAIT);
 
     expect(log.texts).toEqual(['before 1', 'before 2', 'while down 1', 'while down 2', 'while down 3', 'after']);
     const seqs = log.seqs;
     expect(new Set(seqs).size).toBe(seqs.length);
     expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
     expect(log.resets).toEqual([]);
-  }, 60_000);
+  }, 120_000);
 
-  it('away past the retained log: `reset` with the fresh snapshot, then live; shutdown says goodbye', async () => {
+  it('a graceful stop says `bye shutdown`; away past the retained log: `reset` with the fresh snapshot, then live', async () => {
     const delivered = log.headlines.length;
     const cursor = client.lastSeq!;
-    const port = gateway.port;
+    const port = gateway!.port;
 
-    await gateway.kill('SIGTERM');
-    await log.status('reconnecting', 2);
+    await gateway!.close();
+    await log.status('reconnecting', 2, WAIT);
     // A graceful stop sends `bye { reason: "shutdown" }` first; the client comes straight back.
     expect(log.statuses.at(-1)).toMatchObject({ status: 'reconnecting', previous: 'live', reason: 'shutdown' });
     for (let i = 1; i <= 15; i++) await publish(`away ${i}`);
 
-    gateway = await startGateway(port);
-    await log.status('live', 3, 15_000);
+    gateway = await startInProcess(redis.url, { role: 'gateway', config, port });
+    await log.status('live', 3, WAIT);
     expect(log.resets).toHaveLength(1);
     const reset = log.resets[0]!;
     expect(reset.since).toBe(cursor);
@@ -98,9 +100,9 @@ describe('resume after the gateway goes away', () => {
     expect(log.headlines.slice(delivered)).toEqual(reset.headlines);
 
     await publish('after reset');
-    await log.text('after reset');
+    await log.text('after reset', WAIT);
     const seqs = log.seqs;
     expect(new Set(seqs).size).toBe(seqs.length);
     expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
-  }, 60_000);
+  }, 120_000);
 });

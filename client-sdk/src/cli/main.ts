@@ -35,7 +35,7 @@ export async function run(argv: string[], io: CliIo): Promise<ExitCode> {
     const code = (err as { code?: unknown }).code;
     if (err instanceof UsageError || (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS'))) {
       io.err(`${PROG}: usage: ${(err as Error).message}`);
-      io.err(USAGE);
+      io.err(command === 'tail' ? TAIL_USAGE : command === 'push' ? PUSH_USAGE : USAGE);
       return EXIT.usage;
     }
     io.err(`${PROG}: error internal: ${(err as Error).message}`);

@@ -33,6 +33,15 @@ import { TypedEmitter } from './typed-emitter.js';
 
 export const DEFAULT_ACK_TIMEOUT_MS = 10_000;
 
+function isAbsoluteUrl(s: string): boolean {
+  // Not URL.canParse: older browsers (Safari < 17) lack it.
+  try {
+    return /^https?:$/u.test(new URL(s).protocol);
+  } catch {
+    return false;
+  }
+}
+
 /** A subscribe answer that came from a socket this client has since dropped. */
 class StaleConnection extends Error {}
 
@@ -65,7 +74,9 @@ export class TickerClient extends TypedEmitter<TickerClientEvents> {
 
   constructor(options: TickerClientOptions) {
     super();
-    if (typeof options.url !== 'string' || options.url === '') throw new TickerError('bad_request', 'TickerClient: `url` is required');
+    if (typeof options.url !== 'string' || !isAbsoluteUrl(options.url)) {
+      throw new TickerError('bad_request', `TickerClient: \`url\` must be an absolute URL like http://localhost:8080 (got ${JSON.stringify(options.url)})`);
+    }
     if (typeof options.key !== 'string' || options.key === '') throw new TickerError('bad_request', 'TickerClient: `key` is required');
     this.#url = options.url.replace(/\/+$/u, '');
     this.#key = options.key;
