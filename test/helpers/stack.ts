@@ -3,7 +3,6 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { TickerConfig } from '../../server/src/config/ticker-config.js';
 import type { Role } from '../../server/src/config/env.js';
 import { createLogger } from '../../server/src/logger.js';
 import { startTicker, type RunningTicker, type TickerOptions } from '../../server/src/ticker.js';
@@ -42,11 +41,6 @@ export function writeConfigFile(config: unknown = testConfig()): string {
   const path = join(dir, 'ticker.json');
   writeFileSync(path, JSON.stringify(config, null, 2));
   return path;
-}
-
-/** Serialises a parsed config back to file form (keys in clear, as tests define them). */
-export function configFileOf(config: TickerConfig): string {
-  return writeConfigFile(config);
 }
 
 /**
