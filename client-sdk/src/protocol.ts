@@ -90,7 +90,7 @@ export type SubscribeAck = SubscribeOk | AckError;
 export type UnsubscribeAck = { ok: true } | AckError;
 
 /** Why the server ended a connection; sent in a `bye` event just before it disconnects. */
-export const BYE_REASONS = ['revoked', 'slow_consumer', 'shutdown', 'too_many_connections'] as const;
+export const BYE_REASONS = ['revoked', 'slow_consumer', 'shutdown', 'too_many_connections', 'feed_restarted'] as const;
 export type ByeReason = (typeof BYE_REASONS)[number];
 
 export interface ServerToClientEvents {
@@ -107,6 +107,13 @@ export interface ClientToServerEvents {
 export interface HandshakeAuth {
   key: string;
 }
+
+/**
+ * `details.reason` of the `bad_request` a subscribe (or history read) gets when its `since` is
+ * ahead of the feed. On a resume that means the feed started again (its Redis lost its data):
+ * the client should start afresh from a snapshot. `details.seq` is the feed's current seq.
+ */
+export const SINCE_AHEAD = 'since_ahead';
 
 /** `connect_error` messages the server uses; the SDK maps them to error codes. */
 export const CONNECT_ERRORS = ['unauthorized', 'too_many_connections', 'rate_limited'] as const;

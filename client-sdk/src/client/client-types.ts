@@ -40,7 +40,7 @@ export type TickerStatus = 'connecting' | 'live' | 'reconnecting' | 'closed';
 
 /** Why the status changed; a string-literal union, never free text. */
 export type StatusReason =
-  | ByeReason // the server said goodbye: revoked | slow_consumer | shutdown | too_many_connections
+  | ByeReason // the server said goodbye: revoked | slow_consumer | shutdown | too_many_connections | feed_restarted
   | 'connect_failed' // the handshake failed (network, or refused with a retryable code)
   | 'connection_lost' // the transport closed or the server dropped the socket
   | 'subscribe_failed' // the subscribe was refused with a retryable code or not answered in time
@@ -63,6 +63,11 @@ export interface ResetInfo {
   seq: number;
   /** the seq the client asked to resume after, now older than the server's retained log */
   since: number;
+  /**
+   * true when the reason was not retention but a feed that started again (its Redis lost its
+   * data): seqs start over, so positions saved before it mean nothing now
+   */
+  feedRestarted?: true;
 }
 
 export interface LagInfo {

@@ -6,6 +6,7 @@
 // Browser-safe: imports socket.io-client and the protocol types only (no zod, no Node modules).
 import { io as socketIo } from 'socket.io-client';
 import {
+  SINCE_AHEAD,
   TickerError,
   type ByeReason,
   type Headline,
@@ -42,6 +43,9 @@ function isAbsoluteUrl(s: string): boolean {
   }
 }
 
+const isSinceAhead = (details: unknown): boolean =>
+  typeof details === 'object' && details !== null && (details as { reason?: unknown }).reason === SINCE_AHEAD;
+
 /** A subscribe answer that came from a socket this client has since dropped. */
 class StaleConnection extends Error {}
 
@@ -58,6 +62,9 @@ export class TickerClient extends TypedEmitter<TickerClientEvents> {
   #filter: FilterUpdate;
   /** the seq this client is complete up to for its filter; null before the first answer */
   #cursor: number | null = null;
+  /** set to the old position when the feed turned out to have started again */
+  #feedRestarted: number | null = null;
+  #ignoreSinceOption = false;
   /** the current connection; bumping it makes every callback of an older socket a no-op */
   #generation = 0;
   #socket: TickerSocket | null = null;
@@ -281,7 +288,7 @@ export class TickerClient extends TypedEmitter<TickerClientEvents> {
     if (this.#filter.topics !== undefined) request.topics = this.#filter.topics;
     if (this.#filter.symbols !== undefined) request.symbols = this.#filter.symbols;
     if (this.#cursor !== null) request.since = this.#cursor;
-    else if (this.#options.since !== undefined) request.since = this.#options.since;
+    else if (this.#options.since !== undefined && !this.#ignoreSinceOption) request.since = this.#options.since;
     else if (this.#options.limit !== undefined) request.limit = this.#options.limit;
 
     this.#inflight++;
@@ -292,8 +299,16 @@ export class TickerClient extends TypedEmitter<TickerClientEvents> {
       if (generation === this.#generation) this.#inflight--;
     }
     if (generation !== this.#generation) throw new StaleConnection();
+    if (!ack.ok && request.since !== undefined && isSinceAhead(ack.error.details)) {
+      // The feed is behind what this client was told to resume after: it started again (its
+      // Redis lost its data). Forget the old position and start afresh, announced as a reset.
+      this.#cursor = null;
+      this.#feedRestarted = request.since;
+      this.#ignoreSinceOption = true;
+      return this.#subscribe(socket, generation);
+    }
     if (!ack.ok) throw fromAckError(ack.error);
-    this.#applyAnswer(ack, request.since);
+    this.#applyAnswer(ack, request.since ?? this.#feedRestarted ?? undefined);
   }
 
   #emitSubscribe(socket: TickerSocket, request: SubscribeRequest): Promise<SubscribeAck> {
@@ -314,7 +329,10 @@ export class TickerClient extends TypedEmitter<TickerClientEvents> {
   }
 
   #applyAnswer(ack: SubscribeOk, since: number | undefined): void {
-    if (ack.reset) this.emit('reset', { headlines: ack.headlines, seq: ack.seq, since: since ?? 0 });
+    if (ack.reset || this.#feedRestarted !== null) {
+      this.emit('reset', { headlines: ack.headlines, seq: ack.seq, since: since ?? 0, ...(this.#feedRestarted !== null ? { feedRestarted: true } : {}) });
+      this.#feedRestarted = null;
+    }
     for (const h of ack.headlines) this.#deliver(h);
     // Complete up to ack.seq for this filter, whether or not anything matched.
     this.#cursor = Math.max(this.#cursor ?? 0, ack.seq);

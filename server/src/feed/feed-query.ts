@@ -1,4 +1,4 @@
-import { TickerError, type Headline } from '@headline-ticker/sdk/protocol';
+import { SINCE_AHEAD, TickerError, type Headline } from '@headline-ticker/sdk/protocol';
 import type { FeedLog } from './feed-log.js';
 import { matches, type Subscription } from './filter.js';
 
@@ -27,7 +27,9 @@ export async function queryFeed(log: FeedLog, sub: Subscription, q: FeedQuery): 
   const match = (h: Headline) => matches(sub, h);
   if (q.since !== undefined) {
     if (q.since > q.upTo) {
-      throw new TickerError('bad_request', `since ${q.since} is ahead of the feed (last seq ${q.upTo})`);
+      throw new TickerError('bad_request', `since ${q.since} is ahead of the feed (last seq ${q.upTo})`, {
+          details: { reason: SINCE_AHEAD, seq: q.upTo },
+        });
     }
     const replay = await log.readAfter(q.since, match, q.limit ?? Number.MAX_SAFE_INTEGER, q.upTo);
     if (!replay.reset) return { headlines: replay.headlines, seq: replay.seq };

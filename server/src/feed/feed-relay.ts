@@ -20,6 +20,8 @@ interface RelayEvents {
   event: [Headline];
   /** events that left the log before this relay could read them: they are lost to it */
   gap: [{ from: number; to: number }];
+  /** the log's seq went backwards (Redis lost its data): the feed started again at `seq` */
+  restart: [{ from: number; seq: number }];
 }
 
 const MAX_PENDING = 50_000;
@@ -153,7 +155,8 @@ export class FeedRelay extends EventEmitter<RelayEvents> {
     if (this.#repairing || this.#closed) return;
     this.#log.currentSeq().then(
       (seq) => {
-        if (seq > this.#lastSeq) void this.repair();
+        if (seq < this.#lastSeq) this.#restart(seq);
+        else if (seq > this.#lastSeq) void this.repair();
       },
       () => undefined, // Redis away: the next tick tries again
     );
@@ -187,6 +190,20 @@ export class FeedRelay extends EventEmitter<RelayEvents> {
       this.#logger.warn({ err: (err as Error).message }, 'feed repair failed; will retry');
       if (!this.#closed) setTimeout(() => void this.repair(), 250).unref();
     }
+  }
+
+  /**
+   * The log is behind this relay: Redis lost its data (no persistence, a flush) and the feed
+   * started again. Follow it from where it is now; the gateway tells its clients to start afresh.
+   */
+  #restart(seq: number): void {
+    const from = this.#lastSeq;
+    this.#logger.error({ from, seq }, 'the feed log went backwards (Redis lost its data): following the new feed');
+    this.#lastSeq = seq;
+    this.#ring = [];
+    this.#pending.clear();
+    this.emit('restart', { from, seq });
+    void this.repair();
   }
 
   /** Events (lastSeq, seq] left the log before they could be read: report the loss, move on. */

@@ -82,6 +82,12 @@ export class DelayLine {
     });
   }
 
+  /** The feed started again: every lane is primed afresh from the log. */
+  async restart(delays: Iterable<number>, lastSeq: number): Promise<void> {
+    this.#lanes.clear();
+    await this.sync(delays, lastSeq);
+  }
+
   close(): void {
     this.#closed = true;
     if (this.#timer) clearTimeout(this.#timer);

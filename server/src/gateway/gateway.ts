@@ -1,6 +1,7 @@
 import type { Server as HttpServer } from 'node:http';
 import { Server, type Socket } from 'socket.io';
 import {
+  SINCE_AHEAD,
   TickerError,
   type AckError,
   type ClientToServerEvents,
@@ -169,7 +170,9 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
       const caughtUp = delay === 0 ? await relay.waitFor(since, CATCH_UP_MS) : await delays.waitFor(delay, since, CATCH_UP_MS);
       if (!caughtUp) {
         const head = await log.currentSeq();
-        if (since > head) throw new TickerError('bad_request', `since ${since} is ahead of the feed (last seq ${head})`);
+        if (since > head) throw new TickerError('bad_request', `since ${since} is ahead of the feed (last seq ${head})`, {
+          details: { reason: SINCE_AHEAD, seq: head },
+        });
         throw new TickerError('unavailable', 'this gateway is catching up; try again');
       }
     }
@@ -257,6 +260,16 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
   relay.on('event', onEvent);
   const onGap = ({ from, to }: { from: number; to: number }) => metrics.gaps.inc(to - from + 1);
   relay.on('gap', onGap);
+  // The feed started again (Redis lost its data): positions clients hold mean nothing now. They
+  // reconnect, their `since` is ahead of the feed, and they start afresh from a snapshot.
+  const onRestart = () => {
+    delays.restart(delaysOf(access), relay.lastSeq).catch((err: unknown) => logger.error({ err }, 'delay lanes not restarted'));
+    for (const socket of io.of('/').sockets.values()) {
+      socket.emit('bye', { reason: 'feed_restarted' });
+      socket.disconnect(true);
+    }
+  };
+  relay.on('restart', onRestart);
   metrics.gauge('ticker_sockets_connected', 'Open client sockets at this gateway', [], (g) => g.set(io.of('/').sockets.size));
   await delays.sync(delaysOf(access), relay.lastSeq);
   const backpressure = watchBackpressure(io, { ...deps.backpressure, logger, onShed: () => metrics.shed.inc({ reason: 'slow_consumer' }) });
@@ -293,6 +306,7 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
       (closing ??= (async () => {
         relay.off('event', onEvent);
         relay.off('gap', onGap);
+        relay.off('restart', onRestart);
         backpressure.close();
         access.off('changed', onAccessChanged);
         delays.close();
