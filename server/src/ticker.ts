@@ -80,100 +80,115 @@ export async function startTicker(o: TickerOptions): Promise<RunningTicker> {
     return c;
   };
 
-  const redis = connect('command', 'command');
-  await waitReady(redis);
-  const log = new FeedLog(redis, keys, o.config.retention);
+  // Each part registers how to stop it as it starts; stopping runs them in reverse, so a start
+  // that fails half-way cleans up exactly what it had started.
+  const started: { name: string; close: () => Promise<void> }[] = [];
+  const stopAll = async () => {
+    for (const step of started.splice(0).reverse()) {
+      try {
+        await step.close();
+      } catch (err) {
+        logger.warn({ step: step.name, err: (err as Error).message }, 'shutdown step failed');
+      }
+    }
+  };
+  started.push({ name: 'redis', close: async () => void (await Promise.all(connections.map((c) => quitQuietly(c.redis)))) });
+
   const access = new AccessRegistry(o.config);
-  const limits = new Limits(redis, prefix, o.config.limits);
-
-  const steps: { name: string; close: () => Promise<void> }[] = [];
-  let worker: IngestWorker | null = null;
-  // The API queues the desk's flashes; the worker role queues feed items the same way.
-  const ingest = new IngestQueue({ connection: redis, log, keys, prefix: keys.queuePrefix });
   let feeds: FeedScheduler | null = null;
-  if (serves.worker) {
-    worker = createIngestWorker({
-      connection: connect('worker', 'worker'),
-      log,
-      logger: logger.child({ part: 'worker' }),
-      prefix: keys.queuePrefix,
-      concurrency: o.workerConcurrency,
-      killAfterSeq: o.faultKillAfterSeq,
-      onAppended: ({ status, dueAt }) => {
-        metrics.published.inc({ status });
-        metrics.ingestLatency.observe(Math.max(0, Date.now() - dueAt) / 1000);
-      },
-    });
-    const feedLogger = logger.child({ part: 'feeds' });
-    feeds = new FeedScheduler({
-      connection: redis,
-      workerConnection: connect('feeds', 'worker'),
-      prefix: keys.queuePrefix,
-      poller: new FeedPoller({ ingest, log, memory: new FeedMemory(redis, prefix), logger: feedLogger, limits: o.feedLimits }),
-      logger: feedLogger,
-    });
-    await feeds.sync(o.config.feeds);
-    feeds.start();
-  }
-
-  let relay: FeedRelay | null = null;
   let gateway: Gateway | null = null;
-  let connCounter: ConnectionCounter | null = null;
-  metrics.gauge('ticker_queue_jobs', 'Ingest jobs by state', ['state'], async (g) => {
-    const counts = await ingest.queue.getJobCounts('waiting', 'active', 'delayed', 'failed').catch(() => null);
-    if (counts) for (const [state, n] of Object.entries(counts)) g.set({ state }, n);
-  });
   const httpServer = createServer();
-  if (serves.api) {
-    relay = new FeedRelay({
-      subscriber: connect('subscriber', 'subscriber'),
-      log,
-      logger: logger.child({ part: 'relay' }),
-      // Memory must never reach back further than the log is sure to: the log is the truth,
-      // and a `since` it no longer holds gets a reset, not a replay from memory.
-      bufferSize: Math.min(o.relayBufferSize ?? 10_000, o.config.retention.maxEvents),
+  let port: number;
+  try {
+    const redis = connect('command', 'command');
+    await waitReady(redis);
+    const log = new FeedLog(redis, keys, o.config.retention);
+    const limits = new Limits(redis, prefix, o.config.limits);
+
+    // The API queues the desk's flashes; the worker role queues feed items the same way.
+    const ingest = new IngestQueue({ connection: redis, log, keys, prefix: keys.queuePrefix });
+    started.push({ name: 'queue', close: () => ingest.close() });
+    metrics.gauge('ticker_queue_jobs', 'Ingest jobs by state', ['state'], async (g) => {
+      const counts = await ingest.queue.getJobCounts('waiting', 'active', 'delayed', 'failed').catch(() => null);
+      if (counts) for (const [state, n] of Object.entries(counts)) g.set({ state }, n);
     });
-    await relay.start();
-    connCounter = new ConnectionCounter(redis, prefix);
-    await connCounter.start();
-    gateway = await createGateway({
-      httpServer,
-      access,
-      limits,
-      connections: connCounter,
-      log,
-      relay,
-      metrics,
-      logger: logger.child({ part: 'gateway' }),
+    if (serves.worker) {
+      const worker: IngestWorker = createIngestWorker({
+        connection: connect('worker', 'worker'),
+        log,
+        logger: logger.child({ part: 'worker' }),
+        prefix: keys.queuePrefix,
+        concurrency: o.workerConcurrency,
+        killAfterSeq: o.faultKillAfterSeq,
+        onAppended: ({ status, dueAt }) => {
+          metrics.published.inc({ status });
+          metrics.ingestLatency.observe(Math.max(0, Date.now() - dueAt) / 1000);
+        },
+      });
+      // Stopped after the feeds (no new items are queued while it drains), before the queue.
+      started.push({ name: 'worker', close: () => worker.close() });
+      const feedLogger = logger.child({ part: 'feeds' });
+      const scheduler = new FeedScheduler({
+        connection: redis,
+        workerConnection: connect('feeds', 'worker'),
+        prefix: keys.queuePrefix,
+        poller: new FeedPoller({ ingest, log, memory: new FeedMemory(redis, prefix), logger: feedLogger, limits: o.feedLimits }),
+        logger: feedLogger,
+      });
+      feeds = scheduler;
+      started.push({ name: 'feeds', close: () => scheduler.close() });
+      await scheduler.sync(o.config.feeds);
+      scheduler.start();
+    }
+
+    // Stopped after the gateway, which first says goodbye to every client over it.
+    started.push({
+      name: 'http',
+      close: () => new Promise<void>((resolve) => {
+        if (!httpServer.listening) return resolve();
+        httpServer.close(() => resolve());
+        httpServer.closeAllConnections();
+      }),
     });
+    if (serves.api) {
+      const relay = new FeedRelay({
+        subscriber: connect('subscriber', 'subscriber'),
+        log,
+        logger: logger.child({ part: 'relay' }),
+        // Memory must never reach back further than the log is sure to: the log is the truth,
+        // and a `since` it no longer holds gets a reset, not a replay from memory.
+        bufferSize: Math.min(o.relayBufferSize ?? 10_000, o.config.retention.maxEvents),
+      });
+      started.push({ name: 'relay', close: () => relay.close() });
+      await relay.start();
+      const connCounter = new ConnectionCounter(redis, prefix);
+      started.push({ name: 'connection-counter', close: () => connCounter.close() });
+      await connCounter.start();
+      const gw = await createGateway({
+        httpServer,
+        access,
+        limits,
+        connections: connCounter,
+        log,
+        relay,
+        metrics,
+        logger: logger.child({ part: 'gateway' }),
+      });
+      gateway = gw;
+      started.push({ name: 'gateway', close: () => gw.close() });
+    }
+    const app = createApp({ access, limits, ingest: serves.api ? ingest : null, log, redis, logger, metrics, api: serves.api });
+    httpServer.on('request', app);
+
+    await new Promise<void>((resolve, reject) => {
+      httpServer.once('error', reject);
+      httpServer.listen(o.port ?? 0, o.host ?? '0.0.0.0', () => resolve());
+    });
+    port = (httpServer.address() as AddressInfo).port;
+  } catch (err) {
+    await stopAll();
+    throw err;
   }
-  const app = createApp({ access, limits, ingest: serves.api ? ingest : null, log, redis, logger, metrics, api: serves.api });
-  httpServer.on('request', app);
-
-  await new Promise<void>((resolve, reject) => {
-    httpServer.once('error', reject);
-    httpServer.listen(o.port ?? 0, o.host ?? '0.0.0.0', () => resolve());
-  });
-  const port = (httpServer.address() as AddressInfo).port;
-
-  // Reverse order of start: tell clients and stop listening, then the relay, let the worker
-  // finish its job, then the queue and the connections. Each step reports and goes on.
-  if (gateway) steps.push({ name: 'gateway', close: () => gateway!.close() });
-  steps.push({
-    name: 'http',
-    close: () => new Promise<void>((resolve) => {
-      if (!httpServer.listening) return resolve();
-      httpServer.close(() => resolve());
-      httpServer.closeAllConnections();
-    }),
-  });
-  if (relay) steps.push({ name: 'relay', close: () => relay!.close() });
-  if (connCounter) steps.push({ name: 'connection-counter', close: () => connCounter!.close() });
-  // Feeds stop first among the workers: no new items are queued while the ingest worker drains.
-  if (feeds) steps.push({ name: 'feeds', close: () => feeds!.close() });
-  if (worker) steps.push({ name: 'worker', close: () => worker!.close() });
-  steps.push({ name: 'queue', close: () => ingest.close() });
-  steps.push({ name: 'redis', close: async () => void (await Promise.all(connections.map((c) => quitQuietly(c.redis)))) });
 
   let closing: Promise<void> | null = null;
   return {
@@ -190,13 +205,7 @@ export async function startTicker(o: TickerOptions): Promise<RunningTicker> {
     },
     close: () =>
       (closing ??= (async () => {
-        for (const step of steps) {
-          try {
-            await step.close();
-          } catch (err) {
-            logger.warn({ step: step.name, err: (err as Error).message }, 'shutdown step failed');
-          }
-        }
+        await stopAll();
         logger.info('headline ticker stopped');
       })()),
   };

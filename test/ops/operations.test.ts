@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { createServer, type AddressInfo } from 'node:net';
 import { writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -6,7 +7,7 @@ import { ALL_KEY } from '../helpers/config.js';
 import { Recorder, connect, postHeadline, subscribeOk } from '../helpers/clients.js';
 import { startTestRedis, type TestRedis } from '../helpers/redis.js';
 import { ROOT, startInProcess, startProcess, writeConfigFile } from '../helpers/stack.js';
-import { waitFor } from '../helpers/wait.js';
+import { until, waitFor } from '../helpers/wait.js';
 
 let redis: TestRedis;
 beforeAll(async () => {
@@ -39,6 +40,22 @@ describe('graceful shutdown', () => {
     p.child.kill('SIGINT');
     expect(await p.exited).toEqual({ code: 1, signal: null });
     expect(p.output()).toContain('second signal: exiting now');
+  });
+});
+
+describe('a start that fails half-way', () => {
+  it('stops what it had started: no Redis connection is left open', async () => {
+    const clients = async () => String(await redis.client.call('CLIENT', 'LIST')).split('\n').filter((l: string) => l.includes('headline-ticker')).length;
+    const before = await clients();
+    const blocker = createServer().listen(0, '127.0.0.1');
+    await new Promise((r) => blocker.once('listening', r));
+    const port = (blocker.address() as AddressInfo).port;
+    try {
+      await expect(startInProcess(redis.url, { prefix: 'halfway', port, host: '127.0.0.1' })).rejects.toThrow(/EADDRINUSE/u);
+      await until(async () => (await clients()) === before, 'every connection it opened is closed');
+    } finally {
+      blocker.close();
+    }
   });
 });
 
