@@ -125,6 +125,23 @@ export interface IngestAccepted {
   status: 'queued' | 'scheduled';
 }
 
+/** A headline waiting for its embargo (`GET /api/headlines/scheduled`, editors only). */
+export interface ScheduledHeadline {
+  id: string;
+  text: string;
+  topics: string[];
+  symbols: string[];
+  urgency: Urgency;
+  /** when it goes out (ISO 8601 UTC) */
+  embargoUntil: string;
+  /** the editor who scheduled it */
+  editor: string;
+}
+
+export interface ScheduledResponse {
+  scheduled: ScheduledHeadline[];
+}
+
 /** Answer of `GET /api/headlines`. */
 export interface HistoryResponse {
   headlines: Headline[];

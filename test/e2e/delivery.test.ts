@@ -225,4 +225,29 @@ describe('embargo', () => {
     expect(rec.received.map((h) => h.text)).toEqual(['embargoed results']);
     expect(await redis.client.hexists('ticker:current', doomed.json.id!)).toBe(0);
   });
+
+  it('editors see what is scheduled, soonest first, by whom; nobody else does; cancelled ones leave it', async () => {
+    const later = new Date(Date.now() + 60_000).toISOString();
+    const sooner = new Date(Date.now() + 30_000).toISOString();
+    const a = await postHeadline(ticker.url, { text: 'later one', embargoUntil: later, topics: ['energy'], urgency: 'flash' });
+    const b = await postHeadline(ticker.url, { text: 'sooner one', embargoUntil: sooner });
+    const list = async (token: string | null) => {
+      const res = await fetch(`${ticker.url}/api/headlines/scheduled`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+      return { status: res.status, body: (await res.json()) as { scheduled?: { id: string; text: string; embargoUntil: string; editor: string; topics: string[]; urgency: string }[] } };
+    };
+    const ours = (await list(EDITOR_TOKEN)).body.scheduled!.filter((x) => x.id === a.json.id || x.id === b.json.id);
+    expect(ours.map((x) => [x.id, x.text, x.editor])).toEqual([
+      [b.json.id, 'sooner one', 'test-desk'],
+      [a.json.id, 'later one', 'test-desk'],
+    ]);
+    expect(ours[1]).toMatchObject({ topics: ['energy'], urgency: 'flash' });
+    // The job's due time, give or take the moment between the request and the queue's clock.
+    expect(Math.abs(Date.parse(ours[0]!.embargoUntil) - Date.parse(sooner))).toBeLessThan(1000);
+    expect((await list(null)).status).toBe(401);
+    expect((await list(ALL_KEY)).status).toBe(401);
+    expect((await editorCall('DELETE', a.json.id!)).json.status).toBe('cancelled');
+    expect((await editorCall('DELETE', b.json.id!)).json.status).toBe('cancelled');
+    const after = (await list(EDITOR_TOKEN)).body.scheduled!;
+    expect(after.some((x) => x.id === a.json.id || x.id === b.json.id)).toBe(false);
+  });
 });

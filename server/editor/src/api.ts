@@ -1,4 +1,4 @@
-import type { CorrectionInput, ErrorBody, Headline, HeadlineInput, IngestAccepted } from '@headline-ticker/sdk/protocol';
+import type { CorrectionInput, ErrorBody, Headline, HeadlineInput, IngestAccepted, ScheduledResponse } from '@headline-ticker/sdk/protocol';
 import type { AuditResponse } from '../../src/api/audit-routes.js';
 import type { WithdrawResult } from '../../src/ingest/ingest-queue.js';
 
@@ -32,6 +32,10 @@ export class EditorApi {
   /** Withdraws a published headline, or cancels a scheduled one (status `cancelled`). */
   withdraw(id: Headline['id']): Promise<ApiResult<WithdrawResult>> {
     return this.#request('DELETE', `/api/headlines/${encodeURIComponent(id)}`);
+  }
+
+  scheduled(): Promise<ApiResult<ScheduledResponse>> {
+    return this.#request('GET', '/api/headlines/scheduled');
   }
 
   audit(query: { id?: string; limit?: number }): Promise<ApiResult<AuditResponse>> {

@@ -29,6 +29,7 @@ const draftKey = new DraftKey();
 
 let api: EditorApi | null = null;
 let feed: { close(): void } | null = null;
+let scheduledTimer: ReturnType<typeof setInterval> | null = null;
 let correcting: Headline | null = null;
 let inFlight = false;
 
@@ -63,11 +64,26 @@ async function signIn(token: string, remembered: boolean): Promise<void> {
   consoleMain.hidden = false;
   draft.focusText();
   startFeed(token);
+  void refreshScheduled();
+  // Other editors schedule too; the list follows the server's every few seconds.
+  scheduledTimer = setInterval(() => void refreshScheduled(), 10_000);
+}
+
+async function refreshScheduled(): Promise<void> {
+  if (api === null) return;
+  try {
+    const res = await api.scheduled();
+    if (res.ok) scheduled.replaceAll(res.body.scheduled.map((s) => ({ id: s.id, text: s.text, at: s.embargoUntil })));
+  } catch {
+    // The server is away for a moment: the next refresh tries again.
+  }
 }
 
 function signOutNow(message = ''): void {
   feed?.close();
   feed = null;
+  if (scheduledTimer !== null) clearInterval(scheduledTimer);
+  scheduledTimer = null;
   api = null;
   sessionStorage.removeItem(TOKEN_KEY);
   stopCorrecting();

@@ -7,22 +7,27 @@ export interface ScheduledItem {
   at: string;
 }
 
-const STORAGE_KEY = 'headline-ticker.editor.scheduled';
-
 /**
- * Headlines this console scheduled and that have not gone out yet. The server keeps no list of
- * them for editors, so the console remembers them for the session (sessionStorage, like the token).
+ * Headlines waiting for their embargo, from the server (`GET /api/headlines/scheduled`), so
+ * every editor's console sees every scheduled item, whoever scheduled it and in whatever tab.
  */
 export class ScheduledList {
   readonly #ul: HTMLElement;
   readonly #onCancel: (item: ScheduledItem) => void;
-  readonly #items = new Map<string, { item: ScheduledItem; li: HTMLLIElement }>();
+  readonly #items = new Map<string, { item: ScheduledItem; li: HTMLLIElement; addedAt: number }>();
 
   constructor(ul: HTMLElement, onCancel: (item: ScheduledItem) => void) {
     this.#ul = ul;
     this.#onCancel = onCancel;
-    // One whose time has passed went out (or is going out): only the live list can show it now.
-    for (const item of this.#stored()) if (Date.parse(item.at) > Date.now()) this.add(item);
+  }
+
+  /** The server's list, as it is now: items gone from it went out or were cancelled. */
+  replaceAll(items: readonly ScheduledItem[]): void {
+    const keep = new Set(items.map((i) => i.id));
+    // A list fetched just before this console scheduled something may not have it yet.
+    const fresh = Date.now() - 15_000;
+    for (const [id, x] of [...this.#items]) if (!keep.has(id) && x.addedAt < fresh) this.remove(id);
+    for (const item of items) this.add(item);
   }
 
   has(id: string): boolean {
@@ -44,36 +49,16 @@ export class ScheduledList {
     const later = [...this.#items.values()].find((x) => x.item.at > item.at);
     if (later === undefined) this.#ul.append(li);
     else later.li.before(li);
-    this.#items.set(item.id, { item, li });
-    this.#save();
+    this.#items.set(item.id, { item, li, addedAt: Date.now() });
   }
 
   remove(id: string): void {
     this.#items.get(id)?.li.remove();
-    if (this.#items.delete(id)) this.#save();
+    this.#items.delete(id);
   }
 
   clear(): void {
     for (const { li } of this.#items.values()) li.remove();
     this.#items.clear();
-    sessionStorage.removeItem(STORAGE_KEY);
-  }
-
-  #save(): void {
-    sessionStorage.setItem(STORAGE_KEY, JSON.stringify([...this.#items.values()].map((x) => x.item)));
-  }
-
-  #stored(): ScheduledItem[] {
-    try {
-      const raw = JSON.parse(sessionStorage.getItem(STORAGE_KEY) ?? '[]') as unknown;
-      if (!Array.isArray(raw)) return [];
-      return raw.filter(
-        (x): x is ScheduledItem =>
-          typeof x === 'object' && x !== null && typeof (x as ScheduledItem).id === 'string' &&
-          typeof (x as ScheduledItem).text === 'string' && typeof (x as ScheduledItem).at === 'string',
-      );
-    } catch {
-      return [];
-    }
   }
 }

@@ -4,7 +4,7 @@ import {
   HeadlineInputSchema,
   HistoryQuerySchema,
 } from '@headline-ticker/sdk/schemas';
-import { TickerError, type HistoryResponse } from '@headline-ticker/sdk/protocol';
+import { TickerError, type HistoryResponse, type ScheduledResponse } from '@headline-ticker/sdk/protocol';
 import type { AccessRegistry } from '../access/access-registry.js';
 import type { Limits } from '../access/limits.js';
 import type { Metrics } from '../metrics.js';
@@ -45,6 +45,12 @@ export function headlinesRoutes({ access, limits, metrics, ingest, log }: Headli
     const accepted = await writer().publish(draft, editorOf(res).name);
     metrics.ingested.inc({ op: 'publish' });
     res.status(202).json(accepted);
+  });
+
+  router.get('/api/headlines/scheduled', requireEditor(access, limits), async (_req, res) => {
+    const body: ScheduledResponse = { scheduled: await writer().scheduled() };
+    res.setHeader('Cache-Control', 'no-store');
+    res.json(body);
   });
 
   router.patch('/api/headlines/:id', requireEditor(access, limits), body, async (req, res) => {

@@ -1,13 +1,13 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { TickerError, type IngestAccepted } from '@headline-ticker/sdk/protocol';
+import { TickerError, type IngestAccepted, type ScheduledHeadline } from '@headline-ticker/sdk/protocol';
 import type { CorrectionDraft, HeadlineDraft } from '@headline-ticker/sdk/schemas';
 import { AuditLog } from '../feed/audit-log.js';
 import type { FeedLog } from '../feed/feed-log.js';
 import type { FeedKeys } from '../feed/feed-keys.js';
 import { newHeadlineId } from './headline-id.js';
-import { INGEST_QUEUE, publishJobId, type IngestJob, type PublishDraft } from './ingest-jobs.js';
+import { INGEST_QUEUE, IngestJobSchema, publishJobId, type IngestJob, type PublishDraft } from './ingest-jobs.js';
 
 export interface IngestQueueOptions {
   /** a fail-fast ('command') connection, so nothing is acknowledged that was not queued */
@@ -127,6 +127,28 @@ export class IngestQueue {
       }
     }
     throw new TickerError('conflict', `headline ${id} is being published right now; withdraw it in a moment`);
+  }
+
+  /** Headlines waiting for their embargo, soonest first (at most `limit`). */
+  async scheduled(limit = 500): Promise<ScheduledHeadline[]> {
+    this.#assertReady();
+    const jobs = await this.#guard(this.queue.getJobs(['delayed'], 0, limit - 1, true));
+    const out: ScheduledHeadline[] = [];
+    for (const job of jobs) {
+      const parsed = IngestJobSchema.safeParse(job.data);
+      if (!parsed.success || parsed.data.op !== 'publish') continue;
+      const { id, draft, editor } = parsed.data;
+      out.push({
+        id,
+        text: draft.text,
+        topics: draft.topics,
+        symbols: draft.symbols,
+        urgency: draft.urgency,
+        embargoUntil: new Date(job.timestamp + (job.opts.delay ?? 0)).toISOString(),
+        editor,
+      });
+    }
+    return out.sort((a, b) => a.embargoUntil.localeCompare(b.embargoUntil));
   }
 
   close(): Promise<void> {
