@@ -7,7 +7,7 @@ import { availableParallelism, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { PrivateRedis } from '../server/src/redis/private-redis.js';
+import { PrivateRedis, freePort } from '../server/src/redis/private-redis.js';
 import { benchText, nowMs, type FromGenerator, type StepReport, type ToGenerator } from './protocol.js';
 import { cpuTicks, rssKb, TICKS_PER_SECOND } from './proc-stats.js';
 
@@ -28,6 +28,7 @@ const { values: opts } = parseArgs({
     'sweep-seconds': { type: 'string', default: '5' },
     overload: { type: 'string', default: 'auto' },
     targets: { type: 'string', default: 'ticker,baseline' },
+    roles: { type: 'string', default: 'all' },
     steps: { type: 'string', default: 'steady,sweep,overload' },
     'scale-n': { type: 'string', default: '10000' },
     'scale-rate': { type: 'string', default: '5' },
@@ -47,6 +48,9 @@ if (opts.help) {
   --sweep-seconds 5       length of each sweep step
   --overload auto         rate of the overload step (auto: twice the first failing sweep rate)
   --targets ticker,baseline
+  --roles all             all: the product in one process (TICKER_ROLE=all, as npm start);
+                          split: a TICKER_ROLE=gateway process (measured as the target) and a
+                          separate TICKER_ROLE=worker (its CPU in the "worker" column), as deployed
   --steps steady,sweep,overload[,scale]
                           scale: --scale-n connections (RSS per idle connection at 5,000), then
                           --scale-rate headlines/s for --scale-seconds
@@ -67,6 +71,9 @@ const SECONDS = num('seconds', opts.seconds);
 const SWEEP = (opts.sweep ?? '').split(',').filter(Boolean).map((r) => num('sweep', r));
 const SWEEP_SECONDS = num('sweep-seconds', opts['sweep-seconds']);
 const TARGETS = (opts.targets ?? '').split(',').filter(Boolean) as TargetName[];
+const ROLES = opts.roles === 'split' ? 'split' : opts.roles === 'all' ? 'all' : (() => {
+  throw new Error(`--roles: expected all or split, got ${opts.roles}`);
+})();
 const STEPS = new Set((opts.steps ?? '').split(',').filter(Boolean));
 for (const t of TARGETS) if (t !== 'ticker' && t !== 'baseline') throw new Error(`--targets: unknown ${t}`);
 
@@ -169,37 +176,60 @@ async function startTicker(): Promise<Target> {
     configPath,
     JSON.stringify({ editors: [{ name: 'bench', token: EDITOR_TOKEN }], keys: [{ key: KEY, name: 'bench', topics: ['*'] }] }),
   );
-  const child = spawn(
-    process.execPath,
-    [...profileArgs('ticker'), '--conditions=ticker-source', '--import', 'tsx', 'server/src/main.ts'],
-    {
+  const env = (role: string, port: number) => ({
+    ...process.env,
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    TICKER_ROLE: role,
+    TICKER_CONFIG: configPath,
+    REDIS_URL: redis.url,
+    LOG_LEVEL: 'warn',
+    NODE_ENV: 'production',
+  });
+  const main = [...profileArgs('ticker'), '--conditions=ticker-source', '--import', 'tsx', 'server/src/main.ts'];
+  let worker: ChildProcess | null = null;
+  if (ROLES === 'split') {
+    const workerPort = await freePort();
+    worker = spawn(process.execPath, ['--conditions=ticker-source', '--import', 'tsx', 'server/src/main.ts'], {
       cwd: ROOT,
-      env: {
-        ...process.env,
-        PORT: '0',
-        HOST: '127.0.0.1',
-        TICKER_ROLE: 'all',
-        TICKER_CONFIG: configPath,
-        REDIS_URL: redis.url,
-        LOG_LEVEL: 'warn',
-        NODE_ENV: 'production',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
+      env: env('worker', workerPort),
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    await waitReady(`http://127.0.0.1:${workerPort}/readyz`, worker);
+  }
+  const child = spawn(process.execPath, main, {
+    cwd: ROOT,
+    env: env(ROLES === 'split' ? 'gateway' : 'all', 0),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const m = await waitForLine(child, /Headline Ticker is live: http:\/\/localhost:(\d+)\//u, 'the ticker');
   const redisPid = findRedisPid(redis.port);
+  const helpers = redisPid > 0 ? [{ name: 'redis', pid: redisPid }] : [];
+  if (worker) helpers.push({ name: 'worker', pid: worker.pid! });
   return {
     name: 'ticker',
     url: `http://127.0.0.1:${m[1]}`,
     pid: child.pid!,
-    helpers: redisPid > 0 ? [{ name: 'redis', pid: redisPid }] : [],
+    helpers,
     async stop() {
       await stopChild(child);
+      if (worker) await stopChild(worker);
       await redis.stop();
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** Polls a worker's /readyz (it prints nothing at LOG_LEVEL=warn) until it answers 200. */
+async function waitReady(url: string, child: ChildProcess): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`the worker exited (${child.exitCode})`);
+    const ok = await fetch(url).then((r) => r.ok, () => false);
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`the worker was not ready within 30 s (${url})`);
 }
 
 /** The redis-server PrivateRedis started on `port` (it does not expose its pid); 0 if not found. */
@@ -404,7 +434,7 @@ async function runStep(target: Target, gen: Generator, step: string, subscribers
 }
 
 const f1 = (n: number) => (Number.isFinite(n) ? n.toFixed(1) : '-');
-const STEP_HEADER = ['target', 'step', 'subs', 'rate/s', 'delivered/expected', 'deliv/s', 'p50', 'p95', 'p99', 'max ms', 'cpu', 'µs cpu/deliv', 'redis', 'rss MB', 'peak', 'gen cpu', 'POST p50/max', 'post err', 'shed', 'ok'];
+const STEP_HEADER = ['target', 'step', 'subs', 'rate/s', 'delivered/expected', 'deliv/s', 'p50', 'p95', 'p99', 'max ms', 'cpu', 'µs cpu/deliv', 'redis', 'worker', 'rss MB', 'peak', 'gen cpu', 'POST p50/max', 'post err', 'shed', 'ok'];
 
 function stepRow(r: StepResult): string[] {
   return [
@@ -421,6 +451,7 @@ function stepRow(r: StepResult): string[] {
     r.cpu.toFixed(2),
     f1(r.cpuUsPerDelivery),
     r.helperCpu['redis'] === undefined ? '-' : r.helperCpu['redis'].toFixed(2),
+    r.helperCpu['worker'] === undefined ? '-' : r.helperCpu['worker'].toFixed(2),
     r.rssMb.toFixed(0),
     r.peakRssMb.toFixed(0),
     `${r.generatorCpu.toFixed(2)}${r.generatorBound ? '!' : ''}`,
