@@ -54,7 +54,13 @@ export async function tail(args: string[], io: CliIo): Promise<ExitCode> {
     const why = s.reason ? ` (${s.reason}${s.error ? `: ${s.error.message}` : ''})` : '';
     io.err(`${PROG}: ${s.status}${why}`);
   });
-  client.on('reset', (r) => io.err(`${PROG}: reset: away too long, events after seq ${r.since} are no longer kept; showing the latest ${r.headlines.length}`));
+  client.on('reset', (r) =>
+    io.err(
+      r.feedRestarted
+        ? `${PROG}: reset: the feed started again (the server lost its data); showing the latest ${r.headlines.length}`
+        : `${PROG}: reset: away too long, events after seq ${r.since} are no longer kept; showing the latest ${r.headlines.length}`,
+    ),
+  );
 
   let fatal: TickerError | null = null;
   const failed = new Promise<void>((resolve) => {
