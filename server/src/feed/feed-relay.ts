@@ -153,9 +153,13 @@ export class FeedRelay extends EventEmitter<RelayEvents> {
 
   #reconcile = (): void => {
     if (this.#repairing || this.#closed) return;
+    // Compare with lastSeq as it was when the GET was sent: the log cannot be behind what was
+    // already emitted from it, but events keep arriving on the pub/sub connection meanwhile, so
+    // a reply older than the *current* lastSeq is normal and not a restart.
+    const asked = this.#lastSeq;
     this.#log.currentSeq().then(
       (seq) => {
-        if (seq < this.#lastSeq) this.#restart(seq);
+        if (seq < asked) this.#restart(seq);
         else if (seq > this.#lastSeq) void this.repair();
       },
       () => undefined, // Redis away: the next tick tries again
