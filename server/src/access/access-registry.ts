@@ -77,11 +77,6 @@ export class AccessRegistry extends EventEmitter<{ changed: [] }> {
     return lookup(this.#editors, token);
   }
 
-  /** The record in force for a key seen earlier, or undefined once it has been revoked. */
-  current(record: KeyRecord): KeyRecord | undefined {
-    return this.#keys.get(record.digest);
-  }
-
   /** Distinct entitlement classes, for fan-out. */
   get groups(): readonly Entitlement[] {
     return this.#groups;

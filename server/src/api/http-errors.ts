@@ -1,7 +1,8 @@
 import type { ErrorRequestHandler, Request, RequestHandler } from 'express';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { TickerError, type ErrorCode } from '@headline-ticker/sdk/protocol';
 import type { Logger } from '../logger.js';
+import { badRequest } from '../validation.js';
 
 /** The one table from error code to HTTP status. */
 export const HTTP_STATUS: Record<ErrorCode, number> = {
@@ -16,14 +17,6 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   unavailable: 503,
   internal: 500,
 };
-
-/** A zod failure as a bad_request whose details are the issues (path, message, code). */
-export function badRequest(error: z.ZodError, what: string): TickerError {
-  const details = error.issues.map((i) => ({ path: i.path.join('.'), message: i.message, code: i.code }));
-  const first = details[0];
-  const message = first ? `invalid ${what}: ${first.path ? `${first.path}: ` : ''}${first.message}` : `invalid ${what}`;
-  return new TickerError('bad_request', message, { details });
-}
 
 /** Parse with a schema or throw a bad_request carrying the zod issues. */
 export function parseOr400<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {

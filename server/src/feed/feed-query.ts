@@ -4,6 +4,13 @@ import { matches, type Subscription } from './filter.js';
 
 export const DEFAULT_SNAPSHOT_LIMIT = 20;
 
+/** `since` beyond the feed: a bad request whose details let a resuming client tell a restarted feed. */
+export function sinceAhead(since: number, head: number): TickerError {
+  return new TickerError('bad_request', `since ${since} is ahead of the feed (last seq ${head})`, {
+    details: { reason: SINCE_AHEAD, seq: head },
+  });
+}
+
 export interface FeedQuery {
   since?: number | undefined;
   limit?: number | undefined;
@@ -26,11 +33,7 @@ export interface FeedAnswer {
 export async function queryFeed(log: FeedLog, sub: Subscription, q: FeedQuery): Promise<FeedAnswer> {
   const match = (h: Headline) => matches(sub, h);
   if (q.since !== undefined) {
-    if (q.since > q.upTo) {
-      throw new TickerError('bad_request', `since ${q.since} is ahead of the feed (last seq ${q.upTo})`, {
-          details: { reason: SINCE_AHEAD, seq: q.upTo },
-        });
-    }
+    if (q.since > q.upTo) throw sinceAhead(q.since, q.upTo);
     const replay = await log.readAfter(q.since, match, q.limit ?? Number.MAX_SAFE_INTEGER, q.upTo);
     if (!replay.reset) return { headlines: replay.headlines, seq: replay.seq };
   }

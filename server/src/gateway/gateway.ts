@@ -1,7 +1,6 @@
 import type { Server as HttpServer } from 'node:http';
 import { Server, type Socket } from 'socket.io';
 import {
-  SINCE_AHEAD,
   TickerError,
   type AckError,
   type ClientToServerEvents,
@@ -18,10 +17,11 @@ import type { ConnectionCounter } from '../access/connection-counter.js';
 import type { Limits } from '../access/limits.js';
 import type { FeedLog } from '../feed/feed-log.js';
 import type { FeedRelay } from '../feed/feed-relay.js';
-import { queryFeed, type FeedAnswer } from '../feed/feed-query.js';
+import { queryFeed, sinceAhead, type FeedAnswer } from '../feed/feed-query.js';
 import { eventRooms, matches, roomsOf, subscriptionOf, type Subscription } from '../feed/filter.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
+import { badRequest } from '../validation.js';
 import { DelayLine } from './delay-line.js';
 import { EDITOR_ENTITLEMENT, editorKeyRecord } from './editor-socket.js';
 import { watchBackpressure, type Backpressure, type BackpressureOptions } from './backpressure.js';
@@ -150,12 +150,7 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
 
   async function subscribe(socket: TickerSocket, request: unknown): Promise<SubscribeAck> {
     const parsed = SubscribeRequestSchema.safeParse(request);
-    if (!parsed.success) {
-      const first = parsed.error.issues[0];
-      return errorAck(new TickerError('bad_request', `invalid subscribe: ${first ? `${first.path.join('.')}: ${first.message}` : ''}`, {
-        details: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
-      }));
-    }
+    if (!parsed.success) return errorAck(badRequest(parsed.error, 'subscribe'));
     const { since, limit } = parsed.data;
     const sub = subscriptionOf(socket.data.key.entitlement, parsed.data);
     // Off the live path while the answer is put together; it is completed from memory and the
@@ -170,9 +165,7 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
       const caughtUp = delay === 0 ? await relay.waitFor(since, CATCH_UP_MS) : await delays.waitFor(delay, since, CATCH_UP_MS);
       if (!caughtUp) {
         const head = await log.currentSeq();
-        if (since > head) throw new TickerError('bad_request', `since ${since} is ahead of the feed (last seq ${head})`, {
-          details: { reason: SINCE_AHEAD, seq: head },
-        });
+        if (since > head) throw sinceAhead(since, head);
         throw new TickerError('unavailable', 'this gateway is catching up; try again');
       }
     }
@@ -204,7 +197,7 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
 
   function unsubscribe(socket: TickerSocket, request: unknown): UnsubscribeAck {
     const parsed = UnsubscribeRequestSchema.safeParse(request ?? {});
-    if (!parsed.success) return errorAck(new TickerError('bad_request', `invalid unsubscribe: ${parsed.error.issues[0]?.message ?? ''}`));
+    if (!parsed.success) return errorAck(badRequest(parsed.error, 'unsubscribe'));
     const current = socket.data.sub;
     const topics = parsed.data.topics ?? [];
     const symbols = parsed.data.symbols ?? [];

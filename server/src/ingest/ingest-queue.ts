@@ -68,7 +68,7 @@ export class IngestQueue {
 
     let idemKey: string | null = null;
     if (idempotencyKey !== undefined) {
-      idemKey = this.#keys.idempotency(createHash('sha256').update(`${editor}\0${idempotencyKey}`).digest('hex'));
+      idemKey = this.#keys.idempotency(editorScoped(editor, idempotencyKey));
       const claimed = await this.#guard(
         this.#redis.set(idemKey, JSON.stringify(accepted), 'EX', IDEMPOTENCY_TTL_SECONDS, 'NX'),
       );
@@ -99,7 +99,7 @@ export class IngestQueue {
     }
     if (current.status === 'withdrawn') throw new TickerError('conflict', `headline ${id} was withdrawn and cannot be corrected`);
     const { idempotencyKey, ...rest } = changes;
-    const jobId = idempotencyKey === undefined ? `cor-${id}-${randomUUID()}` : `cor-${id}-${hashKey(editor, idempotencyKey)}`;
+    const jobId = idempotencyKey === undefined ? `cor-${id}-${randomUUID()}` : `cor-${id}-${editorScoped(editor, idempotencyKey)}`;
     await this.#guard(this.queue.add('correct', { op: 'correct', id, changes: rest, editor } satisfies IngestJob, { jobId }));
     return { id, status: 'queued' };
   }
@@ -170,4 +170,5 @@ export class IngestQueue {
   }
 }
 
-const hashKey = (editor: string, key: string) => createHash('sha256').update(`${editor}\0${key}`).digest('hex').slice(0, 32);
+/** An idempotency key is the editor's own: two editors' identical keys never collide. */
+const editorScoped = (editor: string, key: string) => createHash('sha256').update(`${editor}\0${key}`).digest('hex').slice(0, 32);
