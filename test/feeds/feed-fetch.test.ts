@@ -1,7 +1,7 @@
 // The HTTP side on its own, against a local server: limits, redirects, validators.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FeedError } from '../../server/src/feeds/feed-error.js';
-import { DEFAULT_FETCH_LIMITS, FEED_USER_AGENT, fetchFeed, type FetchLimits } from '../../server/src/feeds/feed-fetch.js';
+import { FeedError } from '../../server/src/sources/feed-error.js';
+import { DEFAULT_FETCH_LIMITS, FEED_USER_AGENT, fetchFeed, type FetchLimits } from '../../server/src/sources/feed-fetch.js';
 import { FeedServer } from '../helpers/feed-server.js';
 
 let server: FeedServer;

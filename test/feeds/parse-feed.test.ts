@@ -1,11 +1,11 @@
 // The parser on its own: real publishers' feeds and the awkward cases, no Redis, no HTTP.
 import { readFileSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { decodeFeed } from '../../server/src/feeds/feed-charset.js';
-import { parseFeedDate } from '../../server/src/feeds/feed-date.js';
-import { FeedError } from '../../server/src/feeds/feed-error.js';
-import { cutText } from '../../server/src/feeds/feed-text.js';
-import { parseFeed } from '../../server/src/feeds/parse-feed.js';
+import { decodeFeed } from '../../server/src/sources/feed-charset.js';
+import { parseFeedDate } from '../../server/src/sources/feed-date.js';
+import { FeedError } from '../../server/src/sources/feed-error.js';
+import { cutText } from '../../server/src/sources/feed-text.js';
+import { parseFeed } from '../../server/src/sources/parse-feed.js';
 
 const REAL = new URL('../fixtures/real-feeds/', import.meta.url);
 const realFeeds = readdirSync(REAL).filter((f) => /\.(rss|atom)$/u.test(f));

@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { feedKeys } from '../../server/src/feed/feed-keys.js';
-import { FeedLog, type UnsequencedEvent } from '../../server/src/feed/feed-log.js';
+import { feedKeys } from '../../server/src/log/feed-keys.js';
+import { FeedLog, type UnsequencedEvent } from '../../server/src/log/feed-log.js';
 import { startTestRedis, type TestRedis } from '../helpers/redis.js';
 import { until } from '../helpers/wait.js';
 

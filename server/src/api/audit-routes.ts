@@ -2,7 +2,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { TickerError } from '@headline-ticker/sdk/protocol';
 import type { AccessRegistry } from '../access/access-registry.js';
-import type { AuditEntry, AuditLog } from '../feed/audit-log.js';
+import type { AuditEntry, AuditLog } from '../log/audit-log.js';
 import { HEADLINE_ID_PATTERN } from '../ingest/headline-id.js';
 import type { Limits } from '../access/limits.js';
 import { requireEditor } from './auth.js';

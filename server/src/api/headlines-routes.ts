@@ -8,9 +8,9 @@ import { TickerError, type HistoryResponse, type ScheduledResponse } from '@head
 import type { AccessRegistry } from '../access/access-registry.js';
 import type { Limits } from '../access/limits.js';
 import type { Metrics } from '../metrics.js';
-import type { FeedLog } from '../feed/feed-log.js';
-import { subscriptionOf } from '../feed/filter.js';
-import { queryFeed } from '../feed/feed-query.js';
+import type { FeedLog } from '../log/feed-log.js';
+import { subscriptionOf } from '../log/subscription.js';
+import { queryFeed } from '../log/feed-query.js';
 import { HEADLINE_ID_PATTERN } from '../ingest/headline-id.js';
 import type { IngestQueue } from '../ingest/ingest-queue.js';
 import { editorOf, keyOf, rateLimited, requireEditor, requireKey } from './auth.js';

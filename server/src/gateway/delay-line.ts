@@ -1,5 +1,5 @@
 import { TickerError, type Headline } from '@headline-ticker/sdk/protocol';
-import type { FeedLog } from '../feed/feed-log.js';
+import type { FeedLog } from '../log/feed-log.js';
 import type { Logger } from '../logger.js';
 
 /** One delay value's queue: events wait here, in seq order, until `updatedAt + delay`. */

@@ -3,9 +3,9 @@ import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { TickerError, type IngestAccepted, type ScheduledHeadline } from '@headline-ticker/sdk/protocol';
 import type { CorrectionDraft, HeadlineDraft } from '@headline-ticker/sdk/schemas';
-import { AuditLog } from '../feed/audit-log.js';
-import type { FeedLog } from '../feed/feed-log.js';
-import type { FeedKeys } from '../feed/feed-keys.js';
+import { AuditLog } from '../log/audit-log.js';
+import type { FeedLog } from '../log/feed-log.js';
+import type { FeedKeys } from '../log/feed-keys.js';
 import { newHeadlineId } from './headline-id.js';
 import { INGEST_QUEUE, IngestJobSchema, publishJobId, type IngestJob, type PublishDraft } from './ingest-jobs.js';
 

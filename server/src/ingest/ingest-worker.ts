@@ -1,7 +1,7 @@
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Headline } from '@headline-ticker/sdk/protocol';
-import type { FeedLog, UnsequencedEvent } from '../feed/feed-log.js';
+import type { FeedLog, UnsequencedEvent } from '../log/feed-log.js';
 import type { Logger } from '../logger.js';
 import { INGEST_QUEUE, IngestJobSchema, type ParsedIngestJob } from './ingest-jobs.js';
 

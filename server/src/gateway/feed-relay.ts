@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { Redis } from 'ioredis';
 import type { Headline } from '@headline-ticker/sdk/protocol';
-import type { FeedLog } from './feed-log.js';
+import type { FeedLog } from '../log/feed-log.js';
 import type { Logger } from '../logger.js';
 
 export interface FeedRelayOptions {

@@ -3,7 +3,7 @@
 import { TickerError } from '@headline-ticker/sdk/protocol';
 import { CorrectionInputSchema, HeadlineInputSchema } from '@headline-ticker/sdk/schemas';
 import type { FeedConfig } from '../config/ticker-config.js';
-import type { FeedLog } from '../feed/feed-log.js';
+import type { FeedLog } from '../log/feed-log.js';
 import type { IngestQueue } from '../ingest/ingest-queue.js';
 import type { Logger } from '../logger.js';
 import { decodeFeed } from './feed-charset.js';

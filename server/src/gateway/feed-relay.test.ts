@@ -6,8 +6,8 @@ import type { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import type { Headline } from '@headline-ticker/sdk/protocol';
 import { createLogger } from '../logger.js';
-import { feedKeys } from './feed-keys.js';
-import type { FeedLog } from './feed-log.js';
+import { feedKeys } from '../log/feed-keys.js';
+import type { FeedLog } from '../log/feed-log.js';
 import { FeedRelay } from './feed-relay.js';
 
 const event = (seq: number): Headline => ({

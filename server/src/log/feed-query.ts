@@ -1,6 +1,6 @@
 import { SINCE_AHEAD, TickerError, type Headline } from '@headline-ticker/sdk/protocol';
 import type { FeedLog } from './feed-log.js';
-import { matches, type Subscription } from './filter.js';
+import { matches, type Subscription } from './subscription.js';
 
 export const DEFAULT_SNAPSHOT_LIMIT = 20;
 

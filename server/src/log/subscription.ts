@@ -37,29 +37,3 @@ export function matches(sub: Subscription, h: Headline): boolean {
   for (const s of h.symbols) if (sub.symbols?.has(s)) return true;
   return false;
 }
-
-const ALL = '*';
-const topicRoom = (group: string, topic: string) => `${group}|t:${topic}`;
-const symbolRoom = (group: string, symbol: string) => `${group}|s:${symbol}`;
-const allRoom = (group: string) => `${group}|${ALL}`;
-
-/** The rooms a socket with this subscription joins. */
-export function roomsOf(sub: Subscription): string[] {
-  const g = sub.entitlement.group;
-  if (sub.topics === null) return [allRoom(g)];
-  return [...[...sub.topics].map((t) => topicRoom(g, t)), ...[...(sub.symbols ?? [])].map((s) => symbolRoom(g, s))];
-}
-
-/**
- * The rooms an event goes to for one entitlement group (empty when the group may not see it).
- * Joined with `roomsOf`, this gives exactly `matches`: a socket is in one of these rooms iff
- * its subscription matches the event.
- */
-export function eventRooms(e: Entitlement, h: Headline): string[] {
-  if (!isEntitled(e, h)) return [];
-  const g = e.group;
-  const rooms = [allRoom(g)];
-  for (const t of h.topics) rooms.push(topicRoom(g, t));
-  for (const s of h.symbols) rooms.push(symbolRoom(g, s));
-  return rooms;
-}
