@@ -34,6 +34,19 @@ const MIXED: Headline[] = [
   ...wire.headlines.slice(0, 4).map((h) => h.text),
 ].map((text, i) => headline(text, { urgency: URGENCIES[i % 4]!, ...(i % 3 === 0 ? { url: `https://wire.example.com/a/${i}` } : {}) }));
 
+/** WCAG 2 contrast ratio of two computed `rgb(r, g, b)` colours. */
+function contrast(a: string, b: string): number {
+  const lum = (css: string) => {
+    const [r, g, bl] = (css.match(/[\d.]+/gu) ?? []).slice(0, 3).map((v) => {
+      const c = Number(v) / 255;
+      return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+    }) as [number, number, number];
+    return 0.2126 * r + 0.7152 * g + 0.0722 * bl;
+  };
+  const [hi, lo] = [lum(a), lum(b)].sort((x, y) => y - x) as [number, number];
+  return (hi + 0.05) / (lo + 0.05);
+}
+
 let browser: Browser;
 let page: Page;
 
@@ -125,6 +138,41 @@ describe.skipIf(!hasChromium)(`<headline-ticker> accessibility in Chromium${hasC
     expect(await axeViolations(page)).toEqual([]);
     await page.emulateMedia({ reducedMotion: null });
   });
+
+  for (const theme of ['light', 'dark'] as const) {
+    it(`contrast (${theme}): text, times and urgency marks at least 4.5:1, the focus ring and the pause button at least 3:1, in both modes`, async () => {
+      const urgent = [headline('Flash line', { urgency: 'flash', url: 'https://wire.example.com/f' }), headline('Bulletin line', { urgency: 'bulletin' }), headline('Urgent line', { urgency: 'urgent' }), headline('Routine line')];
+      const ratios: Record<string, number> = {};
+      for (const mode of ['list', 'scroll'] as const) {
+        await hostWith({ mode }, urgent, theme);
+        await page.keyboard.press('Tab'); // focus on the first control (the link, or the pause button), so its ring is drawn
+        const colours = await page.evaluate((mode) => {
+          const host = document.querySelector('#w')!;
+          const root = host.shadowRoot!;
+          const scope = mode === 'list' ? root.querySelector('[part=list]')! : root.querySelector('[part=items]')!;
+          const c = (sel: string, prop: 'color' | 'outlineColor' | 'borderTopColor' = 'color') => getComputedStyle(root.querySelector(sel) ?? scope.querySelector(sel)!)[prop];
+          const bg = getComputedStyle(host).backgroundColor;
+          const out: Record<string, [string, string]> = {
+            time: [scope.querySelector('time') ? getComputedStyle(scope.querySelector('time')!).color : '', bg],
+            flashLabel: [getComputedStyle(scope.querySelector('.flash .urgency')!).color, bg],
+            flashText: [getComputedStyle(scope.querySelector('.flash .text')!).color, bg],
+            bulletinLabel: [getComputedStyle(scope.querySelector('.bulletin .urgency')!).color, bg],
+            routineText: [getComputedStyle(scope.querySelector('.routine .text')!).color, bg],
+            focusRing: [getComputedStyle(root.activeElement!).outlineColor, bg],
+          };
+          if (mode === 'scroll') {
+            out['pauseGlyph'] = [c('[part=pause-button]'), getComputedStyle(root.querySelector('[part=pause-button]')!).backgroundColor];
+            out['pauseBorder'] = [c('[part=pause-button]', 'borderTopColor'), bg];
+          }
+          return out;
+        }, mode);
+        for (const [name, [fg, bg]] of Object.entries(colours)) ratios[`${mode} ${name}`] = contrast(fg, bg);
+      }
+      const tooLow = Object.entries(ratios).filter(([name, r]) => r < (/focusRing|pauseBorder/u.test(name) ? 3 : 4.5));
+      expect(tooLow, JSON.stringify(ratios)).toEqual([]);
+      expect(Object.keys(ratios)).toHaveLength(14);
+    });
+  }
 
   for (const mode of ['list', 'scroll'] as const) {
     it(`the accessibility tree (${mode} mode) is a log holding a list of every headline, and there is one live region`, async () => {
