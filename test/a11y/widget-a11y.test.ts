@@ -229,6 +229,16 @@ describe.skipIf(!hasChromium)(`<headline-ticker> accessibility in Chromium${hasC
     expect(await feed([headline('Quiet flash', { urgency: 'flash' })])).toEqual([]);
   });
 
+  it('says nothing of what it does not show: a headline beyond the limit, or one that leaves the filter', async () => {
+    const [a, b] = [headline('Shown A', { urgency: 'flash' }), headline('Shown B', { urgency: 'flash' })];
+    await hostWith({ announce: 'all', limit: '2', topics: 'desk' }, [a, b]);
+    const old = new Date(Date.UTC(2001, 0, 1)).toISOString();
+    expect(await feed([headline('Older than both', { urgency: 'flash', publishedAt: old, updatedAt: old })])).toEqual([]);
+    // A correction that moves B out of the widget's topics removes it, quietly.
+    expect(await feed([{ ...b, seq: ++seq, version: 2, status: 'corrected', topics: ['sport'] }])).toEqual([]);
+    expect(await page.evaluate(() => document.querySelector('#w')!.shadowRoot!.querySelector('[part=list]')!.textContent)).not.toContain('Shown B');
+  });
+
   it('a burst of events (a replay after a reconnect) is one summary line, never a storm', async () => {
     await hostWith({ announce: 'all', limit: '50' }, []);
     const burst = Array.from({ length: 12 }, (_, i) => headline(`Replayed ${i}`, { urgency: 'flash' }));

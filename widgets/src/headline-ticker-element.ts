@@ -209,9 +209,13 @@ export class HeadlineTickerElement extends HTMLElement {
   #announce(h: Headline, before: Headline | undefined): void {
     const setting = parseAnnounce(this.getAttribute('announce'));
     if (setting === 'none') return;
-    const shownNow = h.status === 'withdrawn' ? undefined : this.#store.shown(h.id);
-    if (before === undefined && shownNow === undefined) return;
-    this.#announcer.queue(announcementOf(setting, shownNow ?? h, before));
+    if (h.status === 'withdrawn') {
+      if (before !== undefined) this.#announcer.queue(announcementOf(setting, h, before));
+      return;
+    }
+    // A headline that is not on show (beyond the limit, or moved out of the filter) is not news here.
+    const shownNow = this.#store.shown(h.id);
+    if (shownNow !== undefined) this.#announcer.queue(announcementOf(setting, shownNow, before));
   }
 
   #setStatus(status: FeedStatus | 'no-key'): void {
