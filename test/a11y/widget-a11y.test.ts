@@ -249,6 +249,22 @@ describe.skipIf(!hasChromium)(`<headline-ticker> accessibility in Chromium${hasC
     expect(await feed([headline('Before reset', { urgency: 'flash' })], [headline('After reset')])).toEqual([]);
   });
 
+  it('keyboard (list mode): Tab reaches each headline link in order, with a visible focus ring, and leaves', async () => {
+    const shown = MIXED.slice(0, 7);
+    await hostWith({}, shown);
+    const withLinks = [...shown].reverse().filter((h) => h.url !== undefined);
+    for (const h of withLinks) {
+      await page.keyboard.press('Tab');
+      const focused = await page.evaluate(() => {
+        const a = document.querySelector('#w')!.shadowRoot!.activeElement as HTMLAnchorElement | null;
+        return a && { href: a.getAttribute('href'), outline: getComputedStyle(a).outlineStyle, width: getComputedStyle(a).outlineWidth };
+      });
+      expect(focused).toEqual({ href: h.url, outline: 'solid', width: '2px' });
+    }
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.querySelector('#w')!.shadowRoot!.activeElement)).toBeNull();
+  });
+
   it('keyboard: the pause button and every headline link are reachable, operable and show their focus', async () => {
     await hostWith({ mode: 'scroll' }, MIXED.slice(0, 6));
     const state = () =>
