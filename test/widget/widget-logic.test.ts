@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { Headline } from '@headline-ticker/sdk/protocol';
 import { stampFormatter } from '../../widgets/src/agency-time.js';
+import { announcementOf, parseAnnounce } from '../../widgets/src/announcer.js';
 import { HeadlineStore } from '../../widgets/src/headline-store.js';
 import { covers, matchesFilter, parseFilter, unionFilter } from '../../widgets/src/widget-filter.js';
 
@@ -92,5 +93,28 @@ describe('widget filters', () => {
     expect(unionFilter([parseFilter('energy', null), parseFilter('*', null)])).toEqual({ topics: [], symbols: [] });
     const many = Array.from({ length: 21 }, (_, i) => parseFilter(`t${i}`, null));
     expect(unionFilter(many)).toEqual({ topics: [], symbols: [] });
+  });
+});
+
+describe('what the widget says (announce)', () => {
+  it('reads the attribute: flash unless all or none', () => {
+    expect([null, '', 'flash', 'ALL', ' none ', 'everything'].map(parseAnnounce)).toEqual(['flash', 'flash', 'flash', 'all', 'none', 'flash']);
+  });
+
+  it('flash: flashes and what becomes of them; all: everything, labelled; none: nothing', () => {
+    const flash = headline({ id: 'f', urgency: 'flash', text: 'Oil jumps 5%' });
+    const routine = headline({ id: 'r', text: 'Markets open' });
+    const corrected = { ...flash, version: 2, status: 'corrected' as const, text: 'Oil jumps 6%' };
+    const downgraded = { ...corrected, urgency: 'urgent' as const };
+    const withdrawn = { ...flash, version: 3, status: 'withdrawn' as const };
+    expect(announcementOf('flash', flash, undefined)).toBe('Flash: Oil jumps 5%');
+    expect(announcementOf('flash', routine, undefined)).toBeNull();
+    expect(announcementOf('flash', corrected, flash)).toBe('Corrected: Oil jumps 6%');
+    // A flash corrected down to urgent: the reader heard the flash, so hears the correction.
+    expect(announcementOf('flash', downgraded, flash)).toBe('Corrected: Oil jumps 6%');
+    expect(announcementOf('flash', withdrawn, corrected)).toBe('Withdrawn: Oil jumps 6%');
+    expect(announcementOf('all', routine, undefined)).toBe('Markets open');
+    expect(announcementOf('all', headline({ id: 'b', urgency: 'bulletin', text: 'Ceasefire' }), undefined)).toBe('Bulletin: Ceasefire');
+    expect(announcementOf('none', flash, undefined)).toBeNull();
   });
 });

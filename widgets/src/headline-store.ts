@@ -43,6 +43,11 @@ export class HeadlineStore {
     return this.#sorted().slice(0, this.#limit);
   }
 
+  /** The version of `id` the widget shows now (within `limit`), if any. */
+  shown(id: string): Headline | undefined {
+    return this.visible().find((h) => h.id === id);
+  }
+
   #put(h: Headline): boolean {
     const old = this.#byId.get(h.id);
     if (old !== undefined && old.version > h.version) return false;

@@ -1,5 +1,6 @@
 import type { Headline } from '@headline-ticker/sdk/protocol';
 import { stampFormatter } from './agency-time.js';
+import { Announcer, announcementOf, parseAnnounce } from './announcer.js';
 import type { FeedSink, FeedSource, FeedStatus } from './feed-source.js';
 import { HeadlineStore } from './headline-store.js';
 import { createListView, createTapeView, type HeadlinesView } from './headline-views.js';
@@ -56,13 +57,14 @@ function adoptStyles(root: ShadowRoot): void {
  * next microtask. Defining the class registers nothing: see `define`.
  */
 export class HeadlineTickerElement extends HTMLElement {
-  static readonly observedAttributes = ['key', 'topics', 'symbols', 'mode', 'limit', 'theme', 'timezone', 'locale', 'server', 'speed'];
+  static readonly observedAttributes = ['key', 'topics', 'symbols', 'mode', 'limit', 'theme', 'timezone', 'locale', 'server', 'speed', 'announce'];
 
   /** The server when no `server` attribute is given; the embed script sets it from its own URL. */
   static defaultServer: string | undefined;
 
   readonly #root: ShadowRoot;
   readonly #statusLine: HTMLParagraphElement;
+  readonly #announcer = new Announcer();
   readonly #renderer = { render: () => this.#update() };
   readonly #store = new HeadlineStore({ topics: [], symbols: [] }, DEFAULT_LIMIT);
   #source: FeedSource = sharedFeed;
@@ -81,8 +83,7 @@ export class HeadlineTickerElement extends HTMLElement {
     this.#statusLine = document.createElement('p');
     this.#statusLine.className = 'status';
     this.#statusLine.setAttribute('part', 'status');
-    this.#statusLine.setAttribute('role', 'status');
-    this.#root.append(this.#statusLine);
+    this.#root.append(this.#statusLine, this.#announcer.root);
   }
 
   /** Where headlines come from; by default one shared connection per server and key. */
@@ -177,22 +178,44 @@ export class HeadlineTickerElement extends HTMLElement {
     return {
       reset: (headlines) => {
         if (!current()) return;
+        // A snapshot is where the reader starts, not news: it is shown, and nothing is said.
+        this.#announcer.discard();
         this.#store.reset(headlines);
         this.#schedule();
       },
       event: (h: Headline) => {
-        if (!current() || !this.#store.apply(h)) return;
+        if (!current()) return;
+        const before = this.#store.shown(h.id);
+        if (!this.#store.apply(h)) return;
         this.#schedule();
+        this.#announce(h, before);
         if (matchesFilter(this.#filter, h)) this.dispatchEvent(new HeadlineTickerHeadlineEvent(h));
       },
       status: (status) => {
         if (!current()) return;
         // A refused licence shows nothing, not what was shown before.
         if (status === 'refused') this.#store.reset([]);
+        // Trouble is said once, as it starts; connecting and live are quiet.
+        if ((status === 'unavailable' || status === 'refused') && status !== this.#status && parseAnnounce(this.getAttribute('announce')) !== 'none') {
+          this.#announcer.queue(STATUS_TEXT[status]);
+        }
         this.#setStatus(status);
         this.#schedule();
       },
     };
+  }
+
+  /** Queues what to say about an event the store took: only a change to what the widget shows. */
+  #announce(h: Headline, before: Headline | undefined): void {
+    const setting = parseAnnounce(this.getAttribute('announce'));
+    if (setting === 'none') return;
+    if (h.status === 'withdrawn') {
+      if (before !== undefined) this.#announcer.queue(announcementOf(setting, h, before));
+      return;
+    }
+    // A headline that is not on show (beyond the limit, or moved out of the filter) is not news here.
+    const shownNow = this.#store.shown(h.id);
+    if (shownNow !== undefined) this.#announcer.queue(announcementOf(setting, shownNow, before));
   }
 
   #setStatus(status: FeedStatus | 'no-key'): void {
@@ -208,7 +231,7 @@ export class HeadlineTickerElement extends HTMLElement {
       this.#view?.destroy();
       this.#view = mode === 'scroll' ? createTapeView(observeResize) : createListView();
       this.#mode = mode;
-      this.#root.append(this.#view.root);
+      this.#announcer.root.before(this.#view.root);
     }
     this.#view.setSpeed?.(intIn(this.getAttribute('speed'), 5, 2000, DEFAULT_SPEED));
     const stamp = stampFormatter({
@@ -216,6 +239,8 @@ export class HeadlineTickerElement extends HTMLElement {
       locale: nonEmpty(this.getAttribute('locale')),
     });
     this.#view.render(this.#store.visible(), stamp);
+    // Said after the list is drawn, so a reader who goes to the list finds what was announced.
+    this.#announcer.flush();
     this.#failed = false;
     this.#showStatus();
   }

@@ -100,32 +100,52 @@ function reconcile(container: HTMLElement, items: Map<string, HTMLLIElement>, he
   return changed;
 }
 
-function liveRegion(el: HTMLElement): void {
-  el.setAttribute('role', 'log');
-  el.setAttribute('aria-live', 'polite');
-  el.setAttribute('aria-label', 'Headlines');
+/**
+ * The headlines as assistive technology meets them: a `role="log"` wrapper (messages in the order
+ * they came) around a real `<ol>`. The log is not itself spoken (`aria-live="off"`): what is said
+ * is the announcer's job, by the widget's `announce` setting, so a snapshot or a routine line never
+ * floods the reader.
+ */
+function headlineLog(): { log: HTMLDivElement; list: HTMLOListElement } {
+  const log = document.createElement('div');
+  log.className = 'log';
+  log.setAttribute('part', 'log');
+  log.setAttribute('role', 'log');
+  log.setAttribute('aria-live', 'off');
+  log.setAttribute('aria-label', 'Headlines');
+  const list = document.createElement('ol');
+  list.className = 'list';
+  list.setAttribute('part', 'list');
+  log.append(list);
+  return { log, list };
 }
 
 /** List mode: the agency column, newest on top. */
 export function createListView(): HeadlinesView {
-  const list = document.createElement('ol');
-  list.className = 'list';
-  list.setAttribute('part', 'list');
-  liveRegion(list);
+  const { log, list } = headlineLog();
   const items = new Map<string, HTMLLIElement>();
   return {
-    root: list,
+    root: log,
     render: (headlines, stamp) => void reconcile(list, items, headlines, stamp),
-    destroy: () => list.remove(),
+    destroy: () => log.remove(),
   };
 }
 
+/** The tape's links are for the mouse: keyboard and screen readers use the list beside it. */
+function untabbable(copy: HTMLElement): void {
+  for (const a of copy.querySelectorAll('a')) setAttr(a, 'tabindex', '-1');
+}
+
 /**
- * Scroll mode: a tape that loops seamlessly. The track holds the items twice and a CSS animation
- * moves it by half its width; the second copy is hidden from screen readers and inert. Hover,
- * keyboard focus and the pause button stop it (WCAG 2.2.2); reduced motion removes it (CSS).
+ * Scroll mode: a tape that loops seamlessly, and the same headlines as a list. The tape is
+ * presentation (`aria-hidden`, its links out of the tab order): the track holds the items twice
+ * and a CSS animation moves it by half its width. The list is visually hidden until keyboard
+ * focus enters it, when it shows as a still column. Hover, keyboard focus and the pause button
+ * stop the tape (WCAG 2.2.2); reduced motion removes the motion (CSS).
  */
 export function createTapeView(onResize: (target: Element, retune: () => void) => () => void): HeadlinesView {
+  const root = document.createElement('div');
+  root.className = 'scroll';
   const tape = document.createElement('div');
   tape.className = 'tape';
   tape.setAttribute('part', 'tape');
@@ -136,7 +156,7 @@ export function createTapeView(onResize: (target: Element, retune: () => void) =
   pause.setAttribute('aria-label', 'Pause headlines');
   const viewport = document.createElement('div');
   viewport.className = 'viewport';
-  liveRegion(viewport);
+  viewport.setAttribute('aria-hidden', 'true');
   const track = document.createElement('div');
   track.className = 'track';
   track.setAttribute('part', 'track');
@@ -144,12 +164,13 @@ export function createTapeView(onResize: (target: Element, retune: () => void) =
   copy.className = 'copy';
   copy.setAttribute('part', 'items');
   const loop = document.createElement('ul');
-  loop.className = 'copy';
-  loop.setAttribute('aria-hidden', 'true');
-  loop.inert = true;
+  loop.className = 'copy loop';
   track.append(copy, loop);
   viewport.append(track);
   tape.append(pause, viewport);
+  const { log, list } = headlineLog();
+  log.classList.add('offscreen');
+  root.append(tape, log);
 
   const showPaused = (paused: boolean) => {
     tape.toggleAttribute('data-paused', paused);
@@ -161,6 +182,7 @@ export function createTapeView(onResize: (target: Element, retune: () => void) =
   pause.addEventListener('click', () => showPaused(!tape.hasAttribute('data-paused')));
 
   const items = new Map<string, HTMLLIElement>();
+  const listItems = new Map<string, HTMLLIElement>();
   let speed = 60;
   let duration = '';
   const retune = () => {
@@ -172,9 +194,11 @@ export function createTapeView(onResize: (target: Element, retune: () => void) =
   const stopObserving = onResize(copy, retune);
 
   return {
-    root: tape,
+    root,
     render(headlines, stamp) {
+      reconcile(list, listItems, headlines, stamp);
       if (!reconcile(copy, items, headlines, stamp)) return;
+      untabbable(copy);
       const clones = [...copy.children].map((li) => li.cloneNode(true));
       loop.replaceChildren(...clones);
       retune();
@@ -185,7 +209,7 @@ export function createTapeView(onResize: (target: Element, retune: () => void) =
     },
     destroy() {
       stopObserving();
-      tape.remove();
+      root.remove();
     },
   };
 }

@@ -40,6 +40,13 @@ time { color: var(--_muted); font-variant-numeric: tabular-nums; white-space: no
 .flash .text, .bulletin .text { font-weight: 700; color: var(--_accent); }
 .urgent .text { font-weight: 600; }
 
+/* Visually hidden, still read: the announcer always, the scroll mode's list until focus enters it. */
+.announcer, .offscreen:not(:focus-within) {
+  position: absolute; inline-size: 1px; block-size: 1px; margin: -1px; padding: 0; border: 0;
+  overflow: hidden; clip-path: inset(50%); white-space: nowrap;
+}
+.announcer > p { margin: 0; }
+
 .list { list-style: none; margin: 0; padding: 0; }
 .list > li { display: flex; gap: .75em; align-items: baseline; padding: .35em .5em; border-bottom: 1px solid var(--_border); }
 .list > li:last-child { border-bottom: 0; }
@@ -49,11 +56,11 @@ time { color: var(--_muted); font-variant-numeric: tabular-nums; white-space: no
 .tape { display: flex; align-items: center; gap: .25em; border-block: 1px solid var(--_border); }
 .pause {
   flex: none; margin: 0 .25em; padding: 0; inline-size: 1.9em; block-size: 1.9em; border-radius: 50%;
-  border: 1px solid var(--_border); background: var(--_bg); color: var(--_fg); font: inherit; line-height: 1; cursor: pointer;
+  border: 1px solid var(--_muted); background: var(--_bg); color: var(--_fg); font: inherit; line-height: 1; cursor: pointer;
 }
 .viewport { flex: 1; min-width: 0; overflow: hidden; container-type: inline-size; }
 .track { display: flex; width: max-content; animation: headline-ticker-scroll var(--_duration, 60s) linear infinite; }
-.tape:hover .track, .tape:focus-within .track, .tape[data-paused] .track { animation-play-state: paused; }
+.tape:hover .track, .scroll:focus-within .track, .tape[data-paused] .track { animation-play-state: paused; }
 .copy { display: flex; flex: none; min-width: 100cqw; list-style: none; margin: 0; padding: 0; }
 .copy > li { display: flex; gap: .5em; align-items: baseline; white-space: nowrap; padding: .4em 0; }
 .copy > li::after { content: "\\2022"; color: var(--_muted); margin-inline: 1em; }
@@ -61,7 +68,7 @@ time { color: var(--_muted); font-variant-numeric: tabular-nums; white-space: no
 @media (prefers-reduced-motion: reduce) {
   .track { animation: none; width: auto; }
   .copy { flex-wrap: wrap; min-width: 0; }
-  .copy[aria-hidden="true"], .pause { display: none; }
+  .loop, .pause { display: none; }
   .copy > li { white-space: normal; }
 }
 `;

@@ -24,7 +24,7 @@ const live = byId('live');
 const draft = new DraftForm();
 const confirmDialog = new ConfirmDialog();
 const recent = new RecentList(byId('recent'), { correct: startCorrecting, withdraw: (h) => void confirmWithdraw(h) });
-const scheduled = new ScheduledList(byId('scheduled'), (item) => void cancelScheduled(item));
+const scheduled = new ScheduledList(byId('scheduled'), (item) => void cancelScheduled(item), byId('scheduled-title'));
 const draftKey = new DraftKey();
 
 let api: EditorApi | null = null;
@@ -169,8 +169,9 @@ async function submit(): Promise<void> {
     }
     const text = f.text.replace(/\s+/gu, ' ').trim();
     if (editing !== null) {
-      stopCorrecting();
+      stopCorrecting(true);
       draft.status = `Correction queued: ${text}`;
+      return;
     } else if (res.body.status === 'scheduled') {
       scheduled.add({ id: res.body.id, text, at: embargoIso(f.embargo) ?? new Date().toISOString() });
       draft.status = `Scheduled (${res.body.id}): ${text}`;
@@ -204,13 +205,13 @@ draft.form.addEventListener('keydown', (e) => {
   if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {
     e.preventDefault();
     void submit();
+  } else if (e.key === 'Escape' && correcting !== null) {
+    e.preventDefault();
+    stopCorrecting(true);
   }
 });
 byId('save-correction').addEventListener('click', () => void submit());
-byId('stop-correcting').addEventListener('click', () => {
-  stopCorrecting();
-  draft.focusText();
-});
+byId('stop-correcting').addEventListener('click', () => stopCorrecting(true));
 setInterval(() => draft.update(), 15_000);
 
 function startCorrecting(h: Headline): void {
@@ -223,12 +224,18 @@ function startCorrecting(h: Headline): void {
   draft.focusText();
 }
 
-function stopCorrecting(): void {
+/** Back to a new headline; `returnFocus`: to the Correct button that started it, as a dialog would. */
+function stopCorrecting(returnFocus = false): void {
   if (correcting === null) return;
-  recent.row(correcting.id)?.classList.remove('correcting');
+  const id = correcting.id;
+  recent.row(id)?.classList.remove('correcting');
   correcting = null;
   draftKey.reset();
   draft.setCorrecting(null);
+  if (!returnFocus) return;
+  const back = recent.correctButton(id);
+  if (back !== undefined) back.focus();
+  else draft.focusText();
 }
 
 // ---- withdrawing and cancelling ---------------------------------------------------------------

@@ -60,8 +60,14 @@ export class RecentList {
     if (old !== undefined && old.headline.seq >= h.seq) return;
     const row: Row = { li: el('li'), headline: h, audit: old?.audit ?? [] };
     this.#render(row);
-    if (old !== undefined) old.li.replaceWith(row.li);
-    else this.#ol.prepend(row.li);
+    if (old !== undefined) {
+      const hadFocus = old.li.contains(document.activeElement);
+      const focusedLabel = hadFocus ? document.activeElement?.textContent : null;
+      old.li.replaceWith(row.li);
+      // A keyboard user on this row stays on it: on the same button, or (a withdrawn row has
+      // none) on the row itself, which then reads as withdrawn.
+      if (hadFocus) ([...row.li.querySelectorAll('button')].find((b) => b.textContent === focusedLabel) ?? row.li).focus();
+    } else this.#ol.prepend(row.li);
     this.#rows.set(h.id, row);
     while (this.#rows.size > MAX_ROWS) {
       const oldest = this.#ol.lastElementChild as HTMLLIElement | null;
@@ -80,6 +86,11 @@ export class RecentList {
     if (meta !== null) meta.textContent = this.#metaOf(row);
   }
 
+  /** The row's Correct button, where focus returns after correcting it. */
+  correctButton(id: string): HTMLButtonElement | undefined {
+    return [...(this.row(id)?.querySelectorAll('button') ?? [])].find((b) => b.textContent === 'Correct');
+  }
+
   #metaOf(row: Row): string {
     const h = row.headline;
     const parts = [h.status, `v${h.version}`, h.urgency];
@@ -95,6 +106,7 @@ export class RecentList {
     const li = row.li;
     li.className = `${h.urgency} ${h.status}`;
     li.dataset['id'] = h.id;
+    li.tabIndex = -1;
     const time = el('time', { text: stamp(new Date(h.publishedAt)), attrs: { datetime: h.publishedAt } });
     const text = el('span', { className: 'text', text: h.text, attrs: { dir: 'auto' } });
     const meta = el('p', { className: 'meta', text: this.#metaOf(row) });

@@ -16,9 +16,13 @@ export class ScheduledList {
   readonly #onCancel: (item: ScheduledItem) => void;
   readonly #items = new Map<string, { item: ScheduledItem; li: HTMLLIElement; addedAt: number }>();
 
-  constructor(ul: HTMLElement, onCancel: (item: ScheduledItem) => void) {
+  readonly #focusWhenEmpty: HTMLElement;
+
+  /** `focusWhenEmpty` takes keyboard focus when the last item with focus goes (the list's heading). */
+  constructor(ul: HTMLElement, onCancel: (item: ScheduledItem) => void, focusWhenEmpty: HTMLElement) {
     this.#ul = ul;
     this.#onCancel = onCancel;
+    this.#focusWhenEmpty = focusWhenEmpty;
   }
 
   /** The server's list, as it is now: items gone from it went out or were cancelled. */
@@ -53,8 +57,15 @@ export class ScheduledList {
   }
 
   remove(id: string): void {
-    this.#items.get(id)?.li.remove();
+    const li = this.#items.get(id)?.li;
     this.#items.delete(id);
+    if (li === undefined) return;
+    // Focus on a cancelled item moves to its neighbour's Cancel, not to the page's top.
+    const focusNext = li.contains(document.activeElement)
+      ? (li.nextElementSibling ?? li.previousElementSibling)?.querySelector('button') ?? this.#focusWhenEmpty
+      : null;
+    li.remove();
+    focusNext?.focus();
   }
 
   clear(): void {
