@@ -2,6 +2,7 @@
 // a plain HTTP history route over an in-memory log), for unit-level tests of the client: how
 // it follows `more`, resumes half-way, snapshots after a long gap, and reconnects after `bye`.
 // The real server's paging is tested against the real server (test/hostile/).
+import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Server, type Socket } from 'socket.io';
@@ -23,6 +24,8 @@ export interface PagingServerOptions {
   pageSize?: number;
   /** called with every subscribe before it is answered; may disconnect the socket, publish, … */
   onSubscribe?: (socket: FakeSocket, request: SubscribeRequest, n: number) => void | Promise<void>;
+  /** scripts served as they are, by path (e.g. `{ '/widget.js': WIDGET_BUNDLE }`) */
+  scripts?: Record<string, string>;
 }
 
 export interface PagingServer {
@@ -81,6 +84,8 @@ export async function startPagingServer(initialEvents: number, options: PagingSe
 
   const history = (req: IncomingMessage, res: ServerResponse): void => {
     const url = new URL(req.url ?? '/', 'http://fake');
+    const script = options.scripts?.[url.pathname];
+    if (script !== undefined) return void res.writeHead(200, { 'content-type': 'text/javascript' }).end(readFileSync(script));
     if (url.pathname !== '/api/headlines') return void res.writeHead(404).end();
     historyQueries.push(url.search);
     const since = url.searchParams.has('since') ? Number(url.searchParams.get('since')) : undefined;
@@ -95,7 +100,8 @@ export async function startPagingServer(initialEvents: number, options: PagingSe
   };
 
   const http = createServer(history);
-  const io = new Server<ClientToServerEvents, ServerToClientEvents>(http);
+  // Widgets connect cross-origin, as to the real server.
+  const io = new Server<ClientToServerEvents, ServerToClientEvents>(http, { cors: { origin: true, credentials: false } });
   io.on('connection', (socket) => {
     connections.push({ socket: socket.id, at: Date.now(), key: (socket.handshake.auth as { key?: unknown }).key });
     socket.on('disconnect', () => live.delete(socket));
@@ -131,6 +137,7 @@ export async function startPagingServer(initialEvents: number, options: PagingSe
       return added;
     },
     bye(reason) {
+      live.clear();
       for (const s of io.sockets.sockets.values()) {
         s.emit('bye', { reason });
         s.disconnect(true);
