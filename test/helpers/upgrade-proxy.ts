@@ -18,6 +18,8 @@ export interface UpgradeProxy {
   readonly upgrades: number;
   /** plain HTTP requests forwarded so far */
   readonly requests: number;
+  /** the path and query of every plain HTTP request, in order */
+  readonly paths: readonly string[];
   close(): Promise<void>;
 }
 
@@ -29,9 +31,11 @@ export async function startUpgradeProxy(target: string, mode: UpgradeMode): Prom
   const sockets = new Set<Socket>();
   let upgrades = 0;
   let requests = 0;
+  const paths: string[] = [];
 
   const server = createServer((req, res) => {
     requests++;
+    paths.push(req.url ?? '');
     const forward = httpRequest(
       { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers, agent },
       (answer) => {
@@ -83,6 +87,7 @@ export async function startUpgradeProxy(target: string, mode: UpgradeMode): Prom
     get requests() {
       return requests;
     },
+    paths,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

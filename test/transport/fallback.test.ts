@@ -164,6 +164,29 @@ describe.skipIf(!hasChromium)(`the widget in Chromium behind a proxy that blocks
     await page.close();
   });
 
+  it('four widgets with one key share one polling session: one handshake, every widget live', async () => {
+    const p = await proxy({ kind: 'reject', status: 403 });
+    const page = await browser.newPage();
+    const ids = ['a', 'b', 'c', 'd'];
+    await page.goto(
+      host.page(
+        '/shared.html',
+        `<!doctype html><meta charset="utf-8"><body>
+         ${ids.map((id) => `<headline-ticker id="${id}" key="${WIDGET_KEY}" topics="shared-${id}" limit="3"></headline-ticker>`).join('')}
+         <script src="${p.url}/widget.js" async></script>`,
+      ),
+    );
+    for (const id of ids) {
+      await page.waitForFunction((sel) => (document.querySelector(sel) as HTMLElement & { status?: string } | null)?.status === 'live', `#${id}`);
+    }
+    await publish('for widget d', 'shared-d');
+    await page.waitForFunction(() => document.querySelector('#d')?.shadowRoot?.textContent?.includes('for widget d') === true);
+    // A handshake is a polling request without a session id.
+    const handshakes = p.paths.filter((path) => path.startsWith('/socket.io/') && !path.includes('sid='));
+    expect(handshakes).toHaveLength(1);
+    await page.close();
+  });
+
   it('a browser without WebSocket: the first live headline shows within 5 s', async () => {
     const p = await proxy({ kind: 'pass' });
     const { page, elapsed, websockets } = await firstHeadline(p.url, 'widget-no-websocket', { noWebSocket: true });
