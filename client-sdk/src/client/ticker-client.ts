@@ -325,6 +325,8 @@ export class TickerClient extends TypedEmitter<TickerClientEvents> {
    */
   async #subscribe(socket: TickerSocket, generation: number): Promise<void> {
     this.#inflight++;
+    // A snapshot asked for on an earlier connection that never answered is asked for again below.
+    this.#gapFrom = null;
     try {
       let request = this.#firstRequest();
       for (;;) {
