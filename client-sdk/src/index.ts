@@ -2,7 +2,7 @@
 // `@headline-ticker/sdk/schemas`). Explicit exports only; internals stay internal.
 export { TickerError, ERROR_CODES, BYE_REASONS, CONNECT_ERRORS, PROTOCOL_VERSION } from './protocol.js';
 export type * from './protocol.js';
-export { TickerClient, DEFAULT_ACK_TIMEOUT_MS } from './client/ticker-client.js';
+export { TickerClient, DEFAULT_ACK_TIMEOUT_MS, DEFAULT_TRANSPORTS } from './client/ticker-client.js';
 export { DEFAULT_BACKOFF, type BackoffOptions } from './client/backoff.js';
 export { DEFAULT_HIGH_WATER_MARK } from './client/headline-queue.js';
 export type {

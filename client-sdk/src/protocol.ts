@@ -81,6 +81,11 @@ export interface SubscribeOk {
   reset?: true;
   /** Filter topics the key is not licensed for; nothing of them is delivered. */
   refused?: { topics: string[] };
+  /**
+   * A replay page: more events follow `seq`, and the socket is not live yet. Continue with
+   * `subscribe` (same filter, `since: seq`) until an answer without `more`, which joins live.
+   */
+  more?: true;
 }
 export interface AckError {
   ok: false;
@@ -88,6 +93,11 @@ export interface AckError {
 }
 export type SubscribeAck = SubscribeOk | AckError;
 export type UnsubscribeAck = { ok: true } | AckError;
+
+/** A replay page (subscribe ack or history answer) holds at most this many events… */
+export const REPLAY_PAGE_MAX_EVENTS = 500;
+/** …and at most about this many bytes of JSON. */
+export const REPLAY_PAGE_MAX_BYTES = 256 * 1024;
 
 /** Why the server ended a connection; sent in a `bye` event just before it disconnects. */
 export const BYE_REASONS = ['revoked', 'slow_consumer', 'shutdown', 'too_many_connections', 'feed_restarted'] as const;
@@ -147,4 +157,6 @@ export interface HistoryResponse {
   headlines: Headline[];
   seq: number;
   reset?: true;
+  /** more events follow `seq`: the next page is `since=<seq>` */
+  more?: true;
 }

@@ -150,6 +150,11 @@ export async function startTicker(o: TickerOptions): Promise<RunningTicker> {
         httpServer.closeAllConnections();
       }),
     });
+    // Express first: Socket.IO, attached after it, becomes the one request listener, answers
+    // /socket.io/ itself and hands everything else on. The other way round both would answer a
+    // long-polling request, and engine.io then writes to a finished response (a crash).
+    const app = createApp({ access, limits, ingest: serves.api ? ingest : null, log, redis, logger, metrics, api: serves.api });
+    httpServer.on('request', app);
     if (serves.api) {
       const relay = new FeedRelay({
         subscriber: connect('subscriber', 'subscriber'),
@@ -177,8 +182,6 @@ export async function startTicker(o: TickerOptions): Promise<RunningTicker> {
       gateway = gw;
       started.push({ name: 'gateway', close: () => gw.close() });
     }
-    const app = createApp({ access, limits, ingest: serves.api ? ingest : null, log, redis, logger, metrics, api: serves.api });
-    httpServer.on('request', app);
 
     await new Promise<void>((resolve, reject) => {
       httpServer.once('error', reject);

@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { createServer, type AddressInfo } from 'node:net';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { ALL_KEY } from '../helpers/config.js';
@@ -176,5 +177,19 @@ describe('docker-compose.yml', () => {
       expect(doc.services[name]!.volumes!.join(' '), name).toContain(':/config/ticker.json:ro');
       expect(doc.services[name]!.environment!['TICKER_CONFIG']).toBe('/config/ticker.json');
     }
+  });
+
+  it('nginx routes a long-polling session to one gateway: sticky by client address over every gateway', () => {
+    // Read as written (no docker-compose needed): the file nginx mounts, and its upstream block.
+    const doc = parse(readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8')) as { services: Record<string, { volumes?: string[]; environment?: Record<string, string> }> };
+    const mount = doc.services['nginx']!.volumes!.find((v) => v.split(':')[1] === '/etc/nginx/conf.d/default.conf');
+    expect(mount).toBeDefined();
+    const conf = readFileSync(join(ROOT, mount!.split(':')[0]!), 'utf8');
+    const upstream = /upstream gateways \{([^}]*)\}/u.exec(conf)?.[1] ?? '';
+    const directives = upstream.split('\n').map((l) => l.replace(/#.*$/u, '').trim()).filter((l) => l !== '');
+    expect(directives).toContain('hash $remote_addr consistent;');
+    const gateways = Object.keys(doc.services).filter((name) => name.startsWith('gateway'));
+    expect(directives.filter((d) => d.startsWith('server ')).map((d) => d.split(/\s+/u)[1])).toEqual(gateways.map((g) => `${g}:8080`));
+    expect(conf).toMatch(/proxy_pass http:\/\/gateways;/u);
   });
 });

@@ -13,8 +13,8 @@ interface Member {
 }
 
 /**
- * One SDK `TickerClient` (one WebSocket) shared by every widget on the page with the same server
- * and key. The server's `subscribe` replaces a socket's filter, so the client follows the union
+ * One SDK `TickerClient` (one connection: long-polling, upgraded to a WebSocket where the network
+ * allows) shared by every widget on the page with the same server and key. The server's `subscribe` replaces a socket's filter, so the client follows the union
  * of its widgets' filters and each widget keeps what matches its own. The client does the hard
  * part: reconnects with backoff, resumes with `since`, drops duplicates by `seq`.
  *
@@ -22,6 +22,10 @@ interface Member {
  * its filter is covered; otherwise the client is replaced by one for the wider union, which
  * starts with a fresh snapshot for everybody (`update()` resumes with `since`, so it would give
  * the new topics no backlog).
+ *
+ * After a gap longer than one replay page (the server answers the resume with `more`), the
+ * client takes a fresh snapshot instead of paging through a backlog the widgets would mostly
+ * throw away (`catchUp: 'snapshot'`); it arrives as a `reset`, like a resume past the log.
  */
 class SharedConnection {
   readonly #server: string;
@@ -95,7 +99,14 @@ class SharedConnection {
     this.#covered = union;
     let client: TickerClient;
     try {
-      client = new TickerClient({ url: this.#server, key: this.#key, topics: [...union.topics], symbols: [...union.symbols], limit });
+      client = new TickerClient({
+        url: this.#server,
+        key: this.#key,
+        topics: [...union.topics],
+        symbols: [...union.symbols],
+        limit,
+        catchUp: 'snapshot',
+      });
     } catch {
       this.#client = null;
       this.#setStatus('unavailable');

@@ -24,13 +24,20 @@ export interface TickerClientOptions {
   since?: number;
   /** first connect only, without `since`: how many recent headlines to start with (server default 20, max 500) */
   limit?: number;
-  /** retry delays (full jitter between min and an exponentially growing cap) */
+  /** retry delays (full jitter between min and an exponentially growing cap; after a `bye`, between min and `byeSpreadMs`) */
   reconnect?: Partial<BackoffOptions>;
+  /**
+   * How a resume catches up when the server pages its replay (`more`):
+   * `'replay'` (default) follows every page, so nothing is ever skipped;
+   * `'snapshot'` takes a fresh snapshot of `limit` instead when the gap is longer than one page,
+   * announced as `reset` (for a display that shows only the newest few, like the widget).
+   */
+  catchUp?: 'replay' | 'snapshot';
   /** how long a subscribe may wait for its answer before the connection is retried (default 10 000 ms) */
   ackTimeoutMs?: number;
   /** socket.io-client's `io`, e.g. to share its Manager or to add test hooks (default: `io` from socket.io-client) */
   io?: SocketFactory;
-  /** extra socket.io-client options, e.g. `{ transports: ['polling', 'websocket'] }` or Node `extraHeaders` */
+  /** extra socket.io-client options, e.g. `{ transports: ['websocket'] }` to skip polling, or Node `extraHeaders` (default transports: polling, then the upgrade to WebSocket) */
   socketOptions?: Partial<ManagerOptions & SocketOptions>;
   /** `fetch` for `history()` (default: the global one) */
   fetch?: FetchLike;
@@ -97,7 +104,10 @@ export interface FilterUpdate {
 
 export interface HistoryRequest {
   since?: number;
+  /** with `since`: how many events at most; pages are followed until this many arrived or none are left */
   limit?: number;
+  /** with `since` and no `limit`: follow `more` to the end of the log (default: one page, `more` says if there is another) */
+  all?: boolean;
   topics?: string[];
   symbols?: string[];
   signal?: AbortSignal;

@@ -2,7 +2,9 @@
 // A small state machine (connecting → live ⇄ reconnecting → closed); every transition goes
 // through #setState and is announced as one `status` event. Delivery is "never a gap, never
 // twice": the client remembers the seq it is complete up to, resubscribes with `since` after
-// every reconnect, drops anything at or below it, and delivers in seq order.
+// every reconnect, follows a paged replay to its end, drops anything at or below it, and
+// delivers in seq order. Transport: HTTP long-polling first, upgraded to WebSocket when the path
+// allows it, so a proxy that refuses or stalls the Upgrade costs nothing but the upgrade.
 // Browser-safe: imports socket.io-client and the protocol types only (no zod, no Node modules).
 import { io as socketIo } from 'socket.io-client';
 import {
@@ -34,6 +36,14 @@ import { TypedEmitter } from './typed-emitter.js';
 
 export const DEFAULT_ACK_TIMEOUT_MS = 10_000;
 
+/**
+ * Polling first, then the upgrade. The handshake is one plain HTTP request that every proxy
+ * passes, so the first headline never waits for a WebSocket that a proxy refuses or, worse,
+ * never answers (socket.io-client has no timeout for that: websocket-first would wait for the
+ * connect `timeout`, 20 s). The upgrade is probed in the background and taken when it works.
+ */
+export const DEFAULT_TRANSPORTS = ['polling', 'websocket'] as const;
+
 function isAbsoluteUrl(s: string): boolean {
   // Not URL.canParse: older browsers (Safari < 17) lack it.
   try {
@@ -64,6 +74,8 @@ export class TickerClient extends TypedEmitter<TickerClientEvents> {
   #cursor: number | null = null;
   /** set to the old position when the feed turned out to have started again */
   #feedRestarted: number | null = null;
+  /** set to the old position when a gap longer than a page is answered with a snapshot (catchUp: 'snapshot') */
+  #gapFrom: number | null = null;
   #ignoreSinceOption = false;
   /** the current connection; bumping it makes every callback of an older socket a no-op */
   #generation = 0;
@@ -150,11 +162,34 @@ export class TickerClient extends TypedEmitter<TickerClientEvents> {
     }
   }
 
-  /** `GET /api/headlines` with this client's key: backfill or history, filtered. */
+  /**
+   * `GET /api/headlines` with this client's key: backfill or history, filtered. With `since` the
+   * server pages its answer (`more`): pages are followed until `limit` events arrived, or to the
+   * end with `all: true`; otherwise one page comes back and `more` says whether another follows
+   * (`since: answer.seq`). A page that comes back `reset` (the log moved past the read) ends the
+   * read with that fresh snapshot.
+   */
   async history(request: HistoryRequest = {}): Promise<HistoryResponse> {
+    let answer = await this.#historyPage(request, request.limit);
+    if (request.since === undefined) return answer;
+    const wanted = request.limit ?? (request.all === true ? Infinity : answer.headlines.length);
+    const headlines = [...answer.headlines];
+    while (answer.more === true && answer.reset !== true && headlines.length < wanted) {
+      const since = answer.seq;
+      const remaining = wanted - headlines.length;
+      answer = await this.#historyPage({ ...request, since }, Number.isFinite(remaining) ? remaining : undefined);
+      if (answer.reset === true) return answer;
+      if (answer.seq <= since && answer.more === true) throw new TickerError('internal', `the server paged history without progress (since ${since})`);
+      headlines.push(...answer.headlines);
+    }
+    const { more, reset } = answer;
+    return { headlines, seq: answer.seq, ...(reset === true ? { reset } : {}), ...(more === true ? { more } : {}) };
+  }
+
+  async #historyPage(request: HistoryRequest, limit: number | undefined): Promise<HistoryResponse> {
     const params = new URLSearchParams();
     if (request.since !== undefined) params.set('since', String(request.since));
-    if (request.limit !== undefined) params.set('limit', String(request.limit));
+    if (limit !== undefined) params.set('limit', String(limit));
     const topics = request.topics ?? this.#filter.topics;
     const symbols = request.symbols ?? this.#filter.symbols;
     if (topics !== undefined && topics.length > 0) params.set('topics', topics.join(','));
@@ -227,7 +262,7 @@ export class TickerClient extends TypedEmitter<TickerClientEvents> {
     const socket = this.#io(new URL(this.#url).origin, {
       forceNew: true,
       ...socketOptions,
-      transports: transports ?? ['websocket'],
+      transports: transports ?? [...DEFAULT_TRANSPORTS],
       // Reconnects are ours (backoff, resume with since), one fresh socket each time.
       reconnection: false,
       auth: { key: this.#key },
@@ -260,8 +295,9 @@ export class TickerClient extends TypedEmitter<TickerClientEvents> {
       const bye = this.#bye;
       this.#dropSocket();
       if (bye === 'revoked') return this.#fail(new TickerError('unauthorized', 'the key was revoked', { details: { bye } }), 'revoked');
-      // Any other goodbye (shutdown, slow_consumer, too_many_connections): straight back, resuming.
-      if (bye !== null) return this.#retry(bye, undefined, 0);
+      // Any other goodbye (shutdown, slow_consumer, too_many_connections): back, resuming, after
+      // a random delay: the server sent everyone away at once, and they must not return at once.
+      if (bye !== null) return this.#retry(bye, undefined, this.#backoff.spread());
       this.#retry('connection_lost');
     });
   }
@@ -282,33 +318,66 @@ export class TickerClient extends TypedEmitter<TickerClientEvents> {
     this.#setState('live');
   }
 
-  /** One subscribe on `socket`: resumes after the cursor, applies the answer in seq order. */
+  /**
+   * Subscribes on `socket`, resuming after the cursor, and follows a paged replay (`more`) to its
+   * end: each page is applied in seq order and moves the cursor, so a connection lost half-way
+   * resumes from the last page. Live events wait until the last page is in.
+   */
   async #subscribe(socket: TickerSocket, generation: number): Promise<void> {
-    const request: SubscribeRequest = {};
-    if (this.#filter.topics !== undefined) request.topics = this.#filter.topics;
-    if (this.#filter.symbols !== undefined) request.symbols = this.#filter.symbols;
-    if (this.#cursor !== null) request.since = this.#cursor;
-    else if (this.#options.since !== undefined && !this.#ignoreSinceOption) request.since = this.#options.since;
-    else if (this.#options.limit !== undefined) request.limit = this.#options.limit;
-
     this.#inflight++;
-    let ack: SubscribeAck;
+    // A snapshot asked for on an earlier connection that never answered is asked for again below.
+    this.#gapFrom = null;
     try {
-      ack = await this.#emitSubscribe(socket, request);
+      let request = this.#firstRequest();
+      for (;;) {
+        const ack = await this.#emitSubscribe(socket, request);
+        if (generation !== this.#generation) throw new StaleConnection();
+        if (!ack.ok && request.since !== undefined && isSinceAhead(ack.error.details)) {
+          // The feed is behind what this client was told to resume after: it started again (its
+          // Redis lost its data). Forget the old position and start afresh, announced as a reset.
+          this.#cursor = null;
+          this.#feedRestarted = request.since;
+          this.#ignoreSinceOption = true;
+          request = this.#firstRequest();
+          continue;
+        }
+        if (!ack.ok) throw fromAckError(ack.error);
+        if (ack.more === true && request.since !== undefined && this.#options.catchUp === 'snapshot') {
+          // A gap longer than a page, and a client that shows only the newest few: a fresh
+          // snapshot instead of paging through the backlog, announced as a reset.
+          this.#gapFrom = request.since;
+          request = this.#snapshotRequest();
+          continue;
+        }
+        this.#applyAnswer(ack, request.since ?? this.#feedRestarted ?? this.#gapFrom ?? undefined);
+        if (ack.more !== true) break;
+        if (ack.seq <= (request.since ?? -1)) throw new TickerError('internal', `the server paged without progress (since ${request.since}, seq ${ack.seq})`);
+        request = { ...this.#filterRequest(), since: ack.seq };
+      }
     } finally {
       if (generation === this.#generation) this.#inflight--;
     }
-    if (generation !== this.#generation) throw new StaleConnection();
-    if (!ack.ok && request.since !== undefined && isSinceAhead(ack.error.details)) {
-      // The feed is behind what this client was told to resume after: it started again (its
-      // Redis lost its data). Forget the old position and start afresh, announced as a reset.
-      this.#cursor = null;
-      this.#feedRestarted = request.since;
-      this.#ignoreSinceOption = true;
-      return this.#subscribe(socket, generation);
-    }
-    if (!ack.ok) throw fromAckError(ack.error);
-    this.#applyAnswer(ack, request.since ?? this.#feedRestarted ?? undefined);
+    if (this.#inflight === 0) this.#flushLive();
+  }
+
+  #filterRequest(): SubscribeRequest {
+    const request: SubscribeRequest = {};
+    if (this.#filter.topics !== undefined) request.topics = this.#filter.topics;
+    if (this.#filter.symbols !== undefined) request.symbols = this.#filter.symbols;
+    return request;
+  }
+
+  #snapshotRequest(): SubscribeRequest {
+    const request = this.#filterRequest();
+    if (this.#options.limit !== undefined) request.limit = this.#options.limit;
+    return request;
+  }
+
+  /** Resume after the cursor; else the `since` option (first connect only); else a snapshot. */
+  #firstRequest(): SubscribeRequest {
+    if (this.#cursor !== null) return { ...this.#filterRequest(), since: this.#cursor };
+    if (this.#options.since !== undefined && !this.#ignoreSinceOption) return { ...this.#filterRequest(), since: this.#options.since };
+    return this.#snapshotRequest();
   }
 
   #emitSubscribe(socket: TickerSocket, request: SubscribeRequest): Promise<SubscribeAck> {
@@ -329,14 +398,14 @@ export class TickerClient extends TypedEmitter<TickerClientEvents> {
   }
 
   #applyAnswer(ack: SubscribeOk, since: number | undefined): void {
-    if (ack.reset || this.#feedRestarted !== null) {
+    if (ack.reset || this.#feedRestarted !== null || this.#gapFrom !== null) {
       this.emit('reset', { headlines: ack.headlines, seq: ack.seq, since: since ?? 0, ...(this.#feedRestarted !== null ? { feedRestarted: true } : {}) });
       this.#feedRestarted = null;
+      this.#gapFrom = null;
     }
     for (const h of ack.headlines) this.#deliver(h);
     // Complete up to ack.seq for this filter, whether or not anything matched.
     this.#cursor = Math.max(this.#cursor ?? 0, ack.seq);
-    if (this.#inflight === 0) this.#flushLive();
   }
 
   #onLive(h: Headline): void {
