@@ -138,9 +138,9 @@ export class UsageFlusher {
     this.#timer.unref();
   }
 
-  /** Writes what was counted since the last flush; one at a time. */
-  flush(): Promise<void> {
-    this.#running ??= this.#write().finally(() => (this.#running = null));
+  /** Writes what was counted since the last flush, as of `now`; one at a time. */
+  flush(now?: number): Promise<void> {
+    this.#running ??= this.#write(now ?? Date.now()).finally(() => (this.#running = null));
     return this.#running;
   }
 
@@ -151,10 +151,10 @@ export class UsageFlusher {
     await this.flush();
   }
 
-  async #write(): Promise<void> {
+  async #write(now: number): Promise<void> {
     const snapshot = this.#tally.drain();
     try {
-      await this.#send(snapshot, Date.now());
+      await this.#send(snapshot, now);
     } catch (err) {
       // Redis is away: keep the counts for the next flush.
       this.#tally.restore(snapshot);

@@ -1,8 +1,11 @@
 import { z } from 'zod';
-import { dayOf, DAY_MS } from './usage-keys.js';
+import { dayOf } from './usage-keys.js';
 import { daysBetween } from './usage-report.js';
 
-const Day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/u, { message: 'must be a UTC day, YYYY-MM-DD' }).refine((s) => dayOf(Date.parse(`${s}T00:00:00Z`)) === s, { message: 'not a calendar day' });
+const Day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/u, { message: 'must be a UTC day, YYYY-MM-DD' }).refine((s) => {
+  const t = Date.parse(`${s}T00:00:00Z`);
+  return Number.isFinite(t) && dayOf(t) === s;
+}, { message: 'not a calendar day' });
 
 /** `from`/`to` (UTC days, inclusive; default today) and an optional key name or ref. */
 export function usageQuerySchema(maxDays: number, now = () => Date.now()) {
@@ -20,5 +23,3 @@ export function usageQuerySchema(maxDays: number, now = () => Date.now()) {
     .refine((q) => q.from <= q.to, { message: 'from must not be after to', path: ['from'] })
     .refine((q) => daysBetween(q.from, q.to).length <= maxDays, { message: `at most ${maxDays} days (the retention)`, path: ['from'] });
 }
-
-export const earliestDay = (retentionDays: number, now = Date.now()): string => dayOf(now - (retentionDays - 1) * DAY_MS);

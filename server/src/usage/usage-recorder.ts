@@ -117,12 +117,13 @@ export class UsageRecorder {
 
   // ---- reading and stopping -------------------------------------------------------------------
 
-  flush(): Promise<void> {
-    return this.#flusher.flush();
+  /** Writes the counts now (tests pass `now` to play a later minute). */
+  flush(now?: number): Promise<void> {
+    return this.#flusher.flush(now);
   }
 
-  report(q: ReportQuery): Promise<UsageReport> {
-    return usageReport(this.#deps.redis, this.keys, this.#config, this.#deps.keys(), q);
+  report(q: ReportQuery, now?: number): Promise<UsageReport> {
+    return usageReport(this.#deps.redis, this.keys, this.#config, this.#deps.keys(), q, now);
   }
 
   close(): Promise<void> {
