@@ -60,7 +60,9 @@ export function cleanHeader(value: string | undefined, max: number): string | nu
 export class UsageTally {
   readonly #subjects = new Map<string, SubjectCount>();
   /** socket id → the subjects it counts for (its key, and its key on its origin) */
-  readonly #sockets = new Map<string, SubjectCount[]>();
+  readonly #sockets = new Map<string, { counts: SubjectCount[]; broadcast: number }>();
+  /** numbers broadcasts, so a socket in several of an event's rooms is counted once */
+  #broadcast = 0;
   #names = new Map<string, string>();
   #refused = new Map<string, RefusedSnapshot>();
   #unknownTotal = 0;
@@ -88,11 +90,11 @@ export class UsageTally {
       c.windowMax = Math.max(c.windowMax, c.open);
       c.lastSeen = now;
     }
-    this.#sockets.set(socketId, counts);
+    this.#sockets.set(socketId, { counts, broadcast: 0 });
   }
 
   disconnected(socketId: string, now = Date.now()): void {
-    const counts = this.#sockets.get(socketId);
+    const counts = this.#sockets.get(socketId)?.counts;
     if (counts === undefined) return;
     this.#sockets.delete(socketId);
     for (const c of counts) {
@@ -106,14 +108,14 @@ export class UsageTally {
    * one of them receives the event once, as Socket.IO sends it, so each is counted once.
    */
   delivered(rooms: Iterable<ReadonlySet<string> | undefined>): void {
-    const seen = new Set<string>();
+    const broadcast = ++this.#broadcast;
     for (const room of rooms) {
       if (room === undefined) continue;
       for (const id of room) {
-        if (seen.has(id)) continue;
-        seen.add(id);
-        const counts = this.#sockets.get(id);
-        if (counts !== undefined) for (const c of counts) c.deliveries += 1;
+        const socket = this.#sockets.get(id);
+        if (socket === undefined || socket.broadcast === broadcast) continue;
+        socket.broadcast = broadcast;
+        for (const c of socket.counts) c.deliveries += 1;
       }
     }
   }
