@@ -294,6 +294,37 @@ describe('the peak is of per-minute sums across gateways', () => {
   });
 });
 
+describe('a flush while Redis is away', () => {
+  it('keeps the counts for the next flush', async () => {
+    const { Redis } = await import('ioredis');
+    const { UsageRecorder } = await import('../../server/src/usage/usage-recorder.js');
+    const { createMetrics } = await import('../../server/src/metrics.js');
+    const { createLogger } = await import('../../server/src/logger.js');
+    // not connected yet, and no offline queue: every command fails at once, as with Redis away
+    const away = new Redis(redis.url, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0 });
+    away.on('error', () => undefined);
+    const key = { digest: 'y'.repeat(64), ref: 'fedcba987654', name: 'Outage key', origins: null };
+    const g = new UsageRecorder({ redis: away, prefix: 'outage', config: config.usage, logger: createLogger('silent'), metrics: createMetrics(), keys: () => [key] });
+    try {
+      g.connected('s1', key, undefined);
+      g.connected('s2', key, undefined);
+      g.delivered([new Set(['s1', 's2'])]);
+      g.refused(key, 'http://elsewhere.test', undefined);
+      await g.flush();
+      expect(await redis.client.keys('outage:*')).toEqual([]);
+      // (the failed command set it connecting; wait until it is there)
+      await away.connect().catch(() => undefined);
+      const { waitReady } = await import('../../server/src/redis/connection.js');
+      await waitReady(away);
+      await g.flush();
+      const k = (await g.report({ from: today(), to: today() })).keys[0]!;
+      expect([k.viewersNow, k.peakViewers, k.connects, k.deliveries, k.refused.total]).toEqual([2, 2, 2, 2, 1]);
+    } finally {
+      away.disconnect();
+    }
+  });
+});
+
 describe('GET /api/usage: admins only', () => {
   it('401 without a token, 403 for an editor without admin, 400 for a bad range', async () => {
     expect((await fetch(`${a.url}/api/usage`)).status).toBe(401);

@@ -191,10 +191,11 @@ export class UsageTally {
     }
     for (const [ref, name] of s.names) if (!this.#names.has(ref)) this.#names.set(ref, name);
     for (const r of s.refused) {
-      const id = `${r.ref} ${r.origin}`;
+      let id = `${r.ref} ${r.origin}`;
+      if (!this.#refused.has(id) && this.#refused.size >= MAX_PENDING) id = `${r.ref} ${OVERFLOW_ORIGIN}`;
       const mine = this.#refused.get(id);
       if (mine) mine.count += r.count;
-      else if (this.#refused.size < MAX_PENDING) this.#refused.set(id, { ...r });
+      else this.#refused.set(id, { ...r, origin: id.slice(r.ref.length + 1) });
     }
     this.#unknownTotal += s.unknown.total;
     for (const [a, n] of s.unknown.byAddress) {
