@@ -19,6 +19,7 @@ import { IngestQueue } from './ingest/ingest-queue.js';
 import { createIngestWorker, type IngestWorker } from './ingest/ingest-worker.js';
 import type { Logger } from './logger.js';
 import { createMetrics } from './metrics.js';
+import { UsageRecorder } from './usage/usage-recorder.js';
 import { createRedis, quitQuietly, waitReady } from './redis/connection.js';
 
 export interface TickerOptions {
@@ -46,6 +47,8 @@ export interface RunningTicker {
   readonly httpServer: HttpServer;
   /** the feed poller (worker roles only) */
   readonly feeds: FeedScheduler | null;
+  /** licence usage (API roles only) */
+  readonly usage: UsageRecorder | null;
   /**
    * Applies a re-read config: keys, editors and entitlements at once (revoked keys are cut
    * off), then feeds added, changed and removed.
@@ -97,6 +100,7 @@ export async function startTicker(o: TickerOptions): Promise<RunningTicker> {
   const access = new AccessRegistry(o.config);
   let feeds: FeedScheduler | null = null;
   let gateway: Gateway | null = null;
+  let usage: UsageRecorder | null = null;
   const httpServer = createServer();
   let port: number;
   try {
@@ -150,10 +154,24 @@ export async function startTicker(o: TickerOptions): Promise<RunningTicker> {
         httpServer.closeAllConnections();
       }),
     });
+    if (serves.api) {
+      const recorder = new UsageRecorder({
+        redis,
+        prefix,
+        config: o.config.usage,
+        logger: logger.child({ part: 'usage' }),
+        metrics,
+        keys: () => access.keys,
+      });
+      usage = recorder;
+      // Stopped after the gateway, so the last disconnects are flushed too.
+      started.push({ name: 'usage', close: () => recorder.close() });
+      recorder.start();
+    }
     // Express first: Socket.IO, attached after it, becomes the one request listener, answers
     // /socket.io/ itself and hands everything else on. The other way round both would answer a
     // long-polling request, and engine.io then writes to a finished response (a crash).
-    const app = createApp({ access, limits, ingest: serves.api ? ingest : null, log, redis, logger, metrics, api: serves.api });
+    const app = createApp({ access, limits, ingest: serves.api ? ingest : null, log, redis, logger, metrics, api: serves.api, usage });
     httpServer.on('request', app);
     if (serves.api) {
       const relay = new FeedRelay({
@@ -178,6 +196,7 @@ export async function startTicker(o: TickerOptions): Promise<RunningTicker> {
         relay,
         metrics,
         logger: logger.child({ part: 'gateway' }),
+        usage: usage!,
       });
       gateway = gw;
       started.push({ name: 'gateway', close: () => gw.close() });
@@ -201,8 +220,10 @@ export async function startTicker(o: TickerOptions): Promise<RunningTicker> {
     gateway,
     httpServer,
     feeds,
+    usage,
     reload: async (config) => {
       access.replace(config);
+      if (usage) usage.config = config.usage;
       logger.info({ keys: config.keys.length, editors: config.editors.length, feeds: config.feeds.length }, 'config reloaded');
       await feeds?.sync(config.feeds);
     },

@@ -1,5 +1,6 @@
 import type { CorrectionInput, ErrorBody, Headline, HeadlineInput, IngestAccepted, ScheduledResponse } from '@headline-ticker/sdk/protocol';
 import type { AuditResponse } from '../../src/api/audit-routes.js';
+import type { UsageReport } from '../../src/usage/usage-report.js';
 import type { WithdrawResult } from '../../src/ingest/ingest-queue.js';
 
 export type ApiResult<T> = { ok: true; status: number; body: T } | { ok: false; status: number; error: ErrorBody };
@@ -43,6 +44,11 @@ export class EditorApi {
     if (query.id !== undefined) params.set('id', query.id);
     if (query.limit !== undefined) params.set('limit', String(query.limit));
     return this.#request('GET', `/api/audit?${params.toString()}`);
+  }
+
+  /** Today's usage (admins; others get 403). */
+  usage(): Promise<ApiResult<UsageReport>> {
+    return this.#request('GET', '/api/usage');
   }
 
   async #request<T>(method: string, path: string, body?: unknown): Promise<ApiResult<T>> {

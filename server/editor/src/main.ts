@@ -7,6 +7,7 @@ import { byId } from './dom.js';
 import { DraftKey, correctionBody, embargoIso, publishBody } from './draft.js';
 import { DraftForm } from './draft-form.js';
 import { followFeed } from './feed-socket.js';
+import { LicencesView } from './licences-view.js';
 import { RecentList } from './recent-list.js';
 import { ScheduledList, type ScheduledItem } from './scheduled-list.js';
 
@@ -26,6 +27,7 @@ const confirmDialog = new ConfirmDialog();
 const recent = new RecentList(byId('recent'), { correct: startCorrecting, withdraw: (h) => void confirmWithdraw(h) });
 const scheduled = new ScheduledList(byId('scheduled'), (item) => void cancelScheduled(item), byId('scheduled-title'));
 const draftKey = new DraftKey();
+const licences = new LicencesView(byId('licences'), byId('licences-table'), byId('licences-status'));
 
 let api: EditorApi | null = null;
 let feed: { close(): void } | null = null;
@@ -67,6 +69,11 @@ async function signIn(token: string, remembered: boolean): Promise<void> {
   void refreshScheduled();
   // Other editors schedule too; the list follows the server's every few seconds.
   scheduledTimer = setInterval(() => void refreshScheduled(), 10_000);
+  // Shown to admins only: the view hides itself on a 403.
+  licences.start(async () => {
+    const res = await candidate.usage();
+    return res.ok ? res.body : null;
+  });
 }
 
 async function refreshScheduled(): Promise<void> {
@@ -84,6 +91,7 @@ function signOutNow(message = ''): void {
   feed = null;
   if (scheduledTimer !== null) clearInterval(scheduledTimer);
   scheduledTimer = null;
+  licences.stop();
   api = null;
   sessionStorage.removeItem(TOKEN_KEY);
   stopCorrecting();

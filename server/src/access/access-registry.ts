@@ -17,6 +17,8 @@ export interface KeyRecord {
 
 export interface EditorRecord {
   readonly name: string;
+  /** may read usage */
+  readonly admin: boolean;
 }
 
 export const sha256Hex = (s: string): string => createHash('sha256').update(s, 'utf8').digest('hex');
@@ -62,7 +64,7 @@ export class AccessRegistry extends EventEmitter<{ changed: [] }> {
       });
     }
     const editors = new Map<string, EditorRecord>();
-    for (const e of config.editors) editors.set(e.tokenSha256 ?? sha256Hex(e.token!), { name: e.name });
+    for (const e of config.editors) editors.set(e.tokenSha256 ?? sha256Hex(e.token!), { name: e.name, admin: e.admin ?? false });
     this.#keys = keys;
     this.#editors = editors;
     this.#groups = [...groups.values()];
@@ -75,6 +77,11 @@ export class AccessRegistry extends EventEmitter<{ changed: [] }> {
 
   editor(token: string): EditorRecord | undefined {
     return lookup(this.#editors, token);
+  }
+
+  /** Every configured key (for usage reports). */
+  get keys(): readonly KeyRecord[] {
+    return [...this.#keys.values()];
   }
 
   /** Distinct entitlement classes, for fan-out. */

@@ -15,6 +15,8 @@ import { requestLogger } from './request-log.js';
 import { headlinesRoutes } from './headlines-routes.js';
 import { errorHandler, notFoundHandler } from './http-errors.js';
 import { widgetRoute } from './widget-route.js';
+import type { UsageRecorder } from '../usage/usage-recorder.js';
+import { usageRoutes } from './usage-routes.js';
 
 export interface AppDeps {
   access: AccessRegistry;
@@ -27,6 +29,8 @@ export interface AppDeps {
   metrics: Metrics;
   /** false on a worker-only node: health endpoints only */
   api: boolean;
+  /** licence usage (API nodes) */
+  usage?: UsageRecorder | null;
 }
 
 export const PUBLIC_DIR = fileURLToPath(new URL('../../public/', import.meta.url));
@@ -53,11 +57,14 @@ export function createApp(deps: AppDeps): Express {
     app.use(widgetRoute());
     app.use(auditRoutes({ access: deps.access, limits: deps.limits, audit: new AuditLog(deps.redis, deps.log.keys) }));
     app.use(editorRoute(deps));
+    if (deps.usage) app.use(usageRoutes({ access: deps.access, limits: deps.limits, usage: deps.usage }));
     app.use(express.static(PUBLIC_DIR, { index: 'index.html', maxAge: '1m' }));
   }
   app.use(notFoundHandler);
   app.use(errorHandler(deps.logger, (req, code) => {
     if (req.method !== 'GET' && req.path.startsWith('/api/headlines')) deps.metrics.rejected.inc({ reason: code });
+    // History with a missing or unknown key: counted per address for usage (the key is not kept).
+    if (req.method === 'GET' && req.path === '/api/headlines' && code === 'unauthorized') deps.usage?.unknownKey(req.ip ?? 'unknown');
   }));
   return app;
 }

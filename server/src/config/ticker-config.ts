@@ -2,12 +2,19 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { TopicSchema, SymbolSchema } from '@headline-ticker/sdk/schemas';
 import { ConfigError } from './env.js';
+import { USAGE_DEFAULTS, UsageConfigSchema } from '../usage/usage-config.js';
 
 const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/u, { message: 'must be 64 lowercase hex characters (SHA-256)' });
 const secret = z.string().min(8, { message: 'must be at least 8 characters' });
 
 const EditorSchema = z
-  .strictObject({ name: z.string().min(1).max(64), token: secret.optional(), tokenSha256: sha256Hex.optional() })
+  .strictObject({
+    name: z.string().min(1).max(64),
+    token: secret.optional(),
+    tokenSha256: sha256Hex.optional(),
+    /** may read usage (GET /api/usage, the console's Licences view) */
+    admin: z.boolean().optional(),
+  })
   .refine((e) => (e.token === undefined) !== (e.tokenSha256 === undefined), {
     message: 'give exactly one of token or tokenSha256',
   });
@@ -63,6 +70,7 @@ export const TickerConfigSchema = z.strictObject({
   feeds: z.array(FeedSchema).default([]),
   retention: RetentionSchema.default({ maxEvents: 100_000, minAgeSeconds: 7 * 24 * 3600 }),
   limits: LimitsSchema.default({ authFailuresPerMinute: 20, historyPerMinute: 120, socketMessagesPer10s: 30 }),
+  usage: UsageConfigSchema.default(USAGE_DEFAULTS),
 });
 
 export type TickerConfig = z.infer<typeof TickerConfigSchema>;

@@ -25,6 +25,7 @@ import type { Metrics } from '../metrics.js';
 import { badRequest } from '../validation.js';
 import { DelayLine } from './delay-line.js';
 import { EDITOR_ENTITLEMENT, editorKeyRecord } from './editor-socket.js';
+import type { UsageRecorder } from '../usage/usage-recorder.js';
 import { watchBackpressure, type Backpressure, type BackpressureOptions } from './backpressure.js';
 
 export interface SocketData {
@@ -51,6 +52,8 @@ export interface GatewayDeps {
   metrics: Metrics;
   /** slow-consumer limits (defaults in backpressure.ts) */
   backpressure?: Omit<BackpressureOptions, 'logger'>;
+  /** licence usage: counted in memory here, flushed by the usage module */
+  usage?: UsageRecorder;
 }
 
 export interface Gateway {
@@ -71,7 +74,7 @@ function errorAck(err: unknown): AckError {
 const delaysOf = (access: AccessRegistry) => access.groups.map((g) => g.delaySeconds);
 
 export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
-  const { access, limits, connections, log, relay, logger, metrics } = deps;
+  const { access, limits, connections, log, relay, logger, metrics, usage } = deps;
   const io: TickerServer = new Server(deps.httpServer, {
     maxHttpBufferSize: MAX_MESSAGE_BYTES,
     // Widgets embed cross-origin; a widget key's origin is checked in the handshake below.
@@ -91,6 +94,7 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
     if ((await limits.authBlocked(ip)) !== null) return next(new Error('rate_limited'));
     const key = recordOf(socket);
     if (key === undefined) {
+      usage?.unknownKey(ip);
       await limits.authFailed(ip);
       return next(new Error('unauthorized'));
     }
@@ -98,6 +102,7 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
       const origin = socket.handshake.headers.origin;
       if (origin === undefined || !key.origins.has(origin)) {
         logger.info({ keyRef: key.ref, origin }, 'widget key used from an origin it is not bound to');
+        usage?.refused(key, origin, socket.handshake.headers.referer);
         await limits.authFailed(ip);
         return next(new Error('unauthorized'));
       }
@@ -116,6 +121,10 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
   });
 
   io.on('connection', (socket) => {
+    if (usage) {
+      usage.connected(socket.id, socket.data.key, socket.handshake.headers.origin);
+      socket.once('disconnect', () => usage.disconnected(socket.id));
+    }
     // A flood of messages is answered, not served: the limiter runs before the work is queued.
     const flooded = async (): Promise<AckError | null> => {
       const wait = await limits.socketMessage(socket.id);
@@ -232,6 +241,7 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
     const rooms: string[] = [];
     for (const g of fanOutGroups()) if (g.delaySeconds === delaySeconds) rooms.push(...eventRooms(g, h));
     if (rooms.length === 0) return;
+    usage?.delivered(rooms.map((r) => io.of('/').adapter.rooms.get(r)));
     io.to(rooms).emit('headline', h);
     metrics.delivered.inc({ delayed: delaySeconds > 0 ? 'yes' : 'no' });
     if (delaySeconds === 0) metrics.emitLatency.observe(Math.max(0, Date.now() - Date.parse(h.updatedAt)) / 1000);

@@ -1,0 +1,62 @@
+// `npm run usage -- --from YYYY-MM-DD --to YYYY-MM-DD [--key name|ref] [--format csv|json]`:
+// the usage roll-ups for billing, read straight from Redis (REDIS_URL), named from the config
+// file (TICKER_CONFIG; keys removed from it are named as they were last seen).
+import { parseArgs } from 'node:util';
+import { Redis } from 'ioredis';
+import { AccessRegistry } from '../access/access-registry.js';
+import { DEFAULT_REDIS_URL } from '../config/env.js';
+import { readTickerConfigFile } from '../config/ticker-config.js';
+import { USAGE_DEFAULTS } from './usage-config.js';
+import { usageCsv } from './usage-csv.js';
+import { usageKeys } from './usage-keys.js';
+import { usageQuerySchema } from './usage-query.js';
+import { usageReport } from './usage-report.js';
+
+const USAGE = 'usage: npm run usage -- --from YYYY-MM-DD --to YYYY-MM-DD [--key NAME|REF] [--format csv|json] [--prefix ticker]';
+
+async function main(): Promise<number> {
+  let values: { from?: string; to?: string; key?: string; format?: string; prefix?: string; help?: boolean };
+  try {
+    ({ values } = parseArgs({
+      options: {
+        from: { type: 'string' },
+        to: { type: 'string' },
+        key: { type: 'string' },
+        format: { type: 'string', default: 'csv' },
+        prefix: { type: 'string', default: 'ticker' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n${USAGE}\n`);
+    return 2;
+  }
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const config = process.env['TICKER_CONFIG'] ? readTickerConfigFile(process.env['TICKER_CONFIG']) : null;
+  const usageConfig = config?.usage ?? USAGE_DEFAULTS;
+  const q = usageQuerySchema(usageConfig.retentionDays).safeParse({ from: values.from, to: values.to, key: values.key });
+  if (!q.success || (values.format !== 'csv' && values.format !== 'json')) {
+    const problems = q.success ? ['--format: csv or json'] : q.error.issues.map((i) => `--${i.path.join('.')}: ${i.message}`);
+    process.stderr.write(`${problems.join('\n')}\n${USAGE}\n`);
+    return 2;
+  }
+  const known = config === null ? [] : new AccessRegistry(config).keys;
+  const redis = new Redis(process.env['REDIS_URL'] || DEFAULT_REDIS_URL, { maxRetriesPerRequest: 1, retryStrategy: () => null, lazyConnect: true });
+  redis.on('error', () => undefined);
+  try {
+    await redis.connect();
+    const report = await usageReport(redis, usageKeys(values.prefix ?? 'ticker'), usageConfig, known, q.data);
+    process.stdout.write(values.format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : usageCsv(report));
+    return 0;
+  } catch (err) {
+    process.stderr.write(`usage: cannot read from Redis: ${(err as Error).message}\n`);
+    return 1;
+  } finally {
+    redis.disconnect();
+  }
+}
+
+process.exitCode = await main();
