@@ -203,7 +203,10 @@ describe('not feeds', () => {
         return err instanceof FeedError ? err.reason : `other: ${(err as Error).message}`;
       }
     };
-    expect(reason('<rss><channel><item><title>x</item></channel></rss>')).toBe('invalid_xml');
+    // Recovered: an unclosed <title> is closed by its item's end tag (as browsers and feed readers do).
+    expect(parseFeed('<rss><channel><item><title>x</item></channel></rss>').items[0]?.text).toBe('x');
+    // Unrecoverable: cut off before any item was complete.
+    expect(reason('<rss><channel><item><title>x</title>')).toBe('invalid_xml');
     expect(reason('<html><body>Not found</body></html>')).toBe('not_a_feed');
     expect(reason('')).toBe('invalid_xml');
     expect(reason('{"items": []}')).toBe('invalid_xml');
