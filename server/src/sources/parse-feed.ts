@@ -54,6 +54,34 @@ const rssChild = (el: XmlElement, local: string) => elements(el, local).find(isR
 const rssChildren = (el: XmlElement, local: string) => elements(el, local).filter(isRss);
 const atomChild = (el: XmlElement, local: string) => elements(el, local).find(isAtom);
 
+/**
+ * Items in document order, an item opened inside an unclosed one taken out of it: a missing
+ * </item> must not hide the items after it.
+ */
+function flattenItems(els: XmlElement[], pick: (el: XmlElement, local: string) => XmlElement[], local: string): XmlElement[] {
+  return els.flatMap((el) => [el, ...flattenItems(pick(el, local), pick, local)]);
+}
+
+/** The children of an RSS item or Atom entry; none of them holds another. */
+const ITEM_FIELDS = new Set([
+  'title', 'link', 'description', 'guid', 'pubDate', 'author', 'category', 'comments', 'enclosure', 'source',
+  'id', 'published', 'updated', 'issued', 'modified', 'created', 'summary', 'content',
+]);
+
+/**
+ * An unclosed field swallows the fields after it (`<title>A<link>…</link></item>`): they are
+ * moved back up to the item, after it, as browsers' and feedparser's recovery reads them.
+ */
+function hoistFields(item: XmlElement): XmlElement {
+  for (let i = 0; i < item.children.length; i++) {
+    const c = item.children[i]!;
+    if (typeof c === 'string' || c.end === 'tag') continue;
+    const at = c.children.findIndex((k) => typeof k !== 'string' && ITEM_FIELDS.has(k.local) && k.local !== c.local);
+    if (at >= 0) item.children.splice(i + 1, 0, ...c.children.splice(at));
+  }
+  return item;
+}
+
 /** An item cut off by the end of the document is not intact: its title or link may be half there. */
 const intact = (el: XmlElement) => el.end !== 'eof';
 
@@ -74,21 +102,21 @@ export function parseFeed(text: string, options: ParseOptions = {}): ParsedFeed 
     if (channel === undefined) throw new FeedError(truncated ? 'invalid_xml' : 'not_a_feed', 'an <rss> document without a <channel>');
     format = 'rss';
     lang = textOf(rssChild(channel, 'language'));
-    itemEls = rssChildren(channel, 'item');
+    itemEls = flattenItems(rssChildren(channel, 'item'), rssChildren, 'item');
   } else if (root.local === 'RDF') {
     // RSS 1.0 (and 0.90): items are siblings of the channel, not its children.
     const channel = rssChild(root, 'channel');
     format = 'rdf';
     lang = channel ? textOf(rssChild(channel, 'language')) || textOf(element(channel, 'language')) : '';
-    itemEls = rssChildren(root, 'item');
+    itemEls = flattenItems(rssChildren(root, 'item'), rssChildren, 'item');
   } else if (root.local === 'feed' && isAtom(root)) {
     format = root.ns === ATOM03_NS || root.attrs['version'] === '0.3' ? 'atom03' : 'atom';
     lang = root.attrs['xml:lang'] ?? '';
-    itemEls = elements(root, 'entry').filter(isAtom);
+    itemEls = flattenItems(elements(root, 'entry').filter(isAtom), (el, l) => elements(el, l).filter(isAtom), 'entry');
   } else {
     throw new FeedError(truncated && text.length < 64 ? 'invalid_xml' : 'not_a_feed', `<${root.name}> is not an RSS or Atom document`);
   }
-  const kept = itemEls.filter(intact);
+  const kept = itemEls.filter(intact).map(hoistFields);
   if (truncated && kept.length === 0) {
     throw new FeedError('invalid_xml', itemEls.length > 0 ? 'the document ends inside its first item' : 'the document ends before any item');
   }

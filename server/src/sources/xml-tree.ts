@@ -37,6 +37,9 @@ export interface XmlDocument {
   repairs: string[];
 }
 
+/** Local names of the document elements of RSS, RDF and Atom. */
+const FEED_ROOTS = new Set(['rss', 'RDF', 'feed', 'channel']);
+
 const XML_ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
 const REF = /&(?:#([0-9]{1,8})|#[xX]([0-9a-fA-F]{1,8})|([A-Za-z][A-Za-z0-9]{0,31}));/gu;
 
@@ -135,7 +138,10 @@ export function parseXml(text: string): XmlDocument {
   ending = true;
   parser.end();
 
-  const root = top.children.find((n): n is XmlElement => typeof n !== 'string');
+  // Text or markup before the document element (a PHP warning, a stray <br>) is not the feed.
+  const tops = top.children.filter((n): n is XmlElement => typeof n !== 'string');
+  const root = tops.find((e) => FEED_ROOTS.has(e.local)) ?? tops[0];
+  if (root !== undefined && root !== tops[0]) repairs.add(`markup before the document element <${root.name}>`);
   if (root === undefined) throw new FeedError('invalid_xml', text.trim() === '' ? 'the document is empty' : 'no XML element in the document');
   return { root, repairs: [...repairs] };
 }
