@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { checkFeedBytes } from '../../server/src/sources/check-feed.js';
 import { charsetCases } from '../fixtures/feeds/charsets.cases.js';
+import { dateCases } from '../fixtures/feeds/dates.cases.js';
 import { entityCases } from '../fixtures/feeds/entities.cases.js';
 import { recoveryCases } from '../fixtures/feeds/recovery.cases.js';
 import { CORPUS_NOW, type FeedCase } from '../fixtures/feeds/corpus.js';
@@ -11,6 +12,7 @@ const groups: [string, FeedCase[]][] = [
   ['charsets', charsetCases],
   ['references and markup', entityCases],
   ['recovery', recoveryCases],
+  ['dates', dateCases],
 ];
 
 describe.each(groups)('%s', (_group, cases) => {

@@ -32,7 +32,7 @@ const ZONES: Record<string, number> = {
   UT: 0, UTC: 0, GMT: 0, Z: 0, WET: 0, WEST: 1, BST: 1, CET: 1, CEST: 2, MET: 1, MEST: 2, MEZ: 1, MESZ: 2,
   EET: 2, EEST: 3, MSK: 3, MSD: 4, IST: 5.5, PKT: 5, ICT: 7, WIB: 7, HKT: 8, SGT: 8, AWST: 8, JST: 9, KST: 9,
   ACST: 9.5, ACDT: 10.5, AEST: 10, AEDT: 11, NZST: 12, NZDT: 13, SAST: 2, CAT: 2, EAT: 3, WAT: 1, BRT: -3,
-  ART: -3, NST: -3.5, NDT: -2.5, AST: -4, ADT: -3, EST: -5, EDT: -4, ET: -5, CST: -6, CDT: -5, CT: -6,
+  ART: -3, NST: -3.5, NDT: -2.5, AST: -4, ADT: -3, AT: -4, EST: -5, EDT: -4, ET: -5, CST: -6, CDT: -5, CT: -6,
   MST: -7, MDT: -6, MT: -7, PST: -8, PDT: -7, PT: -8, AKST: -9, AKDT: -8, HST: -10, HAST: -10, HADT: -9,
 };
 'ABCDEFGHIKLM'.split('').forEach((l, i) => (ZONES[l] = -(i + 1)));
@@ -121,6 +121,7 @@ function parseTextual(s: string): Date | null {
     .replace(/,/gu, ' ')
     .replace(/\b(\d{1,2})-([A-Za-zÀ-ÿ]{3,}\.?)-(\d{2,4})\b/gu, '$1 $2 $3') // RFC 850 "10-Jun-03"
     .replace(/(\d)([+-]\d{2}:?\d{2})$/u, '$1 $2') // "04:00:00+0200"
+    .replace(/\bEtc\/(GMT|UTC)$/iu, '$1') // "Etc/GMT"
     .replace(/\b(GMT|UTC|UT)\s*([+-])/iu, '$2'); // "GMT+0200", "UTC -5"
   let day: number | undefined;
   let month: number | undefined;
@@ -134,6 +135,9 @@ function parseTextual(s: string): Date | null {
     if ((m = /^(\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?$/u.exec(token))) {
       if (time !== undefined) return null;
       time = [Number(m[1]), Number(m[2]), Number(m[3] ?? 0)];
+    } else if ((m = /^(\d{4})\/(\d{1,2})\/(\d{1,2})$/u.exec(token))) {
+      if (year !== undefined) return null;
+      [year, month, day] = [Number(m[1]), Number(m[2]) - 1, Number(m[3])]; // Perforce "2006/09/15"
     } else if (time !== undefined && (m = /^([+-])(\d{1,2}):?(\d{2})?$/u.exec(token))) {
       const o = offsetMinutes(m[1]!, m[2]!, m[3]);
       if (o === null) return null;
@@ -154,7 +158,7 @@ function parseTextual(s: string): Date | null {
       }
     } else if (/^(am|pm|a\.m\.|p\.m\.)$/iu.test(token)) {
       pm = token[0]!.toLowerCase() === 'p';
-    } else if (/^[A-Za-z]{1,5}$/u.test(token) && ZONES[token.toUpperCase()] !== undefined && (time !== undefined || month !== undefined) && monthOf(token) === undefined) {
+    } else if (/^[A-Za-z]{1,5}$/u.test(token) && ZONES[token.toUpperCase()] !== undefined && time !== undefined) {
       offset = ZONES[token.toUpperCase()]! * 60;
     } else {
       const mo = monthOf(token);
