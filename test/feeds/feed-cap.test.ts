@@ -1,0 +1,87 @@
+// A runaway feed: items per poll are capped, newest first, and the rest follow on the next polls,
+// even when the server answers those polls with 304 Not Modified. Real Redis, real queue, real log.
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { Headline } from '@headline-ticker/sdk/protocol';
+import { parseTickerConfig } from '../../server/src/config/ticker-config.js';
+import type { RunningTicker } from '../../server/src/ticker.js';
+import { Recorder, connect, subscribeOk } from '../helpers/clients.js';
+import { ALL_KEY, EDITOR_TOKEN } from '../helpers/config.js';
+import { FeedServer } from '../helpers/feed-server.js';
+import { startTestRedis, type TestRedis } from '../helpers/redis.js';
+import { startInProcess } from '../helpers/stack.js';
+
+let redis: TestRedis;
+let server: FeedServer;
+let ticker: RunningTicker;
+
+const N = 8;
+const CAP = 3;
+/** Item i was published at 10:0i, so item 8 is the newest; the document lists newest first. */
+const runaway = () => {
+  const items = Array.from({ length: N }, (_, k) => N - k).map(
+    (i) => `<item><title>Item ${i}</title><link>https://flood.example.com/${i}</link><guid>urn:flood:${i}</guid><pubDate>Tue, 14 Feb 2012 10:0${i}:00 GMT</pubDate></item>`,
+  );
+  return `<?xml version="1.0"?><rss version="2.0"><channel><title>Flood</title>${items.join('')}</channel></rss>`;
+};
+
+async function headlines(n: number): Promise<Headline[]> {
+  const socket = await connect(ticker.url, ALL_KEY);
+  try {
+    const recorder = new Recorder(socket);
+    const ack = await subscribeOk(socket, { topics: ['flood'], since: 0, limit: 500 });
+    if (ack.headlines.length < n) await recorder.count(n - ack.headlines.length);
+    return [...ack.headlines, ...recorder.received];
+  } finally {
+    socket.close();
+  }
+}
+
+beforeAll(async () => {
+  redis = await startTestRedis();
+  server = await new FeedServer().start();
+  // Failing at first, so the poll the schedule starts with takes nothing; the test's polls do.
+  server.set('/flood.rss', { kind: 'status', status: 503 });
+  const config = parseTickerConfig(
+    {
+      editors: [{ name: 'desk', token: EDITOR_TOKEN }],
+      keys: [{ key: ALL_KEY, name: 'all', topics: ['*'] }],
+      feeds: [{ name: 'flood', url: server.url('/flood.rss'), intervalSeconds: 3600, topics: ['flood'], maxItemsPerPoll: CAP }],
+    },
+    '(cap test)',
+  );
+  ticker = await startInProcess(redis.url, { config, role: 'all', feedLimits: { timeoutMs: 2000 } });
+  expect(await ticker.feeds!.pollNow('flood')).toMatchObject({ outcome: 'failed', reason: 'http_status' });
+});
+
+afterAll(async () => {
+  await ticker?.close();
+  await server?.stop();
+  await redis?.stop();
+});
+
+it('publishes the newest items first, at most the cap per poll, the rest on the next polls through 304s', async () => {
+  server.set('/flood.rss', { kind: 'feed', body: runaway(), etag: '"flood-1"' });
+  const first = await ticker.feeds!.pollNow('flood');
+  expect(first).toMatchObject({ outcome: 'ingested', published: CAP });
+  // The newest three, oldest of them first in the log.
+  expect((await headlines(CAP)).map((h) => h.text)).toEqual(['Item 6', 'Item 7', 'Item 8']);
+
+  // The server has nothing new (304): the backlog still comes through.
+  const second = await ticker.feeds!.pollNow('flood');
+  expect(second).toMatchObject({ outcome: 'not_modified', published: CAP });
+  const third = await ticker.feeds!.pollNow('flood');
+  expect(third).toMatchObject({ outcome: 'not_modified', published: N - 2 * CAP });
+  const fourth = await ticker.feeds!.pollNow('flood');
+  expect(fourth).toMatchObject({ outcome: 'not_modified', published: 0 });
+  expect(server.requestsFor('/flood.rss').at(-1)?.['if-none-match']).toBe('"flood-1"');
+
+  const all = await headlines(N);
+  expect(all.map((h) => h.text)).toEqual(['Item 6', 'Item 7', 'Item 8', 'Item 3', 'Item 4', 'Item 5', 'Item 1', 'Item 2']);
+  // Each keeps its own time, whenever it was taken.
+  expect(all.map((h) => h.publishedAt)).toEqual([6, 7, 8, 3, 4, 5, 1, 2].map((i) => `2012-02-14T10:0${i}:00.000Z`));
+  expect(new Set(all.map((h) => h.id)).size).toBe(N);
+
+  // A full fetch later publishes nothing twice.
+  server.set('/flood.rss', { kind: 'feed', body: runaway(), etag: '"flood-2"' });
+  expect(await ticker.feeds!.pollNow('flood')).toMatchObject({ outcome: 'ingested', published: 0 });
+});
