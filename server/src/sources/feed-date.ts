@@ -8,8 +8,8 @@ const MONTHS: Record<string, number> = {};
 // Month names (accents dropped, first letters) in the languages feeds are written in.
 const NAMES: string[][] = [
   ['jan', 'ene', 'gen', 'janv', 'jänner', 'janner', 'sty', 'tammi'],
-  ['feb', 'fev', 'fevr', 'febr', 'feb', 'lut', 'helmi'],
-  ['mar', 'maer', 'mrz', 'marz', 'mars', 'maalis'],
+  ['feb', 'fev', 'fevr', 'febr', 'lut', 'helmi'],
+  ['mar', 'maer', 'mrz', 'marz', 'mars', 'mrt', 'maart', 'maal'],
   ['apr', 'abr', 'avr', 'kwi', 'huhti'],
   ['may', 'mai', 'mei', 'mag', 'maj', 'touko'],
   ['jun', 'juin', 'giu', 'cze', 'kesa'],
@@ -17,7 +17,7 @@ const NAMES: string[][] = [
   ['aug', 'ago', 'aou', 'aout', 'sie', 'elo'],
   ['sep', 'set', 'sept', 'wrz', 'syys'],
   ['oct', 'out', 'okt', 'ott', 'paz', 'loka'],
-  ['nov', 'lis', 'marras'],
+  ['nov', 'lis', 'marra'],
   ['dec', 'dez', 'dic', 'gru', 'joulu'],
 ];
 NAMES.forEach((names, month) => names.forEach((n) => (MONTHS[n] = month)));
