@@ -80,10 +80,23 @@ export function parseXml(text: string): XmlDocument {
   let inCdata = false;
   let ending = false;
   const bare = () => repairs.add('bare ampersand');
+  let pending = '';
+  const append = (value: string) => {
+    const parent = stack[stack.length - 1]!;
+    const last = parent.children[parent.children.length - 1];
+    if (typeof last === 'string') parent.children[parent.children.length - 1] = last + value;
+    else parent.children.push(value);
+  };
+  const flush = () => {
+    if (pending === '') return;
+    append(decodeReferences(pending, bare));
+    pending = '';
+  };
 
   const parser = new Parser(
     {
       onopentag(name, rawAttrs) {
+        flush();
         const parent = stack[stack.length - 1]!;
         const attrs: Record<string, string> = {};
         const scope = { ...scopes[scopes.length - 1] };
@@ -111,19 +124,22 @@ export function parseXml(text: string): XmlDocument {
         scopes.push(scope);
       },
       ontext(raw) {
-        const parent = stack[stack.length - 1]!;
-        const value = inCdata ? raw : decodeReferences(raw, bare);
-        const last = parent.children[parent.children.length - 1];
-        if (typeof last === 'string') parent.children[parent.children.length - 1] = last + value;
-        else parent.children.push(value);
+        // Raw text is gathered and decoded at the next tag, so a reference the tokenizer
+        // happened to split is still decoded whole.
+        if (inCdata) {
+          flush();
+          append(raw);
+        } else pending += raw;
       },
       oncdatastart() {
+        flush();
         inCdata = true;
       },
       oncdataend() {
         inCdata = false;
       },
       onclosetag(_name, isImplied) {
+        flush();
         const el = stack.pop();
         scopes.pop();
         if (el === undefined || el === top) return;
@@ -137,6 +153,7 @@ export function parseXml(text: string): XmlDocument {
   parser.write(text);
   ending = true;
   parser.end();
+  flush();
 
   // Text or markup before the document element (a PHP warning, a stray <br>) is not the feed.
   const tops = top.children.filter((n): n is XmlElement => typeof n !== 'string');

@@ -1,5 +1,9 @@
-// A runaway feed: items per poll are capped, newest first, and the rest follow on the next polls,
-// even when the server answers those polls with 304 Not Modified. Real Redis, real queue, real log.
+// What a poll takes and when it says it happened. A runaway feed: items per poll are capped,
+// newest first, and the rest follow on the next polls, even when the server answers those polls
+// with 304 Not Modified. Items with no date or a future one: dated when first seen, logged at
+// debug. Real Redis, real queue, real log.
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Headline } from '@headline-ticker/sdk/protocol';
 import { parseTickerConfig } from '../../server/src/config/ticker-config.js';
@@ -13,6 +17,17 @@ import { startInProcess } from '../helpers/stack.js';
 let redis: TestRedis;
 let server: FeedServer;
 let ticker: RunningTicker;
+/** Every log line the ticker writes, parsed. */
+const logLines: Record<string, unknown>[] = [];
+const logger = pino(
+  { level: 'debug' },
+  new Writable({
+    write(chunk: Buffer, _enc, done) {
+      for (const line of chunk.toString().split('\n').filter(Boolean)) logLines.push(JSON.parse(line) as Record<string, unknown>);
+      done();
+    },
+  }),
+);
 
 const N = 8;
 const CAP = 3;
@@ -24,11 +39,11 @@ const runaway = () => {
   return `<?xml version="1.0"?><rss version="2.0"><channel><title>Flood</title>${items.join('')}</channel></rss>`;
 };
 
-async function headlines(n: number): Promise<Headline[]> {
+async function headlines(n: number, topic = 'flood'): Promise<Headline[]> {
   const socket = await connect(ticker.url, ALL_KEY);
   try {
     const recorder = new Recorder(socket);
-    const ack = await subscribeOk(socket, { topics: ['flood'], since: 0, limit: 500 });
+    const ack = await subscribeOk(socket, { topics: [topic], since: 0, limit: 500 });
     if (ack.headlines.length < n) await recorder.count(n - ack.headlines.length);
     return [...ack.headlines, ...recorder.received];
   } finally {
@@ -45,11 +60,15 @@ beforeAll(async () => {
     {
       editors: [{ name: 'desk', token: EDITOR_TOKEN }],
       keys: [{ key: ALL_KEY, name: 'all', topics: ['*'] }],
-      feeds: [{ name: 'flood', url: server.url('/flood.rss'), intervalSeconds: 3600, topics: ['flood'], maxItemsPerPoll: CAP }],
+      feeds: [
+        { name: 'flood', url: server.url('/flood.rss'), intervalSeconds: 3600, topics: ['flood'], maxItemsPerPoll: CAP },
+        { name: 'odd-dates', url: server.url('/odd.rss'), intervalSeconds: 3600, topics: ['odd'] },
+      ],
     },
     '(cap test)',
   );
-  ticker = await startInProcess(redis.url, { config, role: 'all', feedLimits: { timeoutMs: 2000 } });
+  server.set('/odd.rss', { kind: 'status', status: 503 });
+  ticker = await startInProcess(redis.url, { config, role: 'all', feedLimits: { timeoutMs: 2000 }, logger });
   expect(await ticker.feeds!.pollNow('flood')).toMatchObject({ outcome: 'failed', reason: 'http_status' });
 });
 
@@ -84,4 +103,32 @@ it('publishes the newest items first, at most the cap per poll, the rest on the 
   // A full fetch later publishes nothing twice.
   server.set('/flood.rss', { kind: 'feed', body: runaway(), etag: '"flood-2"' });
   expect(await ticker.feeds!.pollNow('flood')).toMatchObject({ outcome: 'ingested', published: 0 });
+});
+
+it('an item with no date, or one beyond the skew in the future, is dated when first seen, and the log says why', async () => {
+  const soon = new Date(Date.now() + 60_000).toUTCString(); // within the 5-minute skew
+  server.set('/odd.rss', {
+    kind: 'feed',
+    body: `<rss version="2.0"><channel><title>Odd</title>
+      <item><title>Undated</title><guid>urn:odd:1</guid></item>
+      <item><title>From the future</title><guid>urn:odd:2</guid><pubDate>Wed, 01 Jan 2031 00:00:00 GMT</pubDate></item>
+      <item><title>Slightly ahead</title><guid>urn:odd:3</guid><pubDate>${soon}</pubDate></item>
+      <item><title>Dated</title><guid>urn:odd:4</guid><pubDate>Tue, 14 Feb 2012 10:00:00 GMT</pubDate></item>
+    </channel></rss>`,
+  });
+  const before = Date.now();
+  expect(await ticker.feeds!.pollNow('odd-dates')).toMatchObject({ outcome: 'ingested', published: 4 });
+  const byText = new Map((await headlines(4, 'odd')).map((h) => [h.text, h]));
+  const after = Date.now(); // the ingest worker stamps undated ones, possibly after pollNow returned
+  expect(byText.get('Dated')!.publishedAt).toBe('2012-02-14T10:00:00.000Z');
+  for (const text of ['Undated', 'From the future', 'Slightly ahead']) {
+    const t = Date.parse(byText.get(text)!.publishedAt);
+    expect(t).toBeGreaterThanOrEqual(before - 1000);
+    expect(t).toBeLessThanOrEqual(after);
+  }
+  const said = logLines.filter((l) => l['msg'] === 'feed item dated when first seen' && l['feed'] === 'odd-dates');
+  expect(said.map((l) => [l['level'], l['why'], l['key']]).sort()).toEqual([
+    [20, 'future', 'guid:urn:odd:2'],
+    [20, 'undated', 'guid:urn:odd:1'],
+  ]);
 });
