@@ -3,8 +3,8 @@
 //
 // Legacy charsets go through iconv-lite, never the runtime's TextDecoder: Node 20.18.3+ decodes
 // windows-1252 bytes 0x80–0x9F (€ ’ “ ” – —) as C1 controls, which then vanish as control
-// characters. Undeclared documents that are not UTF-8 go to a statistical detector (jschardet),
-// with windows-1252, the browsers' reading of ISO-8859-1, as the last resort.
+// characters. Undeclared documents that are not UTF-8 go to a statistical detector (jschardet)
+// for non-Latin scripts, with windows-1252, the browsers' reading of ISO-8859-1, as the last resort.
 import iconv from 'iconv-lite';
 import jschardet from 'jschardet';
 import { FeedError } from './feed-error.js';
@@ -128,23 +128,30 @@ function wide16(bytes: Uint8Array, little: boolean): string {
 /** Whether a label names UTF-16 or UTF-32 of unknown byte order. */
 const wideLabel = (name: string) => /^(utf-?16|utf-?32|ucs-?2|ucs-?4|unicode)(le|be)?$/u.test(name.replace(/_/gu, '-'));
 
-/** Detector names that are the Latin-1 family: all read as windows-1252, the last resort anyway. */
-const LATIN_FAMILY = /^(windows-1252|iso-8859-1|iso8859-1|iso-8859-15|iso8859-15|macroman|cp437|cp850|ascii)$/iu;
+/**
+ * What the detector may decide: scripts that windows-1252 would certainly turn into mojibake.
+ * A Latin-script guess (windows-1250, ISO-8859-2, windows-1254…) is not taken: on short texts the
+ * detector confuses them with windows-1252 ("España" read as windows-1250 gives "Espańa"), and
+ * windows-1252, what browsers assume, is right far more often.
+ */
+const DETECTABLE = new Set([
+  'windows-1251', 'koi8-r', 'koi8-u', 'iso-8859-5', 'ibm866', 'cp866', 'maccyrillic', 'x-mac-cyrillic',
+  'windows-1253', 'iso-8859-7', 'windows-1255', 'iso-8859-8', 'windows-1256', 'iso-8859-6',
+  'windows-874', 'tis-620', 'cp874',
+  'cp932', 'shift_jis', 'euc-jp', 'iso-2022-jp', 'gbk', 'gb2312', 'gb18030', 'big5hkscs', 'big5', 'cp949', 'euc-kr', 'iso-2022-kr',
+]);
 
 function detect(bytes: Uint8Array): string | undefined {
-  let results: { encoding: string | null; confidence: number }[];
+  let top: { encoding: string | null; confidence: number } | undefined;
   try {
-    results = jschardet.detectAll(Buffer.from(bytes.subarray(0, 64 * 1024)));
+    top = jschardet.detectAll(Buffer.from(bytes.subarray(0, 64 * 1024)))[0];
   } catch {
     return undefined;
   }
-  for (const r of results) {
-    if (r.encoding === null || r.confidence <= 0) continue;
-    if (LATIN_FAMILY.test(r.encoding)) return undefined; // windows-1252 by fallback
-    const name = normalizeCharset(r.encoding);
-    if (name !== undefined && name !== 'utf-8' && !wideLabel(name)) return name;
-  }
-  return undefined;
+  if (top?.encoding == null || top.confidence <= 0) return undefined;
+  const label = top.encoding.toLowerCase();
+  const name = normalizeCharset(label);
+  return name !== undefined && (DETECTABLE.has(label) || DETECTABLE.has(name)) ? name : undefined;
 }
 
 const legacy = (bytes: Uint8Array, charset: string, via: DecodedFeed['via']): DecodedFeed => ({
