@@ -99,18 +99,18 @@ function decodeWide(bytes: Uint8Array, charset: Exclude<Unicode, 'utf-8'>): stri
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const little = charset.endsWith('le');
-  let out = '';
-  const parts: string[] = [];
   if (unit === 4) {
+    const points: number[] = [];
     for (let i = 0; i < bytes.length; i += 4) {
       const cp = view.getUint32(i, little);
       if (cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
         throw new FeedError('invalid_encoding', `not ${charset.toUpperCase()}: code point 0x${cp.toString(16)} at byte ${i}`);
       }
-      out += String.fromCodePoint(cp);
-      if (out.length > 8192) (parts.push(out), (out = ''));
+      points.push(cp);
     }
-    parts.push(out);
+    const parts: string[] = [];
+    // fromCodePoint takes arguments: in slices, so a large document cannot overflow the stack.
+    for (let i = 0; i < points.length; i += 8192) parts.push(String.fromCodePoint(...points.slice(i, i + 8192)));
     return parts.join('');
   }
   const text = wide16(bytes, little);
