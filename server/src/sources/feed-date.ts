@@ -186,7 +186,9 @@ function parseTextual(s: string): Date | null {
 
 /** The instant a feed date names, or null when it names none. */
 export function parseFeedDate(raw: string | undefined): Date | null {
-  const s = raw?.replace(/\s+/gu, ' ').trim();
+  // No date form is longer than this; a longer string is no date (and is not scanned).
+  if (raw === undefined || raw.length > 256) return null;
+  const s = raw.replace(/\s+/gu, ' ').trim();
   if (!s) return null;
   const iso = parseIso(s);
   if (iso !== undefined) return iso;
