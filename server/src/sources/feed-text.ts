@@ -17,7 +17,7 @@ const BREAKS = new Set(['br', 'p', 'div', 'li', 'ul', 'ol', 'tr', 'td', 'th', 'h
 export function htmlToText(raw: string): string {
   // A headline keeps 300 characters; markup past this much cannot reach it, and the HTML
   // parser's cost grows with nesting, so a hostile title is not read whole.
-  const html = raw.length > HTML_MAX ? raw.slice(0, HTML_MAX) : raw;
+  const html = raw.length > HTML_MAX ? raw.slice(0, HTML_MAX).replace(/<[^>]*$|&[#\w]*$/u, '') : raw; // no half tag or reference
   if (!/[<&]/u.test(html)) return toPlainLine(html);
   let out = '';
   let silent = 0;
