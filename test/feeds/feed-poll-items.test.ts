@@ -63,11 +63,13 @@ beforeAll(async () => {
       feeds: [
         { name: 'flood', url: server.url('/flood.rss'), intervalSeconds: 3600, topics: ['flood'], maxItemsPerPoll: CAP },
         { name: 'odd-dates', url: server.url('/odd.rss'), intervalSeconds: 3600, topics: ['odd'] },
+        { name: 'latin', url: server.url('/latin.rss'), intervalSeconds: 3600, topics: ['latin'] },
       ],
     },
     '(cap test)',
   );
   server.set('/odd.rss', { kind: 'status', status: 503 });
+  server.set('/latin.rss', { kind: 'status', status: 503 });
   ticker = await startInProcess(redis.url, { config, role: 'all', feedLimits: { timeoutMs: 2000 }, logger });
   expect(await ticker.feeds!.pollNow('flood')).toMatchObject({ outcome: 'failed', reason: 'http_status' });
 });
@@ -131,4 +133,15 @@ it('an item with no date, or one beyond the skew in the future, is dated when fi
     [20, 'future', 'guid:urn:odd:2'],
     [20, 'undated', 'guid:urn:odd:1'],
   ]);
+});
+
+it('a windows-1252 feed labelled ISO-8859-1 reaches clients with € ’ “ ” – intact', async () => {
+  // The bytes spelled out: 0x80 €, 0x92 ’, 0x93 “, 0x94 ”, 0x96 –, 0xA3 £ (what Node 20.18.3+'s
+  // TextDecoder turns into C1 controls, which plain-text cleaning then deletes).
+  const title = 'Minister\x92s \x805bn \x93plan\x94 \x96 \xa3\x93test.\x94';
+  const body = Buffer.from(`<?xml version="1.0" encoding="ISO-8859-1"?><rss version="2.0"><channel><title>L</title><item><title>${title}</title><guid>urn:latin:1</guid><pubDate>Tue, 14 Feb 2012 10:00:00 MET</pubDate></item></channel></rss>`, 'latin1');
+  server.set('/latin.rss', { kind: 'feed', body, contentType: 'application/rss+xml; charset=iso-8859-1' });
+  expect(await ticker.feeds!.pollNow('latin')).toMatchObject({ outcome: 'ingested', published: 1 });
+  const [h] = await headlines(1, 'latin');
+  expect(h).toMatchObject({ text: 'Minister’s €5bn “plan” – £“test.”', publishedAt: '2012-02-14T09:00:00.000Z' });
 });
