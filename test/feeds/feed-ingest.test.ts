@@ -122,7 +122,8 @@ beforeAll(async () => {
   server.set('/wire.rss', { kind: 'feed', body: WIRE_RSS });
   server.set('/wire.atom', { kind: 'feed', body: WIRE_ATOM, contentType: 'application/atom+xml' });
   server.set('/cond.rss', { kind: 'feed', body: WIRE_RSS, etag: '"v1"', lastModified: 'Sat, 14 Dec 2019 19:00:00 GMT' });
-  server.set('/broken.rss', { kind: 'feed', body: WIRE_RSS.slice(0, 1500) });
+  // Cut off inside its first item: nothing intact to recover (a later cut keeps the items before it).
+  server.set('/broken.rss', { kind: 'feed', body: WIRE_RSS.slice(0, WIRE_RSS.indexOf('</item>')) });
   server.set('/failing.rss', { kind: 'status', status: 500 });
   server.set('/loop-a', { kind: 'redirect', to: '/loop-b' });
   server.set('/loop-b', { kind: 'redirect', to: '/loop-a' });

@@ -51,6 +51,8 @@ const FeedSchema = z.strictObject({
   topics: z.array(TopicSchema).default([]),
   symbols: z.array(SymbolSchema).default([]),
   urgency: z.enum(['flash', 'bulletin', 'urgent', 'routine']).default('routine'),
+  /** new items published per poll at most (newest first); the rest follow on the next polls */
+  maxItemsPerPoll: z.number().int().min(1).max(10_000).optional(),
 });
 
 const RetentionSchema = z.strictObject({

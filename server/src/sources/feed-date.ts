@@ -1,70 +1,196 @@
-// Feed dates: RFC 822 (RSS pubDate) and ISO 8601 (Atom, dc:date). Real feeds bend both: two-digit
-// years, missing seconds, zone names, and day and month names in the site's language
-// ("Seg, 24 Set 2018 19:42:40 -0300"), which Date.parse does not read. So RFC 822 is read here.
+// Feed dates, one parser for every form feeds use: RFC 822/1123/2822 (RSS pubDate) with zone
+// names, ISO 8601 and its W3C-DTF profile (Atom, dc:date, dcterms:*), and what real feeds bend
+// them into: day and month names in the site's language, two-digit years, missing seconds, a
+// stray comma, RFC 850 dashes, asctime, JavaScript's Date.prototype.toString(), `GMT+0200`.
+// A date with no time is midnight UTC; a time with no zone is UTC.
 
 const MONTHS: Record<string, number> = {};
-// First three letters (accents dropped) of month names in the languages feeds are written in.
+// Month names (accents dropped, first letters) in the languages feeds are written in.
 const NAMES: string[][] = [
-  ['jan', 'ene', 'gen', 'janv'],
-  ['feb', 'fev', 'fevr', 'febr'],
-  ['mar', 'maer', 'mrz', 'marz'],
-  ['apr', 'abr', 'avr'],
-  ['may', 'mai', 'mei', 'mag'],
-  ['jun', 'juin', 'giu'],
-  ['jul', 'juil', 'lug'],
-  ['aug', 'ago', 'aou', 'aout'],
-  ['sep', 'set', 'sept'],
-  ['oct', 'out', 'okt', 'ott'],
-  ['nov'],
-  ['dec', 'dez', 'dic'],
+  ['jan', 'ene', 'gen', 'janv', 'jänner', 'janner', 'sty', 'tammi'],
+  ['feb', 'fev', 'fevr', 'febr', 'lut', 'helmi'],
+  ['mar', 'maer', 'mrz', 'marz', 'mars', 'mrt', 'maart', 'maal'],
+  ['apr', 'abr', 'avr', 'kwi', 'huhti'],
+  ['may', 'mai', 'mei', 'mag', 'maj', 'touko'],
+  ['jun', 'juin', 'giu', 'cze', 'kesa'],
+  ['jul', 'juil', 'lug', 'lip', 'heina'],
+  ['aug', 'ago', 'aou', 'aout', 'sie', 'elo'],
+  ['sep', 'set', 'sept', 'wrz', 'syys'],
+  ['oct', 'out', 'okt', 'ott', 'paz', 'loka'],
+  ['nov', 'lis', 'marra'],
+  ['dec', 'dez', 'dic', 'gru', 'joulu'],
 ];
 NAMES.forEach((names, month) => names.forEach((n) => (MONTHS[n] = month)));
 
-/** North American zone names RFC 822 allows; anything else unnamed counts as UTC. */
+/**
+ * Zone names in use, as hours east of UTC. RFC 822 §5.1 names UT/GMT/Z and the North American
+ * zones; feeds also use European, Asian and Australian abbreviations. Military letters follow
+ * RFC 822 as written (A = -1 … M = -12, N = +1 … Y = +12), as feedparser reads them. "IST" is
+ * India's (+05:30), the most common use in feeds; "CST" stays North American.
+ */
 const ZONES: Record<string, number> = {
-  UT: 0, UTC: 0, GMT: 0, Z: 0, EST: -5, EDT: -4, CST: -6, CDT: -5, MST: -7, MDT: -6, PST: -8, PDT: -7,
+  UT: 0, UTC: 0, GMT: 0, Z: 0, WET: 0, WEST: 1, BST: 1, CET: 1, CEST: 2, MET: 1, MEST: 2, MEZ: 1, MESZ: 2,
+  EET: 2, EEST: 3, MSK: 3, MSD: 4, IST: 5.5, PKT: 5, ICT: 7, WIB: 7, HKT: 8, SGT: 8, AWST: 8, JST: 9, KST: 9,
+  ACST: 9.5, ACDT: 10.5, AEST: 10, AEDT: 11, NZST: 12, NZDT: 13, SAST: 2, CAT: 2, EAT: 3, WAT: 1, BRT: -3,
+  ART: -3, NST: -3.5, NDT: -2.5, AST: -4, ADT: -3, AT: -4, EST: -5, EDT: -4, ET: -5, CST: -6, CDT: -5, CT: -6,
+  MST: -7, MDT: -6, MT: -7, PST: -8, PDT: -7, PT: -8, AKST: -9, AKDT: -8, HST: -10, HAST: -10, HADT: -9,
 };
+'ABCDEFGHIKLM'.split('').forEach((l, i) => (ZONES[l] = -(i + 1)));
+'NOPQRSTUVWXY'.split('').forEach((l, i) => (ZONES[l] = i + 1));
 
-const RFC822 =
-  /(\d{1,2})[\s-]+([^\s\d,.-]+)\.?[\s-]+(\d{2,4})\s+(\d{1,2}):?(\d{2})(?::?(\d{2}))?\s*([+-]\d{2}:?\d{2}|[A-Za-z]{1,5})?/u;
-const ISO = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*(?:Z|[+-]\d{2}(?::?\d{2})?)?)?$/iu;
+const WEEKDAYS = /^(mon|tue|wed|thu|fri|sat|sun|lun|mar|mer|mié|mie|jeu|jue|ven|vie|sam|sáb|sab|dim|dom|seg|ter|qua|qui|sex|mo|di|mi|do|fr|sa|so|ma|wo|vr|za|zo|lu|gi|me|ve)/iu;
+
+/** Hours-and-minutes offset, "+0200", "+02:00", "-5", "+05:30"; minutes east of UTC. */
+function offsetMinutes(sign: string, hh: string, mm: string | undefined): number | null {
+  const h = Number(hh);
+  const m = Number(mm ?? 0);
+  if (h > 14 || m > 59) return null;
+  return (sign === '-' ? -1 : 1) * (h * 60 + m);
+}
+
+function twoDigitYear(y: number): number {
+  return y < 50 ? 2000 + y : 1900 + y;
+}
+
+/** An instant from wall-clock fields and an offset, or null when the fields name no real time. */
+function instant(y: number, mo: number, d: number, h: number, mi: number, s: number, ms: number, offset: number): Date | null {
+  if (mo < 0 || mo > 11 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60) return null;
+  const wall = Date.UTC(y, mo, d, h, mi, Math.min(s, 59), ms);
+  // Date.UTC rolls 31 Feb over into March: a day that does not exist is no date.
+  const check = new Date(wall);
+  if (Number.isNaN(wall) || check.getUTCDate() !== d || check.getUTCMonth() !== mo) return null;
+  if (y < 100) return null;
+  return new Date(wall - offset * 60_000);
+}
+
+const ISO =
+  /^(\d{4})(?:-?(\d{2})(?:-?(\d{2}))?|-?(\d{3})|-?W(\d{2})(?:-?([1-7]))?)?(?:(?:[Tt]|\s+)(\d{2})(?::?(\d{2})(?::?(\d{2})(?:[.,](\d+))?)?)?)?\s*(Z|z|UTC|GMT|[+-]\d{1,2}(?::?\d{2})?)?$/u;
+
+function parseIso(s: string): Date | null | undefined {
+  const m = ISO.exec(s);
+  if (m === null) return undefined; // not ISO: let the RFC 822 reader try
+  const [, y, mo, d, ordinal, week, weekday, hh, mi, ss, frac, zone] = m;
+  const year = Number(y);
+  let month = mo === undefined ? 0 : Number(mo) - 1;
+  let day = d === undefined ? 1 : Number(d);
+  if (ordinal !== undefined || week !== undefined) {
+    // Ordinal (2003-335) or week date (2004-W53-6): day counts from 1 January / ISO week 1's Monday.
+    let start = Date.UTC(year, 0, 1);
+    let offset = Number(ordinal) - 1;
+    if (week !== undefined) {
+      const jan4 = new Date(Date.UTC(year, 0, 4));
+      start = Date.UTC(year, 0, 4 - ((jan4.getUTCDay() + 6) % 7));
+      offset = (Number(week) - 1) * 7 + Number(weekday ?? 1) - 1;
+      if (Number(week) < 1 || Number(week) > 53) return null;
+    } else if (offset < 0 || offset > 365) return null;
+    const t = new Date(start + offset * 86_400_000);
+    month = t.getUTCMonth();
+    day = t.getUTCDate();
+    if (t.getUTCFullYear() !== year && week === undefined) return null;
+    return instantOf(t.getUTCFullYear(), month, day);
+  }
+  if (hh === undefined) return instantOf(year, month, day); // a date alone: midnight UTC
+  let offset = 0;
+  if (zone !== undefined && !/^(z|utc|gmt)$/iu.test(zone)) {
+    const z = /^([+-])(\d{1,2}):?(\d{2})?$/u.exec(zone);
+    const o = z ? offsetMinutes(z[1]!, z[2]!, z[3]) : null;
+    if (o === null) return null;
+    offset = o;
+  }
+  const ms = frac === undefined ? 0 : Number(frac.slice(0, 3).padEnd(3, '0'));
+  return instant(year, month, day, Number(hh), Number(mi ?? 0), Number(ss ?? 0), ms, offset);
+
+  function instantOf(yy: number, mm: number, dd: number): Date | null {
+    return instant(yy, mm, dd, 0, 0, 0, 0, 0);
+  }
+}
 
 const monthOf = (name: string): number | undefined => {
-  const key = name.normalize('NFD').replace(/[\u0300-\u036f]/gu, '').toLowerCase();
-  return MONTHS[key] ?? MONTHS[key.slice(0, 4)] ?? MONTHS[key.slice(0, 3)];
+  const key = name.normalize('NFD').replace(/[\u0300-\u036f]/gu, '').toLowerCase().replace(/\.$/u, '');
+  return MONTHS[key] ?? MONTHS[key.slice(0, 5)] ?? MONTHS[key.slice(0, 4)] ?? MONTHS[key.slice(0, 3)];
 };
+
+/**
+ * The textual forms: RFC 822 and its relatives. Tokens are classified one by one, so the order
+ * of day, month, year and time may vary ("Tue, 10 Jun 2003 04:00:00 GMT", "Tue Jun 10 2003
+ * 04:00:00 GMT+0200 (CEST)", "Jun 10, 2003 4:00 PM EDT", "Sunday, 10-Jun-03 04:00:00 GMT").
+ */
+function parseTextual(s: string): Date | null {
+  const cleaned = s
+    .replace(/\([^)]*\)/gu, ' ') // JavaScript's "(Central European Summer Time)"
+    .replace(/,/gu, ' ')
+    .replace(/\b(\d{1,2})-([A-Za-zÀ-ÿ]{3,}\.?)-(\d{2,4})\b/gu, '$1 $2 $3') // RFC 850 "10-Jun-03"
+    .replace(/(\d)([+-]\d{2}:?\d{2})$/u, '$1 $2') // "04:00:00+0200"
+    .replace(/\bEtc\/(GMT|UTC)$/iu, '$1') // "Etc/GMT"
+    .replace(/\b(GMT|UTC|UT)\s*([+-])/iu, '$2'); // "GMT+0200", "UTC -5"
+  let day: number | undefined;
+  let month: number | undefined;
+  let year: number | undefined;
+  let time: [number, number, number] | undefined;
+  let offset: number | undefined;
+  let pm: boolean | undefined;
+  let monthMaybeWeekday = false;
+  for (const token of cleaned.split(/\s+/u).filter(Boolean)) {
+    let m: RegExpExecArray | null;
+    if ((m = /^(\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?$/u.exec(token))) {
+      if (time !== undefined) return null;
+      time = [Number(m[1]), Number(m[2]), Number(m[3] ?? 0)];
+    } else if ((m = /^(\d{4})\/(\d{1,2})\/(\d{1,2})$/u.exec(token))) {
+      if (year !== undefined) return null;
+      [year, month, day] = [Number(m[1]), Number(m[2]) - 1, Number(m[3])]; // Perforce "2006/09/15"
+    } else if (time !== undefined && (m = /^([+-])(\d{1,2}):?(\d{2})?$/u.exec(token))) {
+      const o = offsetMinutes(m[1]!, m[2]!, m[3]);
+      if (o === null) return null;
+      offset = o;
+    } else if ((m = /^\d+$/u.exec(token))) {
+      const n = Number(token);
+      if (token.length === 4 && year !== undefined && time === undefined) {
+        time = [Math.floor(n / 100), n % 100, 0]; // "03 Apr 02 1500 GMT"
+      } else if (token.length === 4) {
+        if (year !== undefined) return null;
+        year = n;
+      } else if (token.length <= 2 && day === undefined && !(month === undefined && year !== undefined)) {
+        day = n;
+      } else if (token.length <= 2 && year === undefined) {
+        year = twoDigitYear(n);
+      } else {
+        return null;
+      }
+    } else if (/^(am|pm|a\.m\.|p\.m\.)$/iu.test(token)) {
+      pm = token[0]!.toLowerCase() === 'p';
+    } else if (/^[A-Za-z]{1,5}$/u.test(token) && ZONES[token.toUpperCase()] !== undefined && time !== undefined) {
+      offset = ZONES[token.toUpperCase()]! * 60;
+    } else {
+      const mo = monthOf(token);
+      // "mar" is March, and Tuesday in Spanish and French: a month name before any number
+      // that is also a weekday gives way to a later month name.
+      if (mo !== undefined && (month === undefined || monthMaybeWeekday)) {
+        monthMaybeWeekday = month === undefined && day === undefined && year === undefined && WEEKDAYS.test(token);
+        month = mo;
+      } else if (WEEKDAYS.test(token) || /^[\p{L}.]+$/u.test(token)) {
+        // a weekday, "at", "um", "de": words that carry no part of the instant
+      } else {
+        return null;
+      }
+    }
+  }
+  if (day === undefined || month === undefined || year === undefined) return null;
+  let [h, mi, sec] = time ?? [0, 0, 0];
+  if (pm !== undefined) {
+    if (h < 1 || h > 12) return null;
+    h = (h % 12) + (pm ? 12 : 0);
+  }
+  // A date alone is midnight UTC whatever zone it names: it names a day, not an instant.
+  return instant(year, month, day, h, mi, sec, 0, time === undefined ? 0 : (offset ?? 0));
+}
 
 /** The instant a feed date names, or null when it names none. */
 export function parseFeedDate(raw: string | undefined): Date | null {
-  const s = raw?.trim();
+  // No date form is longer than this; a longer string is no date (and is not scanned).
+  if (raw === undefined || raw.length > 256) return null;
+  const s = raw.replace(/\s+/gu, ' ').trim();
   if (!s) return null;
-  if (ISO.test(s)) {
-    // A time without a zone is read as UTC (ECMAScript would read it as local time).
-    let iso = s.replace(' ', 'T').replace(',', '.');
-    if (/T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?$/u.test(iso)) iso += 'Z';
-    const t = Date.parse(iso);
-    return Number.isNaN(t) ? null : new Date(t);
-  }
-  const m = RFC822.exec(s);
-  if (m === null) return null;
-  const [, day, monthName, yearText, hh, mm, ss, zone] = m;
-  const month = monthOf(monthName!);
-  if (month === undefined) return null;
-  let year = Number(yearText);
-  if (yearText!.length === 2) year += year < 50 ? 2000 : 1900;
-  const wall = Date.UTC(year, month, Number(day), Number(hh), Number(mm), Number(ss ?? 0));
-  // Date.UTC rolls 31 Feb over into March and 25:00 into the next day: a time that does not
-  // exist is no time.
-  const check = new Date(wall);
-  if (Number.isNaN(wall) || check.getUTCDate() !== Number(day) || check.getUTCHours() !== Number(hh) || check.getUTCMinutes() !== Number(mm)) {
-    return null;
-  }
-  return new Date(wall - zoneMinutes(zone) * 60_000);
-}
-
-function zoneMinutes(zone: string | undefined): number {
-  if (zone === undefined) return 0;
-  const offset = /^([+-])(\d{2}):?(\d{2})$/u.exec(zone);
-  if (offset) return (offset[1] === '-' ? -1 : 1) * (Number(offset[2]) * 60 + Number(offset[3]));
-  return (ZONES[zone.toUpperCase()] ?? 0) * 60;
+  const iso = parseIso(s);
+  if (iso !== undefined) return iso;
+  return parseTextual(s);
 }

@@ -7,6 +7,7 @@ export type FeedFailureReason =
   | 'redirect_loop'
   | 'too_many_redirects'
   | 'bad_redirect'
+  | 'invalid_encoding'
   | 'invalid_xml'
   | 'not_a_feed'
   | 'ingest';

@@ -12,6 +12,17 @@ export interface RememberedItem {
   titleHash: string;
 }
 
+/** An item a capped poll left for the next polls: what publishing it needs, nothing more. */
+export interface BacklogItem {
+  itemId: string;
+  key: string;
+  text: string;
+  url?: string;
+  guid?: string;
+  publishedAt?: string;
+  lang?: string;
+}
+
 export interface FailureState {
   failures: number;
   /** epoch ms before which scheduled polls are skipped */
@@ -34,7 +45,7 @@ export class FeedMemory {
     this.#prefix = `${prefix}:feeds`;
   }
 
-  #key(feed: string, what: 'items' | 'seen' | 'http' | 'state' | 'lock'): string {
+  #key(feed: string, what: 'items' | 'seen' | 'http' | 'state' | 'lock' | 'backlog'): string {
     return `${this.#prefix}:${encodeURIComponent(feed)}:${what}`;
   }
 
@@ -66,6 +77,29 @@ export class FeedMemory {
     if (stale.length > 0) {
       await this.#redis.multi().hdel(this.#key(feed, 'items'), ...stale).zrem(seen, ...stale).exec();
     }
+  }
+
+  /** Items left over by the per-poll cap, still to publish. */
+  async backlog(feed: string): Promise<BacklogItem[]> {
+    const raw = await this.#redis.hvals(this.#key(feed, 'backlog'));
+    const out: BacklogItem[] = [];
+    for (const v of raw) {
+      try {
+        const item = JSON.parse(v) as BacklogItem;
+        if (typeof item.itemId === 'string' && typeof item.key === 'string' && typeof item.text === 'string') out.push(item);
+      } catch {
+        // a value this version cannot read: dropped, the feed will offer the item again
+      }
+    }
+    return out;
+  }
+
+  /** Replaces the backlog with `items` (none: removes it). */
+  async saveBacklog(feed: string, items: BacklogItem[]): Promise<void> {
+    const key = this.#key(feed, 'backlog');
+    const m = this.#redis.multi().del(key);
+    if (items.length > 0) m.hset(key, Object.fromEntries(items.map((i) => [i.itemId, JSON.stringify(i)])));
+    await m.exec();
   }
 
   /** Validators saved for this URL (none when the feed's URL changed since). */

@@ -6,12 +6,18 @@ import type { FeedConfig } from '../config/ticker-config.js';
 import type { FeedLog } from '../log/feed-log.js';
 import type { IngestQueue } from '../ingest/ingest-queue.js';
 import type { Logger } from '../logger.js';
-import { decodeFeed } from './feed-charset.js';
 import { FeedError, type FeedFailureReason } from './feed-error.js';
 import { DEFAULT_FETCH_LIMITS, fetchFeed, type FetchLimits } from './feed-fetch.js';
-import { sha, type FeedMemory } from './feed-memory.js';
+import { sha, type BacklogItem, type FeedMemory } from './feed-memory.js';
 import { feedMetrics } from './feed-metrics.js';
-import { parseFeed, type FeedItem, type ParsedFeed } from './parse-feed.js';
+import { headlineTime, readFeed, usableItems } from './feed-read.js';
+import type { FeedItem } from './parse-feed.js';
+
+/** Items published from one feed in one poll unless the feed or the poller says otherwise. */
+export const DEFAULT_MAX_ITEMS_PER_POLL = 50;
+
+/** An item that may be published: from this poll's document or from the backlog. */
+type Candidate = BacklogItem;
 
 export type PollOutcome =
   /** fetched and compared: `published` and `corrected` say what came of it */
@@ -43,6 +49,10 @@ export interface FeedPollerOptions {
   limits?: Partial<FetchLimits>;
   /** longest wait between attempts of a failing feed (default 1 h, or its interval if longer) */
   maxBackoffMs?: number;
+  /** new items published per poll of one feed when its config does not say (default 50) */
+  maxItemsPerPoll?: number;
+  /** how far in the future an item's own time may lie before the time first seen replaces it (default 5 min) */
+  futureSkewMs?: number;
 }
 
 /** The editor name feed headlines are ingested under, e.g. "feed:wire". */
@@ -76,12 +86,19 @@ export class FeedPoller {
 
       const validators = await memory.validators(feed.name, feed.url);
       const res = await fetchFeed(feed.url, validators, this.#limits, this.#stop.signal);
+      const backlog = await memory.backlog(feed.name);
       if (res.status === 'not_modified') {
+        if (backlog.length > 0) await this.#ingest(feed, [], backlog, result);
         await this.#succeeded(feed);
         return this.#done(result, 'not_modified');
       }
-      const parsed = parseFeed(decodeFeed(res.body, res.contentType).text, { baseUrl: res.finalUrl });
-      await this.#ingest(feed, parsed, result);
+      const parsed = readFeed(res.body, { contentType: res.contentType, baseUrl: res.finalUrl });
+      const { usable, skipped } = usableItems(parsed.items);
+      result.skipped += skipped;
+      if (skipped > 0) feedMetrics.items.inc({ feed: feed.name, action: 'skipped' }, skipped);
+      if (parsed.repairs.length > 0) logger.info({ feed: feed.name, repairs: parsed.repairs }, 'feed read with repairs');
+      const fresh = usable.map((i): Candidate => ({ ...i, itemId: sha(i.key), ...(parsed.lang ? { lang: parsed.lang } : {}) }));
+      await this.#ingest(feed, fresh, backlog, result);
       // Only now: validators saved before the items were queued could hide them behind a 304.
       await memory.saveValidators(feed.name, feed.url, res.validators);
       await this.#succeeded(feed);
@@ -135,57 +152,50 @@ export class FeedPoller {
     return result;
   }
 
-  async #ingest(feed: FeedConfig, parsed: ParsedFeed, result: PollResult): Promise<void> {
-    const { memory } = this.#o;
+  async #ingest(feed: FeedConfig, fresh: Candidate[], backlog: Candidate[], result: PollResult): Promise<void> {
+    const { memory, logger } = this.#o;
     const now = Date.now();
-    const usable: (FeedItem & { key: string; text: string; itemId: string })[] = [];
-    const ids = new Set<string>();
-    for (const item of parsed.items) {
-      const itemId = item.key === null ? '' : sha(item.key);
-      // No title, nothing to remember it by, or a repeat of an item above it in the same document.
-      if (item.key === null || item.text === null || ids.has(itemId)) {
-        result.skipped++;
-        continue;
-      }
-      ids.add(itemId);
-      usable.push({ ...item, key: item.key, text: item.text, itemId });
-    }
-    if (result.skipped > 0) feedMetrics.items.inc({ feed: feed.name, action: 'skipped' }, result.skipped);
-    // Oldest first, so the log follows the items' own times. Feeds list newest first, so
-    // reversing first keeps undated items in a sensible order under the stable sort.
+    // The backlog holds items a capped poll left for later; the feed may have dropped them since.
+    const freshIds = new Set(fresh.map((i) => i.itemId));
+    const candidates = [...fresh, ...backlog.filter((i) => !freshIds.has(i.itemId))];
+    const known = await memory.recall(feed.name, candidates.map((i) => i.itemId));
     const timeOf = (i: FeedItem) => (i.publishedAt ? Date.parse(i.publishedAt) : now);
-    const ordered = usable.reverse().sort((a, b) => timeOf(a) - timeOf(b));
-    const known = await memory.recall(feed.name, ordered.map((i) => i.itemId));
 
-    for (const item of ordered) {
-      const titleHash = sha(item.text, 16);
+    // Newest first up to the cap, so a runaway feed cannot flood the log; the rest wait for the
+    // next polls (remembered in Redis, so a 304 cannot hide them). Feeds list newest first, so
+    // undated items keep their document order under the stable sort.
+    const unseen = candidates.filter((i) => !known.has(i.itemId)).sort((a, b) => timeOf(b) - timeOf(a));
+    const cap = feed.maxItemsPerPoll ?? this.#o.maxItemsPerPoll ?? DEFAULT_MAX_ITEMS_PER_POLL;
+    const taken = unseen.slice(0, cap);
+    const left = unseen.slice(cap);
+    if (left.length > 0 || backlog.length > 0) await memory.saveBacklog(feed.name, left);
+    if (left.length > 0) logger.info({ feed: feed.name, taken: taken.length, left: left.length }, 'feed items over the per-poll cap: the rest follow on the next polls');
+
+    // Oldest first, so the log follows the items' own times.
+    for (const item of taken.reverse()) {
+      if (await this.#publish(feed, item, sha(item.text, 16), now)) result.published++;
+      else result.skipped++;
+    }
+    for (const item of fresh) {
       const before = known.get(item.itemId);
-      if (before === undefined) {
-        if (await this.#publish(feed, parsed, item, titleHash, now)) result.published++;
-        else result.skipped++;
-      } else if (before.titleHash !== titleHash) {
+      const titleHash = sha(item.text, 16);
+      if (before !== undefined && before.titleHash !== titleHash) {
         if (await this.#correct(feed, item, before.id, titleHash)) result.corrected++;
       }
     }
-    await memory.touch(feed.name, ordered.map((i) => i.itemId), now);
+    await memory.touch(feed.name, fresh.map((i) => i.itemId), now);
     if (result.published > 0) feedMetrics.items.inc({ feed: feed.name, action: 'published' }, result.published);
     if (result.corrected > 0) feedMetrics.items.inc({ feed: feed.name, action: 'corrected' }, result.corrected);
   }
 
-  async #publish(
-    feed: FeedConfig,
-    parsed: ParsedFeed,
-    item: FeedItem & { key: string; text: string; itemId: string },
-    titleHash: string,
-    now: number,
-  ): Promise<boolean> {
+  async #publish(feed: FeedConfig, item: Candidate, titleHash: string, now: number): Promise<boolean> {
     const draft = HeadlineInputSchema.safeParse({
       text: item.text,
       ...(item.url ? { url: item.url } : {}),
       topics: feed.topics,
       symbols: feed.symbols,
       urgency: feed.urgency,
-      lang: parsed.lang ?? 'en',
+      lang: item.lang ?? 'en',
       source: feed.name,
       // The queue's idempotency key makes publishing an item twice impossible even when two
       // polls race, or a worker dies between queueing and remembering: same key, same headline.
@@ -195,9 +205,11 @@ export class FeedPoller {
       this.#o.logger.warn({ feed: feed.name, key: item.key, issues: draft.error.issues.map((i) => i.message) }, 'feed item skipped: not a valid headline');
       return false;
     }
-    // An item dated in the future (a wrong zone, a typo) is published as of now.
-    const publishedAt = item.publishedAt && Date.parse(item.publishedAt) <= now ? item.publishedAt : undefined;
-    const accepted = await this.#o.ingest.publish(draft.data, feedEditor(feed), publishedAt ? { publishedAt } : {});
+    const time = headlineTime(item.publishedAt, now, this.#o.futureSkewMs);
+    if (time.fallback !== undefined) {
+      this.#o.logger.debug({ feed: feed.name, key: item.key, date: item.publishedAt, why: time.fallback }, 'feed item dated when first seen');
+    }
+    const accepted = await this.#o.ingest.publish(draft.data, feedEditor(feed), time.publishedAt ? { publishedAt: time.publishedAt } : {});
     await this.#o.memory.remember(feed.name, item.itemId, { id: accepted.id, titleHash });
     return true;
   }

@@ -1,6 +1,9 @@
 import { Parser } from 'htmlparser2';
 import { TEXT_MAX, charCount, toPlainLine } from '@headline-ticker/sdk/schemas';
 
+/** Characters of title markup read at most. */
+const HTML_MAX = 16_384;
+
 /** Elements whose content is never reader-visible text. */
 const SILENT = new Set(['script', 'style', 'template', 'noscript', 'head', 'title']);
 /** Elements that break a line: their neighbours must not run together ("A</p><p>B" → "A B"). */
@@ -11,7 +14,10 @@ const BREAKS = new Set(['br', 'p', 'div', 'li', 'ul', 'ol', 'tr', 'td', 'th', 'h
  * same rules a browser uses), whitespace collapsed. RSS titles and Atom `type="html"` carry
  * escaped HTML, so this runs on what the XML parser already unescaped, never on raw XML.
  */
-export function htmlToText(html: string): string {
+export function htmlToText(raw: string): string {
+  // A headline keeps 300 characters; markup past this much cannot reach it, and the HTML
+  // parser's cost grows with nesting, so a hostile title is not read whole.
+  const html = raw.length > HTML_MAX ? raw.slice(0, HTML_MAX).replace(/<[^>]*$|&[#\w]*$/u, '') : raw; // no half tag or reference
   if (!/[<&]/u.test(html)) return toPlainLine(html);
   let out = '';
   let silent = 0;

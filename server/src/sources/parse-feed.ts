@@ -1,11 +1,11 @@
-// RSS 2.0 (and 0.9x), RSS 1.0 (RDF) and Atom 1.0 → plain items. Pure: no I/O, no clock.
+// RSS 2.0 (and 0.9x), RSS 1.0 (RDF), Atom 1.0 and Atom 0.3 → plain items. Pure: no I/O, no clock.
 import { HttpUrlSchema, LangSchema, toPlainLine } from '@headline-ticker/sdk/schemas';
 import { FeedError } from './feed-error.js';
 import { parseFeedDate } from './feed-date.js';
 import { cutText, htmlToText } from './feed-text.js';
-import { element, elements, parseXml, textOf, type XmlElement } from './xml-tree.js';
+import { element, elements, innerMarkup, parseXml, textOf, type XmlElement } from './xml-tree.js';
 
-export type FeedFormat = 'rss' | 'rdf' | 'atom';
+export type FeedFormat = 'rss' | 'rdf' | 'atom' | 'atom03';
 
 export interface FeedItem {
   /** what the item is remembered by: its guid/id, else its link and title; null when it has none */
@@ -13,6 +13,8 @@ export interface FeedItem {
   /** headline text: the title as plain text, cut to the limit; null when the item has no title */
   text: string | null;
   url?: string;
+  /** the guid (RSS) or id (Atom) as written, when there is one */
+  guid?: string;
   /** the item's own time (ISO 8601 UTC), absent when it gives none we can read */
   publishedAt?: string;
 }
@@ -21,8 +23,10 @@ export interface ParsedFeed {
   format: FeedFormat;
   /** the feed's language (BCP 47), when it declares a valid one */
   lang?: string;
-  /** in document order */
+  /** in document order; an item cut off by the end of the document is not among them */
   items: FeedItem[];
+  /** malformations that were repaired while reading (empty for a well-formed feed) */
+  repairs: string[];
 }
 
 export interface ParseOptions {
@@ -30,26 +34,94 @@ export interface ParseOptions {
   baseUrl?: string;
 }
 
-/** Parses a decoded feed document. Throws FeedError('invalid_xml' | 'not_a_feed'). */
-export function parseFeed(text: string, options: ParseOptions = {}): ParsedFeed {
-  const root = parseXml(text);
-  switch (root.local) {
-    case 'rss': {
-      const channel = element(root, 'channel');
-      if (channel === undefined) throw new FeedError('not_a_feed', 'an <rss> document without a <channel>');
-      return { format: 'rss', ...langOf(textOf(element(channel, 'language'))), items: elements(channel, 'item').map((i) => rssItem(i, options)) };
-    }
-    case 'RDF': {
-      // RSS 1.0: items are siblings of the channel, not its children.
-      const channel = element(root, 'channel');
-      const lang = channel ? textOf(element(channel, 'language')) : '';
-      return { format: 'rdf', ...langOf(lang), items: elements(root, 'item').map((i) => rssItem(i, options)) };
-    }
-    case 'feed':
-      return { format: 'atom', ...langOf(root.attrs['xml:lang'] ?? ''), items: elements(root, 'entry').map((e) => atomEntry(e, options)) };
-    default:
-      throw new FeedError('not_a_feed', `<${root.name}> is not an RSS or Atom document`);
+const ATOM_NS = new Set(['http://www.w3.org/2005/Atom', 'http://purl.org/atom/ns#']);
+const ATOM03_NS = 'http://purl.org/atom/ns#';
+const RDF_NS = 'http://www.w3.org/1999/02/22-rdf-syntax-ns#';
+/** Namespaces of RSS extensions: their <title>, <link>, <item> are not the item's own. */
+const EXTENSION_NS = new Set([
+  'http://purl.org/dc/elements/1.1/', 'http://purl.org/dc/terms/', 'http://www.w3.org/2005/Atom', 'http://purl.org/atom/ns#',
+  'http://purl.org/rss/1.0/modules/content/', 'http://search.yahoo.com/mrss/', 'http://www.itunes.com/dtds/podcast-1.0.dtd',
+  'http://rssnamespace.org/feedburner/ext/1.0', 'http://www.w3.org/1999/xhtml', 'http://purl.org/rss/1.0/modules/slash/',
+  'http://wellformedweb.org/CommentAPI/', 'http://www.georss.org/georss', 'http://www.w3.org/2003/01/geo/wgs84_pos#', RDF_NS,
+]);
+/** The usual prefixes of those extensions, for feeds that use a prefix without declaring it. */
+const EXTENSION_PREFIXES = new Set(['dc', 'dcterms', 'atom', 'atom10', 'content', 'media', 'itunes', 'feedburner', 'xhtml', 'slash', 'wfw', 'georss', 'geo', 'rdf']);
+
+/** An element of RSS itself (any prefix bound to an RSS namespace, or none), not of an extension. */
+const isRss = (el: XmlElement) => (el.ns === undefined ? !EXTENSION_PREFIXES.has(el.prefix) : !EXTENSION_NS.has(el.ns));
+const isAtom = (el: XmlElement) => (el.ns === undefined ? el.prefix === '' : ATOM_NS.has(el.ns));
+const rssChild = (el: XmlElement, local: string) => elements(el, local).find(isRss);
+const rssChildren = (el: XmlElement, local: string) => elements(el, local).filter(isRss);
+const atomChild = (el: XmlElement, local: string) => elements(el, local).find(isAtom);
+
+/**
+ * Items in document order, an item opened inside an unclosed one taken out of it: a missing
+ * </item> must not hide the items after it.
+ */
+function flattenItems(els: XmlElement[], pick: (el: XmlElement, local: string) => XmlElement[], local: string): XmlElement[] {
+  return els.flatMap((el) => [el, ...flattenItems(pick(el, local), pick, local)]);
+}
+
+/** The children of an RSS item or Atom entry; none of them holds another. */
+const ITEM_FIELDS = new Set([
+  'title', 'link', 'description', 'guid', 'pubDate', 'author', 'category', 'comments', 'enclosure', 'source',
+  'id', 'published', 'updated', 'issued', 'modified', 'created', 'summary', 'content',
+]);
+
+/**
+ * An unclosed field swallows the fields after it (`<title>A<link>…</link></item>`): they are
+ * moved back up to the item, after it, as browsers' and feedparser's recovery reads them.
+ */
+function hoistFields(item: XmlElement): XmlElement {
+  for (let i = 0; i < item.children.length; i++) {
+    const c = item.children[i]!;
+    if (typeof c === 'string' || c.end === 'tag') continue;
+    const at = c.children.findIndex((k) => typeof k !== 'string' && ITEM_FIELDS.has(k.local) && k.local !== c.local);
+    if (at >= 0) item.children.splice(i + 1, 0, ...c.children.splice(at));
   }
+  return item;
+}
+
+/** An item cut off by the end of the document is not intact: its title or link may be half there. */
+const intact = (el: XmlElement) => el.end !== 'eof';
+
+/**
+ * Parses a decoded feed document, recovering from bare ampersands, unclosed elements and a
+ * truncated end. Throws FeedError('invalid_xml') when there is no document, or when it was cut
+ * off before its first item was complete; FeedError('not_a_feed') for other documents.
+ */
+export function parseFeed(text: string, options: ParseOptions = {}): ParsedFeed {
+  const { root, repairs } = parseXml(text);
+  const truncated = root.end === 'eof';
+  let format: FeedFormat;
+  let lang = '';
+  let itemEls: XmlElement[];
+  if (root.local === 'rss' || (root.local === 'channel' && isRss(root))) {
+    // <channel> as the document element: RSS 0.9x written without its <rss> wrapper.
+    const channel = root.local === 'channel' ? root : rssChild(root, 'channel');
+    if (channel === undefined) throw new FeedError(truncated ? 'invalid_xml' : 'not_a_feed', 'an <rss> document without a <channel>');
+    format = 'rss';
+    lang = textOf(rssChild(channel, 'language'));
+    itemEls = flattenItems(rssChildren(channel, 'item'), rssChildren, 'item');
+  } else if (root.local === 'RDF') {
+    // RSS 1.0 (and 0.90): items are siblings of the channel, not its children.
+    const channel = rssChild(root, 'channel');
+    format = 'rdf';
+    lang = channel ? textOf(rssChild(channel, 'language')) || textOf(element(channel, 'language')) : '';
+    itemEls = flattenItems(rssChildren(root, 'item'), rssChildren, 'item');
+  } else if (root.local === 'feed' && isAtom(root)) {
+    format = root.ns === ATOM03_NS || root.attrs['version'] === '0.3' ? 'atom03' : 'atom';
+    lang = root.attrs['xml:lang'] ?? '';
+    itemEls = flattenItems(elements(root, 'entry').filter(isAtom), (el, l) => elements(el, l).filter(isAtom), 'entry');
+  } else {
+    throw new FeedError(truncated && text.length < 64 ? 'invalid_xml' : 'not_a_feed', `<${root.name}> is not an RSS or Atom document`);
+  }
+  const kept = itemEls.filter(intact).map(hoistFields);
+  if (truncated && kept.length === 0) {
+    throw new FeedError('invalid_xml', itemEls.length > 0 ? 'the document ends inside its first item' : 'the document ends before any item');
+  }
+  const read = format === 'atom' || format === 'atom03' ? atomEntry : rssItem;
+  return { format, ...langOf(lang), items: kept.map((el) => read(el, options)), repairs };
 }
 
 function langOf(raw: string): { lang?: string } {
@@ -57,13 +129,14 @@ function langOf(raw: string): { lang?: string } {
   return parsed.success && parsed.data !== '' ? { lang: parsed.data } : {};
 }
 
-/** An http(s) URL, resolved against the feed's own URL; anything else (javascript:, mailto:…) is dropped. */
-function httpUrl(raw: string, baseUrl: string | undefined): string | undefined {
+/** An http(s) URL, resolved against xml:base and the feed's own URL; anything else (javascript:, mailto:…) is dropped. */
+function httpUrl(raw: string, baseUrl: string | undefined, xmlBase?: string): string | undefined {
   const trimmed = raw.trim();
   if (trimmed === '') return undefined;
   let absolute: string;
   try {
-    absolute = new URL(trimmed, baseUrl).href;
+    const base = xmlBase !== undefined ? new URL(xmlBase, baseUrl).href : baseUrl;
+    absolute = new URL(trimmed, base).href;
   } catch {
     return undefined;
   }
@@ -71,7 +144,7 @@ function httpUrl(raw: string, baseUrl: string | undefined): string | undefined {
   return parsed.success ? parsed.data : undefined;
 }
 
-/** The first of the named children that holds a readable date. */
+/** The first of the named children that holds a readable date, in the order of `locals`. */
 function dateOf(el: XmlElement, locals: string[]): string | undefined {
   for (const local of locals) {
     for (const child of elements(el, local)) {
@@ -90,38 +163,55 @@ function itemKey(guid: string, url: string | undefined, text: string | null): st
   return `link:${url ?? ''}\n${text ?? ''}`;
 }
 
+/** RSS: pubDate, then Dublin Core (dc:date, dcterms:issued/created/modified), then Atom's. */
+const RSS_DATES = ['pubDate', 'date', 'issued', 'created', 'published', 'modified', 'updated'];
+
 function rssItem(item: XmlElement, o: ParseOptions): FeedItem {
-  // RSS titles are HTML in practice ("Brent &amp;amp; WTI", CDATA with tags): read them as HTML,
-  // so each layer's escaping is undone exactly once. Only un-prefixed <title>/<link> count, so
-  // dc:title or atom:link beside them cannot stand in.
-  const title = item.children.find((c): c is XmlElement => typeof c !== 'string' && c.name === 'title');
-  const text = headline(htmlToText(textOf(title)));
-  const guidEl = item.children.find((c): c is XmlElement => typeof c !== 'string' && c.name === 'guid');
+  // RSS titles are HTML in practice ("Brent &amp;amp; WTI", CDATA with tags): read as HTML,
+  // so each layer's escaping is undone exactly once.
+  const text = headline(htmlToText(textOf(rssChild(item, 'title'))));
+  const guidEl = rssChild(item, 'guid');
   const guid = toPlainLine(textOf(guidEl)) || (item.attrs['rdf:about'] ?? '').trim();
-  const link = item.children.find((c): c is XmlElement => typeof c !== 'string' && c.name === 'link');
-  let url = httpUrl(textOf(link), o.baseUrl);
+  const link = rssChild(item, 'link');
+  let url = link ? httpUrl(textOf(link), o.baseUrl, link.base) : undefined;
   // A guid is a permalink unless it says otherwise (RSS 2.0).
-  if (url === undefined && guidEl !== undefined && guidEl.attrs['isPermaLink'] !== 'false') url = httpUrl(guid, o.baseUrl);
-  const publishedAt = dateOf(item, ['pubDate', 'date', 'published', 'updated']);
-  return { key: itemKey(guid, url, text), text, ...(url ? { url } : {}), ...(publishedAt ? { publishedAt } : {}) };
+  if (url === undefined && guidEl !== undefined && guidEl.attrs['isPermaLink'] !== 'false') url = httpUrl(guid, o.baseUrl, guidEl.base);
+  const publishedAt = dateOf(item, RSS_DATES);
+  return { key: itemKey(guid, url, text), text, ...(url ? { url } : {}), ...(guid ? { guid } : {}), ...(publishedAt ? { publishedAt } : {}) };
 }
 
-/** Atom text constructs: type="text" (default) is plain, "html" is escaped HTML, "xhtml" is inline XML. */
+/**
+ * Atom text constructs. 1.0: type="text" (default) is plain, "html" is escaped HTML, "xhtml" is
+ * inline markup. 0.3: a MIME type (default text/plain) and a mode: "xml" (inline, the default),
+ * "escaped", or "base64". Every HTML form goes through the one HTML-to-text path.
+ */
 function atomText(el: XmlElement | undefined): string {
   if (el === undefined) return '';
-  const type = (el.attrs['type'] ?? 'text').toLowerCase();
-  if (type === 'html' || type === 'text/html') return htmlToText(textOf(el));
+  const type = (el.attrs['type'] ?? 'text').trim().toLowerCase();
+  const mode = (el.attrs['mode'] ?? 'xml').trim().toLowerCase();
+  const html = type === 'html' || type === 'text/html';
+  const xhtml = type === 'xhtml' || type === 'application/xhtml+xml';
+  if (mode === 'base64') {
+    const decoded = Buffer.from(textOf(el).replace(/\s+/gu, ''), 'base64').toString('utf8');
+    return html || xhtml ? htmlToText(decoded) : toPlainLine(decoded);
+  }
+  if (xhtml && mode === 'xml') return htmlToText(innerMarkup(el));
+  if (html || xhtml) return htmlToText(textOf(el));
+  if (elements(el).length > 0) return htmlToText(innerMarkup(el)); // inline markup in a "text" title
   return toPlainLine(textOf(el));
 }
 
+/** Atom: published (1.0) or issued (0.3) first, then created (0.3), then updated / modified. */
+const ATOM_DATES = ['published', 'issued', 'created', 'updated', 'modified', 'date'];
+
 function atomEntry(entry: XmlElement, o: ParseOptions): FeedItem {
-  const text = headline(atomText(element(entry, 'title')));
-  const links = elements(entry, 'link');
+  const text = headline(atomText(atomChild(entry, 'title')));
+  const links = elements(entry, 'link').filter(isAtom);
   const alternate =
     links.find((l) => (l.attrs['rel'] ?? 'alternate') === 'alternate' && (l.attrs['type'] ?? 'text/html').includes('html')) ??
     links.find((l) => (l.attrs['rel'] ?? 'alternate') === 'alternate');
-  const url = alternate ? httpUrl(alternate.attrs['href'] ?? '', o.baseUrl) : undefined;
-  const guid = toPlainLine(textOf(element(entry, 'id')));
-  const publishedAt = dateOf(entry, ['published', 'issued', 'updated', 'modified', 'date']);
-  return { key: itemKey(guid, url, text), text, ...(url ? { url } : {}), ...(publishedAt ? { publishedAt } : {}) };
+  const url = alternate ? httpUrl(alternate.attrs['href'] ?? '', o.baseUrl, alternate.base) : undefined;
+  const guid = toPlainLine(textOf(atomChild(entry, 'id')));
+  const publishedAt = dateOf(entry, ATOM_DATES);
+  return { key: itemKey(guid, url, text), text, ...(url ? { url } : {}), ...(guid ? { guid } : {}), ...(publishedAt ? { publishedAt } : {}) };
 }

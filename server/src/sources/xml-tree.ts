@@ -1,5 +1,16 @@
-import { XMLParser, XMLValidator } from 'fast-xml-parser';
+// Feed XML → a small element tree, recovering from what real feeds get wrong. Browsers and
+// mature feed readers show every intact item of a feed with a bare `&` in a link or a cut-off
+// end; a strict XML parser would refuse the whole document. So this reads with htmlparser2's
+// tokenizer in XML mode (case-sensitive names, CDATA, self-closing tags), decodes character
+// references itself (exactly once, CDATA untouched), resolves namespaces, and records how each
+// element ended, so a caller can keep the items that were complete and drop one cut in half.
+// DOCTYPE entity declarations are never expanded (no "billion laughs").
+import { decodeHTMLStrict } from 'entities';
+import { Parser } from 'htmlparser2';
 import { FeedError } from './feed-error.js';
+
+/** How an element ended: its own end tag, an ancestor's end tag, or the end of the document. */
+export type ElementEnd = 'tag' | 'ancestor' | 'eof';
 
 /** An XML element with its children in document order (mixed content keeps its order). */
 export interface XmlElement {
@@ -7,62 +18,163 @@ export interface XmlElement {
   name: string;
   /** the name without its prefix, e.g. "date" */
   local: string;
+  /** the prefix ("" for none) */
+  prefix: string;
+  /** the namespace URI in scope for the prefix; undefined when none is declared */
+  ns: string | undefined;
+  /** attribute values with character references decoded */
   attrs: Record<string, string>;
   children: XmlNode[];
+  /** xml:base in effect here (RFC 3986-resolved against ancestors' xml:base), if any */
+  base?: string;
+  end: ElementEnd;
 }
 export type XmlNode = XmlElement | string;
 
-const parser = new XMLParser({
-  preserveOrder: true,
-  ignoreAttributes: false,
-  attributeNamePrefix: '',
-  parseTagValue: false,
-  parseAttributeValue: false,
-  trimValues: false,
-  ignoreDeclaration: true,
-  ignorePiTags: true,
-  // XML's own entities and character references; HTML entities are the HTML layer's business.
-  htmlEntities: false,
-  // Bounded DOCTYPE entities, so a "billion laughs" document cannot blow up memory.
-  processEntities: { enabled: true, maxTotalExpansions: 10_000, maxExpandedLength: 1_000_000, maxEntityCount: 100 },
-});
-
-type Ordered = Record<string, unknown>;
-
-function toNodes(list: unknown): XmlNode[] {
-  if (!Array.isArray(list)) return [];
-  const out: XmlNode[] = [];
-  for (const raw of list as Ordered[]) {
-    for (const [key, value] of Object.entries(raw)) {
-      if (key === ':@') continue;
-      if (key === '#text') {
-        out.push(String(value));
-        continue;
-      }
-      const attrs: Record<string, string> = {};
-      for (const [k, v] of Object.entries((raw[':@'] as Ordered | undefined) ?? {})) attrs[k] = String(v);
-      out.push({ name: key, local: key.slice(key.indexOf(':') + 1), attrs, children: toNodes(value) });
-    }
-  }
-  return out;
+export interface XmlDocument {
+  root: XmlElement;
+  /** malformations repaired while reading, e.g. "bare ampersand", "unclosed <item>" */
+  repairs: string[];
 }
 
-/** The document element of well-formed XML; a FeedError('invalid_xml') for anything else. */
-export function parseXml(text: string): XmlElement {
-  const xml = text.trimStart();
-  const valid = XMLValidator.validate(xml);
-  if (valid !== true) {
-    throw new FeedError('invalid_xml', `not well-formed XML (line ${valid.err.line}, column ${valid.err.col}): ${valid.err.msg}`);
-  }
-  let nodes: XmlNode[];
+/**
+ * Bounds on what a document may make us build. htmlparser2 keeps its open elements in an array
+ * it unshifts, so nesting costs time quadratic in depth (200 000 nested tags took minutes); and
+ * a 5 MiB body of `<a/>` would be 1.7 million objects. Real feeds nest a few dozen deep (unclosed
+ * HTML inside a description included) and hold a few tens of thousands of elements.
+ */
+export const MAX_DEPTH = 512;
+export const MAX_ELEMENTS = 250_000;
+
+/** Local names of the document elements of RSS, RDF and Atom. */
+const FEED_ROOTS = new Set(['rss', 'RDF', 'feed', 'channel']);
+
+const XML_ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
+const REF = /&(?:#([0-9]{1,8})|#[xX]([0-9a-fA-F]{1,8})|([A-Za-z][A-Za-z0-9]{0,31}));/gu;
+
+/**
+ * Decodes the character references of raw XML text, once. Numeric references follow HTML's
+ * rules (which feed readers follow): 0x80–0x9F name the windows-1252 characters they were meant
+ * as (`&#146;` is ’), invalid code points become U+FFFD. An HTML entity name undeclared in XML
+ * (`&eacute;`, common in RSS 0.91) is decoded as HTML; an unknown name stays as written.
+ */
+export function decodeReferences(raw: string, onBare?: () => void): string {
+  if (!raw.includes('&')) return raw;
+  if (onBare !== undefined && /&(?!#[0-9]{1,8};|#[xX][0-9a-fA-F]{1,8};|[A-Za-z][A-Za-z0-9]{0,31};)/u.test(raw)) onBare();
+  return raw.replace(REF, (ref, dec: string | undefined, hex: string | undefined, name: string | undefined) => {
+    if (name !== undefined) return XML_ENTITIES[name] ?? decodeHTMLStrict(ref);
+    const cp = dec !== undefined ? Number.parseInt(dec, 10) : Number.parseInt(hex!, 16);
+    return decodeHTMLStrict(`&#${cp};`);
+  });
+}
+
+function resolveBase(attr: string, parent: string | undefined): string {
+  if (parent === undefined) return attr;
   try {
-    nodes = toNodes(parser.parse(xml));
-  } catch (err) {
-    throw new FeedError('invalid_xml', `XML could not be read: ${(err as Error).message}`, { cause: err });
+    return new URL(attr, parent).href;
+  } catch {
+    return attr;
   }
-  const root = nodes.find((n): n is XmlElement => typeof n !== 'string');
-  if (root === undefined) throw new FeedError('invalid_xml', 'no document element');
-  return root;
+}
+
+/**
+ * Reads a feed document. Throws FeedError('invalid_xml') when there is no element at all or the
+ * nesting is absurd, FeedError('too_large') past MAX_ELEMENTS; anything else is recovered, and
+ * `repairs` says what was.
+ */
+export function parseXml(text: string): XmlDocument {
+  const repairs = new Set<string>();
+  const top: XmlElement = { name: '#document', local: '#document', prefix: '', ns: undefined, attrs: {}, children: [], end: 'tag' };
+  const stack: XmlElement[] = [top];
+  const scopes: Record<string, string>[] = [{ xml: 'http://www.w3.org/XML/1998/namespace' }];
+  let inCdata = false;
+  let ending = false;
+  let count = 0;
+  const bare = () => repairs.add('bare ampersand');
+  let pending = '';
+  const append = (value: string) => {
+    const parent = stack[stack.length - 1]!;
+    const last = parent.children[parent.children.length - 1];
+    if (typeof last === 'string') parent.children[parent.children.length - 1] = last + value;
+    else parent.children.push(value);
+  };
+  const flush = () => {
+    if (pending === '') return;
+    append(decodeReferences(pending, bare));
+    pending = '';
+  };
+
+  const parser = new Parser(
+    {
+      onopentag(name, rawAttrs) {
+        flush();
+        // Thrown out of parser.write(): the document is not read further.
+        if (stack.length > MAX_DEPTH) throw new FeedError('invalid_xml', `elements nested more than ${MAX_DEPTH} deep`);
+        if (++count > MAX_ELEMENTS) throw new FeedError('too_large', `more than ${MAX_ELEMENTS} elements`);
+        const parent = stack[stack.length - 1]!;
+        const attrs: Record<string, string> = {};
+        const scope = { ...scopes[scopes.length - 1] };
+        for (const [k, v] of Object.entries(rawAttrs)) {
+          const value = decodeReferences(v, bare);
+          attrs[k] = value;
+          if (k === 'xmlns') scope[''] = value;
+          else if (k.startsWith('xmlns:')) scope[k.slice(6)] = value;
+        }
+        const colon = name.indexOf(':');
+        const prefix = colon > 0 ? name.slice(0, colon) : '';
+        const el: XmlElement = {
+          name,
+          local: colon > 0 ? name.slice(colon + 1) : name,
+          prefix,
+          ns: scope[prefix],
+          attrs,
+          children: [],
+          end: 'eof',
+        };
+        const base = attrs['xml:base'] !== undefined ? resolveBase(attrs['xml:base'], parent.base) : parent.base;
+        if (base !== undefined) el.base = base;
+        parent.children.push(el);
+        stack.push(el);
+        scopes.push(scope);
+      },
+      ontext(raw) {
+        // Raw text is gathered and decoded at the next tag, so a reference the tokenizer
+        // happened to split is still decoded whole.
+        if (inCdata) {
+          flush();
+          append(raw);
+        } else pending += raw;
+      },
+      oncdatastart() {
+        flush();
+        inCdata = true;
+      },
+      oncdataend() {
+        inCdata = false;
+      },
+      onclosetag(_name, isImplied) {
+        flush();
+        const el = stack.pop();
+        scopes.pop();
+        if (el === undefined || el === top) return;
+        el.end = !isImplied ? 'tag' : ending ? 'eof' : 'ancestor';
+        if (el.end === 'ancestor') repairs.add(`unclosed <${el.name}>`);
+        if (el.end === 'eof') repairs.add(`document ends inside <${el.name}>`);
+      },
+    },
+    { xmlMode: true, decodeEntities: false, recognizeCDATA: true, recognizeSelfClosing: true },
+  );
+  parser.write(text);
+  ending = true;
+  parser.end();
+  flush();
+
+  // Text or markup before the document element (a PHP warning, a stray <br>) is not the feed.
+  const tops = top.children.filter((n): n is XmlElement => typeof n !== 'string');
+  const root = tops.find((e) => FEED_ROOTS.has(e.local)) ?? tops[0];
+  if (root !== undefined && root !== tops[0]) repairs.add(`markup before the document element <${root.name}>`);
+  if (root === undefined) throw new FeedError('invalid_xml', text.trim() === '' ? 'the document is empty' : 'no XML element in the document');
+  return { root, repairs: [...repairs] };
 }
 
 export const elements = (el: XmlElement, local?: string): XmlElement[] =>
@@ -70,8 +182,23 @@ export const elements = (el: XmlElement, local?: string): XmlElement[] =>
 
 export const element = (el: XmlElement, local: string): XmlElement | undefined => elements(el, local)[0];
 
-/** All text below `el`, in document order (CDATA included, as the parser merges it). */
+/** All text below `el`, in document order (CDATA included). */
 export function textOf(el: XmlElement | undefined): string {
   if (el === undefined) return '';
   return el.children.map((c) => (typeof c === 'string' ? c : textOf(c))).join('');
+}
+
+const escapeText = (s: string) => s.replace(/&/gu, '&amp;').replace(/</gu, '&lt;').replace(/>/gu, '&gt;');
+
+/** The children of `el` written back as markup (for inline XHTML content, read then as HTML). */
+export function innerMarkup(el: XmlElement): string {
+  return el.children
+    .map((c) => {
+      if (typeof c === 'string') return escapeText(c);
+      const attrs = Object.entries(c.attrs)
+        .map(([k, v]) => ` ${k}="${escapeText(v).replace(/"/gu, '&quot;')}"`)
+        .join('');
+      return `<${c.local}${attrs}>${innerMarkup(c)}</${c.local}>`;
+    })
+    .join('');
 }
