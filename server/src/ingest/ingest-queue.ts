@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connection.js';
 import { TickerError, type IngestAccepted, type ScheduledHeadline } from '@headline-ticker/sdk/protocol';
 import type { CorrectionDraft, HeadlineDraft } from '@headline-ticker/sdk/schemas';
 import { AuditLog } from '../log/audit-log.js';
@@ -11,7 +11,7 @@ import { INGEST_QUEUE, IngestJobSchema, publishJobId, type IngestJob, type Publi
 
 export interface IngestQueueOptions {
   /** a fail-fast ('command') connection, so nothing is acknowledged that was not queued */
-  connection: Redis;
+  connection: RedisClient;
   log: FeedLog;
   keys: FeedKeys;
   prefix: string;
@@ -31,7 +31,7 @@ const JOB_DEFAULTS = {
 /** The API's side of ingest: every change to the feed goes through here into the queue. */
 export class IngestQueue {
   readonly queue: Queue;
-  readonly #redis: Redis;
+  readonly #redis: RedisClient;
   readonly #log: FeedLog;
   readonly #keys: FeedKeys;
   readonly #audit: AuditLog;

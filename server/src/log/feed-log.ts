@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import { isCluster, type RedisClient } from '../redis/connection.js';
 import type { Headline } from '@headline-ticker/sdk/protocol';
 import type { FeedKeys } from './feed-keys.js';
 
@@ -106,11 +106,11 @@ const seqOf = (entry: Entry): number => Number.parseInt(entry[0], 10);
 
 /** The ordered, durable feed log in Redis: the truth that pub/sub only announces. */
 export class FeedLog {
-  readonly #redis: Redis;
+  readonly #redis: RedisClient;
   readonly #keys: FeedKeys;
   readonly #retention: Retention;
 
-  constructor(redis: Redis, keys: FeedKeys, retention: Retention) {
+  constructor(redis: RedisClient, keys: FeedKeys, retention: Retention) {
     this.#redis = redis;
     this.#keys = keys;
     this.#retention = retention;
@@ -123,8 +123,11 @@ export class FeedLog {
   // EVALSHA with the script loaded once per connection (ioredis falls back to EVAL on NOSCRIPT,
   // e.g. after a Redis restart), instead of sending 2.5 KB of Lua with every headline.
   #script(...args: string[]): Promise<unknown> {
-    const redis = this.#redis as Redis & { tickerAppend?: (...a: string[]) => Promise<unknown> };
-    if (redis.tickerAppend === undefined) redis.defineCommand('tickerAppend', { numberOfKeys: 6, lua: APPEND_LUA });
+    const redis = this.#redis as RedisClient & { tickerAppend?: (...a: string[]) => Promise<unknown> };
+    // In a cluster the announcement is sharded (SPUBLISH): it stays on the feed slot's node
+    // instead of crossing the whole cluster bus.
+    const lua = isCluster(redis) ? APPEND_LUA.replace("redis.call('PUBLISH'", "redis.call('SPUBLISH'") : APPEND_LUA;
+    if (redis.tickerAppend === undefined) redis.defineCommand('tickerAppend', { numberOfKeys: 6, lua });
     return redis.tickerAppend!(...args);
   }
 
