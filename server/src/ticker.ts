@@ -106,7 +106,7 @@ export async function startTicker(o: TickerOptions): Promise<RunningTicker> {
   try {
     const redis = connect('command', 'command');
     await waitReady(redis);
-    const log = new FeedLog(redis, keys, o.config.retention);
+    const log = new FeedLog(redis, keys, o.config.retention, { durability: o.durability ?? 'primary' });
     const limits = new Limits(redis, prefix, o.config.limits);
 
     // The API queues the desk's flashes; the worker role queues feed items the same way.

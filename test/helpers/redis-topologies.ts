@@ -80,7 +80,7 @@ export function sentinelAvailable(): boolean {
   return spawnSync('redis-sentinel', ['--version'], { stdio: 'ignore' }).status === 0;
 }
 
-/** A primary, a replica and three Sentinels watching them (quorum 2), all on local ports. */
+/** A primary, its replicas and three Sentinels watching them (quorum 2), all on local ports. */
 export interface SentinelSet {
   readonly name: string;
   readonly servers: RedisProcess[];
@@ -91,19 +91,17 @@ export interface SentinelSet {
   stop(): Promise<void>;
 }
 
-export async function startSentinelSet(name = 'ticker'): Promise<SentinelSet> {
+export async function startSentinelSet(replicaCount = 1, name = 'ticker'): Promise<SentinelSet> {
   const dir = mkdtempSync(join(tmpdir(), 'ticker-sentinel-'));
   const primaryPort = await freePort();
-  const replicaPort = await freePort();
-  const primary = new RedisProcess('redis-server', primaryPort, ['--port', String(primaryPort), ...SERVER_ARGS], join(dir, 'primary'));
-  const replica = new RedisProcess(
-    'redis-server',
-    replicaPort,
-    ['--port', String(replicaPort), ...SERVER_ARGS, '--replicaof', '127.0.0.1', String(primaryPort)],
-    join(dir, 'replica'),
-  );
-  await primary.start();
-  await replica.start();
+  const primary = await new RedisProcess('redis-server', primaryPort, ['--port', String(primaryPort), ...SERVER_ARGS], join(dir, 'primary')).start();
+  const replicas: RedisProcess[] = [];
+  for (let i = 0; i < replicaCount; i++) {
+    const port = await freePort();
+    replicas.push(
+      await new RedisProcess('redis-server', port, ['--port', String(port), ...SERVER_ARGS, '--replicaof', '127.0.0.1', String(primaryPort)], join(dir, `replica-${i}`)).start(),
+    );
+  }
   const sentinels: RedisProcess[] = [];
   for (let i = 0; i < 3; i++) {
     const port = await freePort();
@@ -115,6 +113,7 @@ export async function startSentinelSet(name = 'ticker'): Promise<SentinelSet> {
       [
         `port ${port}`,
         'bind 127.0.0.1',
+        'logfile sentinel.log',
         `dir ${sdir}`,
         `sentinel monitor ${name} 127.0.0.1 ${primaryPort} 2`,
         `sentinel down-after-milliseconds ${name} 1000`,
@@ -125,17 +124,28 @@ export async function startSentinelSet(name = 'ticker'): Promise<SentinelSet> {
     );
     sentinels.push(await new RedisProcess('redis-sentinel', port, [join(sdir, 'sentinel.conf')], sdir).start());
   }
-  const servers = [primary, replica];
-  // The replica must be in sync before anything relies on it.
+  const servers = [primary, ...replicas];
+  // The replicas must be in sync before anything relies on them.
   const pc = primary.client();
-  await until(async () => /connected_slaves:1/u.test(await pc.info('replication')), 'replica connected', 10_000);
+  // In sync means online at the primary (the initial transfer done), not merely connected:
+  // Sentinel would otherwise be free to promote an empty replica.
+  await until(async () => ((await pc.info('replication')).match(/state=online/gu) ?? []).length === replicaCount, 'replicas in sync', 20_000, 100);
   pc.disconnect();
   const sc = sentinels[0]!.client();
   await until(async () => {
-    const replicas = (await sc.call('SENTINEL', 'REPLICAS', name)) as unknown[];
-    return replicas.length === 1;
-  }, 'sentinels know the replica', 15_000);
+    const known = (await sc.call('SENTINEL', 'REPLICAS', name)) as unknown[];
+    return known.length === replicaCount;
+  }, 'sentinels know the replicas', 15_000);
   sc.disconnect();
+  // A failover needs a quorum that can elect a leader: every Sentinel must know the other two.
+  for (const s of sentinels) {
+    const c = s.client();
+    await until(async () => {
+      const fields = (await c.call('SENTINEL', 'MASTER', name)) as string[];
+      return fields[fields.indexOf('num-other-sentinels') + 1] === '2';
+    }, 'sentinels know each other', 15_000);
+    c.disconnect();
+  }
   return {
     name,
     servers,

@@ -39,7 +39,7 @@ export function createRedis(topology: RedisTopology, name: string, purpose: Conn
       ...(topology.sentinelPassword === undefined ? {} : { sentinelPassword: topology.sentinelPassword }),
       // Sentinels announce a failover on +switch-master: move at once instead of waiting for
       // the old primary's connection to time out.
-      failoverDetector: true,
+      failoverDetector: false,
       sentinelRetryStrategy: (times) => Math.min(100 * times, 1000),
     });
   }
