@@ -7,6 +7,7 @@ import { ConfigError, DEFAULT_REDIS_URL, readEnv, type Env } from './config/env.
 import { developmentConfig, readTickerConfigFile, type TickerConfig } from './config/ticker-config.js';
 import { createLogger, type Logger } from './logger.js';
 import { PrivateRedis, redisServerAvailable } from './redis/private-redis.js';
+import { describeTopology, type RedisTopology } from './redis/redis-topology.js';
 import { startTicker } from './ticker.js';
 
 async function redisAnswers(url: string): Promise<boolean> {
@@ -39,10 +40,13 @@ function loadConfig(env: Env, logger: Logger): TickerConfig {
   return config;
 }
 
-/** REDIS_URL if set; else the default if it answers; else a private redis-server under .data/. */
-async function resolveRedis(env: Env, logger: Logger): Promise<{ url: string; privateRedis: PrivateRedis | null }> {
-  if (env.REDIS_URL !== undefined) return { url: env.REDIS_URL, privateRedis: null };
-  if (await redisAnswers(DEFAULT_REDIS_URL)) return { url: DEFAULT_REDIS_URL, privateRedis: null };
+/**
+ * The topology the environment names (REDIS_URL, REDIS_SENTINELS, REDIS_CLUSTER_NODES); else the
+ * default address if it answers; else a private redis-server under .data/.
+ */
+async function resolveRedis(env: Env, logger: Logger): Promise<{ topology: RedisTopology; privateRedis: PrivateRedis | null }> {
+  if (env.redis !== null) return { topology: env.redis, privateRedis: null };
+  if (await redisAnswers(DEFAULT_REDIS_URL)) return { topology: { kind: 'standalone', url: DEFAULT_REDIS_URL }, privateRedis: null };
   if (!redisServerAvailable()) {
     throw new ConfigError(
       `REDIS_URL: nothing answers at ${DEFAULT_REDIS_URL} and there is no redis-server on PATH.\n` +
@@ -53,7 +57,7 @@ async function resolveRedis(env: Env, logger: Logger): Promise<{ url: string; pr
   const dir = join(process.cwd(), '.data', 'redis');
   const privateRedis = await new PrivateRedis({ dir }).start();
   logger.info({ url: privateRedis.url, dir }, 'no Redis at the default address: started a private redis-server (stopped with the app)');
-  return { url: privateRedis.url, privateRedis };
+  return { topology: { kind: 'standalone', url: privateRedis.url }, privateRedis };
 }
 
 async function main(): Promise<void> {
@@ -66,7 +70,7 @@ async function main(): Promise<void> {
   }
   const logger = createLogger(env.LOG_LEVEL, { role: env.TICKER_ROLE, pid: process.pid });
   let config: TickerConfig;
-  let redis: { url: string; privateRedis: PrivateRedis | null };
+  let redis: { topology: RedisTopology; privateRedis: PrivateRedis | null };
   try {
     config = loadConfig(env, logger);
     redis = await resolveRedis(env, logger);
@@ -77,7 +81,8 @@ async function main(): Promise<void> {
 
   const ticker = await startTicker({
     role: env.TICKER_ROLE,
-    redisUrl: redis.url,
+    redis: redis.topology,
+    durability: env.REDIS_DURABILITY,
     config,
     logger,
     port: env.PORT,
@@ -130,7 +135,7 @@ async function main(): Promise<void> {
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
   // Only now, with every handler in place, is the process ready to be managed.
-  logger.info({ port: ticker.port, role: env.TICKER_ROLE }, 'headline ticker started');
+  logger.info({ port: ticker.port, role: env.TICKER_ROLE, redis: describeTopology(redis.topology), durability: env.REDIS_DURABILITY }, 'headline ticker started');
 }
 
 void main().catch((err: unknown) => {

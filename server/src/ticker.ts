@@ -1,6 +1,5 @@
 import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Redis } from 'ioredis';
 import { AccessRegistry } from './access/access-registry.js';
 import { ConnectionCounter } from './access/connection-counter.js';
 import { Limits } from './access/limits.js';
@@ -20,11 +19,15 @@ import { createIngestWorker, type IngestWorker } from './ingest/ingest-worker.js
 import type { Logger } from './logger.js';
 import { createMetrics } from './metrics.js';
 import { UsageRecorder } from './usage/usage-recorder.js';
-import { createRedis, quitQuietly, waitReady } from './redis/connection.js';
+import { createRedis, quitQuietly, waitReady, type RedisClient } from './redis/connection.js';
+import { storedPrefix, type Durability, type RedisTopology } from './redis/redis-topology.js';
 
 export interface TickerOptions {
   role: Role;
-  redisUrl: string;
+  /** where Redis is: a URL (one server) or a Sentinel / Cluster topology */
+  redis: string | RedisTopology;
+  /** `replica`: answer 202 and serve events only once a replica has them (default `primary`) */
+  durability?: Durability;
   config: TickerConfig;
   logger: Logger;
   port?: number;
@@ -60,16 +63,17 @@ export interface RunningTicker {
 /** Starts the parts of the product a role needs, and stops them in reverse order. */
 export async function startTicker(o: TickerOptions): Promise<RunningTicker> {
   const { logger } = o;
-  const prefix = o.prefix ?? 'ticker';
+  const topology: RedisTopology = typeof o.redis === 'string' ? { kind: 'standalone', url: o.redis } : o.redis;
+  const prefix = storedPrefix(o.prefix ?? 'ticker', topology);
   const keys = feedKeys(prefix);
   const serves = { api: o.role !== 'worker', worker: o.role !== 'gateway' };
-  const connections: { name: string; redis: Redis }[] = [];
+  const connections: { name: string; redis: RedisClient }[] = [];
   const metrics = createMetrics();
   metrics.gauge('ticker_redis_connected', 'Whether each Redis connection is ready (1) or not (0)', ['connection'], (g) => {
     for (const c of connections) g.set({ connection: c.name }, c.redis.status === 'ready' ? 1 : 0);
   });
   const connect = (name: string, purpose: Parameters<typeof createRedis>[2]) => {
-    const c = createRedis(o.redisUrl, name, purpose);
+    const c = createRedis(topology, name, purpose);
     c.on('error', (err: Error) => logger.debug({ connection: name, err: err.message }, 'redis connection error'));
     let wasReady = false;
     c.on('ready', () => {
@@ -106,7 +110,7 @@ export async function startTicker(o: TickerOptions): Promise<RunningTicker> {
   try {
     const redis = connect('command', 'command');
     await waitReady(redis);
-    const log = new FeedLog(redis, keys, o.config.retention);
+    const log = new FeedLog(redis, keys, o.config.retention, { durability: o.durability ?? 'primary' });
     const limits = new Limits(redis, prefix, o.config.limits);
 
     // The API queues the desk's flashes; the worker role queues feed items the same way.

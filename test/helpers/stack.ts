@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Role } from '../../server/src/config/env.js';
 import { createLogger } from '../../server/src/logger.js';
+import type { RedisTopology } from '../../server/src/redis/redis-topology.js';
 import { startTicker, type RunningTicker, type TickerOptions } from '../../server/src/ticker.js';
 import { testConfig } from './config.js';
 
@@ -12,15 +13,15 @@ export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 /** The product in this process (fast): for everything but process-level faults. */
 export async function startInProcess(
-  redisUrl: string,
-  options: Partial<Omit<TickerOptions, 'redisUrl'>> = {},
+  redisUrl: string | RedisTopology,
+  options: Partial<Omit<TickerOptions, 'redis'>> = {},
 ): Promise<RunningTicker> {
   return startTicker({
     role: 'all',
     config: testConfig(),
     logger: createLogger(process.env['TEST_LOG_LEVEL'] ?? 'silent'),
     ...options,
-    redisUrl,
+    redis: redisUrl,
   });
 }
 

@@ -163,9 +163,11 @@ describe('docker-compose.yml', () => {
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     const doc = parse(r.stdout) as {
-      services: Record<string, { command?: string[]; environment?: Record<string, string>; healthcheck?: { test: string[] }; ports?: unknown[]; volumes?: string[] }>;
+      services: Record<string, { command?: string[]; environment?: Record<string, string>; healthcheck?: { test: string[] }; ports?: unknown[]; volumes?: string[]; profiles?: string[] }>;
     };
-    expect(Object.keys(doc.services).sort()).toEqual(['gateway1', 'gateway2', 'nginx', 'redis', 'worker']);
+    // What `docker-compose up` starts: the services outside any profile.
+    const always = Object.entries(doc.services).filter(([, s]) => s.profiles === undefined).map(([name]) => name);
+    expect(always.sort()).toEqual(['gateway1', 'gateway2', 'nginx', 'redis', 'worker']);
     expect(doc.services['redis']!.command).toEqual(expect.arrayContaining(['--appendonly', 'yes']));
     expect(doc.services['worker']!.environment!['TICKER_ROLE']).toBe('worker');
     expect(doc.services['gateway1']!.environment!['TICKER_ROLE']).toBe('gateway');
@@ -191,5 +193,25 @@ describe('docker-compose.yml', () => {
     const gateways = Object.keys(doc.services).filter((name) => name.startsWith('gateway'));
     expect(directives.filter((d) => d.startsWith('server ')).map((d) => d.split(/\s+/u)[1])).toEqual(gateways.map((g) => `${g}:8080`));
     expect(conf).toMatch(/proxy_pass http:\/\/gateways;/u);
+  });
+
+  it.skipIf(missing)('the sentinel profile adds two replicas and three Sentinels, and the override points every process at them', () => {
+    const r = spawnSync('docker-compose', ['-f', 'docker-compose.yml', '-f', 'docker-compose.sentinel.yml', '--profile', 'sentinel', 'config'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    });
+    expect(r.status).toBe(0);
+    const doc = parse(r.stdout) as { services: Record<string, { command?: string[]; environment?: Record<string, string> }> };
+    const names = Object.keys(doc.services);
+    expect(names).toEqual(expect.arrayContaining(['redis-replica1', 'redis-replica2', 'sentinel1', 'sentinel2', 'sentinel3']));
+    expect(doc.services['redis-replica1']!.command).toEqual(expect.arrayContaining(['--replicaof', 'redis', '6379']));
+    expect(doc.services['sentinel1']!.command!.join(' ')).toContain('sentinel monitor ticker redis 6379 2');
+    for (const name of ['worker', 'gateway1', 'gateway2']) {
+      const env = doc.services[name]!.environment!;
+      expect(env['REDIS_SENTINELS'], name).toBe('sentinel1:26379,sentinel2:26379,sentinel3:26379');
+      expect(env['REDIS_SENTINEL_NAME'], name).toBe('ticker');
+      expect(env['REDIS_DURABILITY'], name).toBe('replica');
+      expect(env['REDIS_URL'] ?? '', name).toBe('');
+    }
   });
 });

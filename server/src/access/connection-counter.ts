@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connection.js';
 
 // Counts a key's open connections across every gateway: one hash per key, a field per gateway.
 // A gateway that dies stops refreshing its liveness key, and its counts stop counting.
@@ -20,13 +20,13 @@ const ALIVE_SECONDS = 15;
 
 /** Enforces `maxConnections` per key across gateways. */
 export class ConnectionCounter {
-  readonly #redis: Redis;
+  readonly #redis: RedisClient;
   readonly #prefix: string;
   readonly #id = randomUUID();
   readonly #local = new Map<string, number>();
   #timer: NodeJS.Timeout | null = null;
 
-  constructor(redis: Redis, prefix: string) {
+  constructor(redis: RedisClient, prefix: string) {
     this.#redis = redis;
     this.#prefix = prefix;
   }

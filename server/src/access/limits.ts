@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connection.js';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import type { TickerConfig } from '../config/ticker-config.js';
 
@@ -19,7 +19,7 @@ export class Limits {
   readonly #socketMessages: RateLimiterMemory;
   readonly #config: LimitsConfig;
 
-  constructor(redis: Redis, prefix: string, config: LimitsConfig) {
+  constructor(redis: RedisClient, prefix: string, config: LimitsConfig) {
     this.#config = config;
     const shared = (name: string, points: number, duration: number) =>
       new RateLimiterRedis({

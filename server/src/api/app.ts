@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import express, { type Express } from 'express';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connection.js';
 import type { AccessRegistry } from '../access/access-registry.js';
 import { TRUSTED_PROXIES } from '../access/client-address.js';
 import type { Limits } from '../access/limits.js';
@@ -24,7 +24,7 @@ export interface AppDeps {
   ingest: IngestQueue | null;
   log: FeedLog;
   /** the connection whose health decides readiness */
-  redis: Redis;
+  redis: RedisClient;
   logger: Logger;
   metrics: Metrics;
   /** false on a worker-only node: health endpoints only */

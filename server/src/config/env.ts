@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DURABILITY, hostPortList, topologyOf, type RedisTopology } from '../redis/redis-topology.js';
 
 export const ROLES = ['all', 'gateway', 'worker'] as const;
 export type Role = (typeof ROLES)[number];
@@ -10,6 +11,16 @@ const EnvSchema = z.object({
     .string()
     .regex(/^(rediss?|unix):\/\/|^\//u, { message: 'must be redis://host:port, rediss://…, or a unix socket path' })
     .optional(),
+  /** Sentinel: the Sentinels to ask, and the name of the primary they watch */
+  REDIS_SENTINELS: hostPortList.optional(),
+  REDIS_SENTINEL_NAME: z.string().min(1).optional(),
+  REDIS_SENTINEL_PASSWORD: z.string().min(1).optional(),
+  /** Redis Cluster: some of its nodes (the rest are discovered) */
+  REDIS_CLUSTER_NODES: hostPortList.optional(),
+  /** for Sentinel and Cluster topologies (a URL carries its own) */
+  REDIS_PASSWORD: z.string().min(1).optional(),
+  /** `replica`: a 202 and every served event have reached a replica (see docs/operations.md) */
+  REDIS_DURABILITY: z.enum(DURABILITY).default('primary'),
   TICKER_ROLE: z.enum(ROLES).default('all'),
   TICKER_CONFIG: z.string().min(1).optional(),
   NODE_ENV: z.string().optional(),
@@ -18,7 +29,11 @@ const EnvSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
-export type Env = z.infer<typeof EnvSchema> & { production: boolean };
+export type Env = z.infer<typeof EnvSchema> & {
+  production: boolean;
+  /** the Redis topology the environment names; null: look at the default address */
+  redis: RedisTopology | null;
+};
 
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
 
@@ -34,7 +49,12 @@ export function readEnv(source: NodeJS.ProcessEnv = process.env): Env {
   if (production && parsed.data.TICKER_FAULT_KILL_AFTER_SEQ !== undefined) {
     throw new ConfigError('invalid environment:\n  TICKER_FAULT_KILL_AFTER_SEQ: fault injection is for tests, not NODE_ENV=production');
   }
-  return { ...parsed.data, production };
+  const { topology, problems } = topologyOf(parsed.data);
+  if (problems.length > 0) throw new ConfigError(`invalid environment:\n  ${problems.join('\n  ')}`);
+  if (parsed.data.REDIS_DURABILITY === 'replica' && topology === null) {
+    throw new ConfigError('invalid environment:\n  REDIS_DURABILITY: replica needs a Redis with replicas (REDIS_URL, REDIS_SENTINELS or REDIS_CLUSTER_NODES)');
+  }
+  return { ...parsed.data, production, redis: topology };
 }
 
 /** A configuration problem: the process prints the message and exits non-zero. */

@@ -1,12 +1,12 @@
 import { EventEmitter } from 'node:events';
-import type { Redis } from 'ioredis';
+import { isCluster, type RedisClient } from '../redis/connection.js';
 import type { Headline } from '@headline-ticker/sdk/protocol';
 import type { FeedLog } from '../log/feed-log.js';
 import type { Logger } from '../logger.js';
 
 export interface FeedRelayOptions {
   /** a dedicated connection: it enters subscriber mode */
-  subscriber: Redis;
+  subscriber: RedisClient;
   log: FeedLog;
   logger: Logger;
   /** recent events kept in memory for resumes and catch-up (default 10,000) */
@@ -32,7 +32,8 @@ const MAX_PENDING = 50_000;
  * reconnect, a start) is read from the log first. Pub/sub is the fast path; the log is the truth.
  */
 export class FeedRelay extends EventEmitter<RelayEvents> {
-  readonly #sub: Redis;
+  readonly #sub: RedisClient;
+  readonly #sharded: boolean;
   readonly #log: FeedLog;
   readonly #logger: Logger;
   readonly #capacity: number;
@@ -50,6 +51,7 @@ export class FeedRelay extends EventEmitter<RelayEvents> {
   constructor(options: FeedRelayOptions) {
     super();
     this.#sub = options.subscriber;
+    this.#sharded = isCluster(options.subscriber);
     this.#log = options.log;
     this.#logger = options.logger;
     this.#capacity = options.bufferSize ?? 10_000;
@@ -62,11 +64,13 @@ export class FeedRelay extends EventEmitter<RelayEvents> {
   }
 
   async start(): Promise<void> {
-    this.#sub.on('message', this.#onMessage);
+    // In a cluster the feed is announced by sharded pub/sub (SPUBLISH) on its slot's node.
+    this.#sub.on(this.#sharded ? 'smessage' : 'message', this.#onMessage);
     // After a reconnect ioredis resubscribes by itself; whatever was announced meanwhile is read
     // from the log.
     this.#sub.on('ready', this.#onReconnect);
-    await this.#sub.subscribe(this.#log.keys.channel);
+    if (this.#sharded) await this.#sub.ssubscribe(this.#log.keys.channel);
+    else await this.#sub.subscribe(this.#log.keys.channel);
     this.#lastSeq = await this.#log.currentSeq();
     this.#started = true;
     this.#drainPending();
@@ -120,7 +124,7 @@ export class FeedRelay extends EventEmitter<RelayEvents> {
   async close(): Promise<void> {
     this.#closed = true;
     if (this.#timer) clearInterval(this.#timer);
-    this.#sub.off('message', this.#onMessage);
+    this.#sub.off(this.#sharded ? 'smessage' : 'message', this.#onMessage);
     this.#sub.off('ready', this.#onReconnect);
     await this.#repairing?.catch(() => undefined);
   }

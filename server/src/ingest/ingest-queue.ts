@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connection.js';
 import { TickerError, type IngestAccepted, type ScheduledHeadline } from '@headline-ticker/sdk/protocol';
 import type { CorrectionDraft, HeadlineDraft } from '@headline-ticker/sdk/schemas';
 import { AuditLog } from '../log/audit-log.js';
@@ -11,7 +11,7 @@ import { INGEST_QUEUE, IngestJobSchema, publishJobId, type IngestJob, type Publi
 
 export interface IngestQueueOptions {
   /** a fail-fast ('command') connection, so nothing is acknowledged that was not queued */
-  connection: Redis;
+  connection: RedisClient;
   log: FeedLog;
   keys: FeedKeys;
   prefix: string;
@@ -31,7 +31,7 @@ const JOB_DEFAULTS = {
 /** The API's side of ingest: every change to the feed goes through here into the queue. */
 export class IngestQueue {
   readonly queue: Queue;
-  readonly #redis: Redis;
+  readonly #redis: RedisClient;
   readonly #log: FeedLog;
   readonly #keys: FeedKeys;
   readonly #audit: AuditLog;
@@ -74,7 +74,7 @@ export class IngestQueue {
       );
       if (claimed === null) {
         const earlier = await this.#guard(this.#redis.get(idemKey));
-        if (earlier !== null) return JSON.parse(earlier) as IngestAccepted;
+        if (earlier !== null) return this.#durable(JSON.parse(earlier) as IngestAccepted);
       }
     }
     const publishDraft: PublishDraft = { ...fields, ...(extra.publishedAt ? { publishedAt: extra.publishedAt } : {}) };
@@ -86,7 +86,7 @@ export class IngestQueue {
       if (idemKey !== null) await this.#redis.del(idemKey).catch(() => undefined);
       throw err;
     }
-    return accepted;
+    return this.#durable(accepted);
   }
 
   async correct(id: string, changes: CorrectionDraft, editor: string): Promise<IngestAccepted> {
@@ -101,7 +101,7 @@ export class IngestQueue {
     const { idempotencyKey, ...rest } = changes;
     const jobId = idempotencyKey === undefined ? `cor-${id}-${randomUUID()}` : `cor-${id}-${editorScoped(editor, idempotencyKey)}`;
     await this.#guard(this.queue.add('correct', { op: 'correct', id, changes: rest, editor } satisfies IngestJob, { jobId }));
-    return { id, status: 'queued' };
+    return this.#durable({ id, status: 'queued' });
   }
 
   /** Withdraws a published headline, or cancels one still waiting (embargoed or queued). */
@@ -112,7 +112,7 @@ export class IngestQueue {
       if (current.status !== 'withdrawn') {
         await this.#guard(this.queue.add('withdraw', { op: 'withdraw', id, editor } satisfies IngestJob, { jobId: `wdr-${id}` }));
       }
-      return { id, status: 'queued' };
+      return this.#durable({ id, status: 'queued' });
     }
     const pending = await this.#guard(this.queue.getJob(publishJobId(id)));
     if (!pending) throw new TickerError('not_found', `no headline ${id}`);
@@ -153,6 +153,15 @@ export class IngestQueue {
 
   close(): Promise<void> {
     return (this.#closing ??= this.queue.close().catch(() => undefined));
+  }
+
+  /**
+   * Under durability "replica" the 202 waits until the queued job is on a replica (WAIT covers
+   * every write this connection made), so a failover cannot lose an accepted headline.
+   */
+  async #durable<T>(answer: T): Promise<T> {
+    await this.#guard(this.#log.replica?.replicated('the queued job') ?? Promise.resolve());
+    return answer;
   }
 
   #assertReady(): void {

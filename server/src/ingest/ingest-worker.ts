@@ -1,12 +1,12 @@
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connection.js';
 import type { Headline } from '@headline-ticker/sdk/protocol';
 import type { FeedLog, UnsequencedEvent } from '../log/feed-log.js';
 import type { Logger } from '../logger.js';
 import { INGEST_QUEUE, IngestJobSchema, type ParsedIngestJob } from './ingest-jobs.js';
 
 export interface IngestWorkerOptions {
-  connection: Redis;
+  connection: RedisClient;
   log: FeedLog;
   logger: Logger;
   prefix: string;

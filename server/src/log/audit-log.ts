@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connection.js';
 import { z } from 'zod';
 import { AUDIT_MAX_LEN } from './feed-log.js';
 import type { FeedKeys } from './feed-keys.js';
@@ -63,10 +63,10 @@ function floorOf(id: string): string {
  * cancellation never reaches the log, so the ingest queue records it here.
  */
 export class AuditLog {
-  readonly #redis: Redis;
+  readonly #redis: RedisClient;
   readonly #key: string;
 
-  constructor(redis: Redis, keys: FeedKeys) {
+  constructor(redis: RedisClient, keys: FeedKeys) {
     this.#redis = redis;
     this.#key = keys.audit;
   }

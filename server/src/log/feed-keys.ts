@@ -2,6 +2,8 @@
 export interface FeedKeys {
   /** last assigned seq (INCR) */
   seq: string;
+  /** under durability "replica": the last seq known to be on a replica, what the feed serves up to */
+  committed: string;
   /** the feed log: a stream whose entry ids are `${seq}-0` */
   log: string;
   /** hash id → current event JSON */
@@ -23,6 +25,7 @@ export interface FeedKeys {
 export function feedKeys(prefix = 'ticker'): FeedKeys {
   return {
     seq: `${prefix}:seq`,
+    committed: `${prefix}:committed`,
     log: `${prefix}:log`,
     current: `${prefix}:current`,
     versions: `${prefix}:versions`,

@@ -1,4 +1,6 @@
-import type { Redis } from 'ioredis';
+import { isCluster, type RedisClient } from '../redis/connection.js';
+import type { Durability } from '../redis/redis-topology.js';
+import { ReplicaCommit } from './replica-commit.js';
 import type { Headline } from '@headline-ticker/sdk/protocol';
 import type { FeedKeys } from './feed-keys.js';
 
@@ -106,14 +108,22 @@ const seqOf = (entry: Entry): number => Number.parseInt(entry[0], 10);
 
 /** The ordered, durable feed log in Redis: the truth that pub/sub only announces. */
 export class FeedLog {
-  readonly #redis: Redis;
+  readonly #redis: RedisClient;
   readonly #keys: FeedKeys;
   readonly #retention: Retention;
+  /** durability "replica": appends are announced and served only once on a replica */
+  readonly #replica: ReplicaCommit | null;
 
-  constructor(redis: Redis, keys: FeedKeys, retention: Retention) {
+  constructor(redis: RedisClient, keys: FeedKeys, retention: Retention, options: { durability?: Durability } = {}) {
     this.#redis = redis;
     this.#keys = keys;
     this.#retention = retention;
+    this.#replica = options.durability === 'replica' ? new ReplicaCommit(redis, keys) : null;
+  }
+
+  /** The replica step, when durability is "replica" (the API waits on it before a 202). */
+  get replica(): ReplicaCommit | null {
+    return this.#replica;
   }
 
   get keys(): FeedKeys {
@@ -123,9 +133,21 @@ export class FeedLog {
   // EVALSHA with the script loaded once per connection (ioredis falls back to EVAL on NOSCRIPT,
   // e.g. after a Redis restart), instead of sending 2.5 KB of Lua with every headline.
   #script(...args: string[]): Promise<unknown> {
-    const redis = this.#redis as Redis & { tickerAppend?: (...a: string[]) => Promise<unknown> };
-    if (redis.tickerAppend === undefined) redis.defineCommand('tickerAppend', { numberOfKeys: 6, lua: APPEND_LUA });
-    return redis.tickerAppend!(...args);
+    // One command per variant, so logs of either durability can share a connection.
+    const name = this.#replica === null ? 'tickerAppend' : 'tickerAppendUnannounced';
+    const redis = this.#redis as RedisClient & Record<string, ((...a: string[]) => Promise<unknown>) | undefined>;
+    if (redis[name] === undefined) redis.defineCommand(name, { numberOfKeys: 6, lua: this.#appendLua(isCluster(this.#redis)) });
+    return redis[name]!(...args);
+  }
+
+  // In a cluster the announcement is sharded (SPUBLISH): it stays on the feed slot's node
+  // instead of crossing the whole cluster bus.
+  #appendLua(cluster: boolean): string {
+    const publish = "redis.call('PUBLISH', ARGV[1], ev)";
+    if (!APPEND_LUA.includes(publish)) throw new Error('append script: announcement line not found');
+    // Under durability "replica" the commit step announces, once a replica has the event.
+    if (this.#replica !== null) return APPEND_LUA.replace(publish, '');
+    return cluster ? APPEND_LUA.replace(publish, "redis.call('SPUBLISH', ARGV[1], ev)") : APPEND_LUA;
   }
 
   async append(req: AppendRequest): Promise<AppendResult> {
@@ -151,12 +173,20 @@ export class FeedLog {
       String(AUDIT_MAX_LEN),
     )) as [string, number];
     const [kind, n] = reply;
-    if (kind === 'appended') return { kind, seq: n };
-    if (kind === 'duplicate') return { kind, seq: n };
-    return { kind: 'conflict', version: n };
+    if (kind === 'conflict') return { kind: 'conflict', version: n };
+    // A retried job (duplicate) commits too: its first run may have died before the replica step.
+    await this.#replica?.commit(n);
+    return { kind: kind === 'appended' ? 'appended' : 'duplicate', seq: n };
   }
 
+  /**
+   * The last seq the feed serves: the counter, or under durability "replica" the committed
+   * watermark (until the first durable append sets it, the counter: nothing changes for a feed
+   * that switches durability on).
+   */
   async currentSeq(): Promise<number> {
+    const committed = await this.#replica?.committedSeq();
+    if (committed !== undefined && committed !== null) return committed;
     const v = await this.#redis.get(this.#keys.seq);
     return v === null ? 0 : Number.parseInt(v, 10);
   }

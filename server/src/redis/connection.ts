@@ -1,4 +1,12 @@
-import { Redis, type RedisOptions } from 'ioredis';
+import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
+import type { RedisTopology } from './redis-topology.js';
+
+/**
+ * A connection to the feed's Redis, whatever its topology. Both ioredis classes expose the same
+ * commands; the product only ever touches keys on its one hash slot, so a cluster behaves like
+ * one server here.
+ */
+export type RedisClient = Redis | Cluster;
 
 export type ConnectionPurpose =
   /** request/response work that must fail fast while Redis is away (API, gateway reads) */
@@ -9,7 +17,7 @@ export type ConnectionPurpose =
   | 'worker';
 
 /** One place that decides how each kind of connection behaves when Redis goes away. */
-export function createRedis(url: string, name: string, purpose: ConnectionPurpose): Redis {
+export function createRedis(topology: RedisTopology, name: string, purpose: ConnectionPurpose): RedisClient {
   const options: RedisOptions = {
     connectionName: `headline-ticker:${name}`,
     // Reconnect quickly and keep trying; the backoff tops out at 1 s so recovery is prompt.
@@ -17,12 +25,49 @@ export function createRedis(url: string, name: string, purpose: ConnectionPurpos
     enableOfflineQueue: purpose !== 'command',
     maxRetriesPerRequest: purpose === 'command' ? 1 : null,
     lazyConnect: false,
+    // A primary demoted to replica answers writes with READONLY: reconnect, which asks the
+    // Sentinels (or the cluster) for the current primary, and resend the command.
+    reconnectOnError: (err) => (err.message.startsWith('READONLY') ? 2 : false),
   };
-  return new Redis(url, options);
+  if (topology.kind === 'standalone') return new Redis(topology.url, options);
+  if (topology.kind === 'sentinel') {
+    return new Redis({
+      ...options,
+      sentinels: topology.sentinels,
+      name: topology.name,
+      ...(topology.password === undefined ? {} : { password: topology.password }),
+      ...(topology.sentinelPassword === undefined ? {} : { sentinelPassword: topology.sentinelPassword }),
+      // Sentinels announce a failover on +switch-master: move at once instead of waiting for
+      // the old primary's connection to time out.
+      failoverDetector: false,
+      sentinelRetryStrategy: (times) => Math.min(100 * times, 1000),
+    });
+  }
+  const clusterOptions: ClusterOptions = {
+    redisOptions: {
+      ...options,
+      ...(topology.password === undefined ? {} : { password: topology.password }),
+    },
+    enableOfflineQueue: purpose !== 'command',
+    clusterRetryStrategy: (times) => Math.min(100 * times, 1000),
+    // Announcements go by sharded pub/sub (SPUBLISH): the subscriber listens on the node that
+    // owns the feed's slot and follows it when the slot moves or fails over.
+    shardedSubscribers: purpose === 'subscriber',
+    // After a failover the slot map changes; ask the cluster again promptly.
+    slotsRefreshTimeout: 2000,
+    retryDelayOnFailover: 200,
+    retryDelayOnClusterDown: 300,
+    retryDelayOnTryAgain: 200,
+  };
+  if (purpose === 'command') clusterOptions.maxRedirections = 4;
+  return new Cluster(topology.nodes, clusterOptions);
 }
 
+/** Whether the connection is to a Redis Cluster (announcements are sharded there). */
+export const isCluster = (redis: RedisClient): redis is Cluster => redis instanceof Cluster;
+
 /** Resolves once the connection is ready, or rejects after `timeoutMs`. */
-export function waitReady(redis: Redis, timeoutMs = 10_000): Promise<void> {
+export function waitReady(redis: RedisClient, timeoutMs = 10_000): Promise<void> {
   if (redis.status === 'ready') return Promise.resolve();
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
@@ -42,7 +87,7 @@ export function waitReady(redis: Redis, timeoutMs = 10_000): Promise<void> {
 }
 
 /** Close without throwing, whatever state the connection is in. */
-export async function quitQuietly(redis: Redis): Promise<void> {
+export async function quitQuietly(redis: RedisClient): Promise<void> {
   try {
     if (redis.status === 'end') return;
     if (redis.status === 'ready') await redis.quit();

@@ -2,7 +2,7 @@
 // which items were published (as which headline, under which title), the HTTP validators for
 // conditional GET, consecutive failures for backoff, and a short lock against double polling.
 import { createHash, randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connection.js';
 import type { Validators } from './feed-fetch.js';
 
 export interface RememberedItem {
@@ -37,10 +37,10 @@ const UNLOCK_LUA = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.c
 export const sha = (s: string, hexChars = 32): string => createHash('sha256').update(s).digest('hex').slice(0, hexChars);
 
 export class FeedMemory {
-  readonly #redis: Redis;
+  readonly #redis: RedisClient;
   readonly #prefix: string;
 
-  constructor(redis: Redis, prefix: string) {
+  constructor(redis: RedisClient, prefix: string) {
     this.#redis = redis;
     this.#prefix = `${prefix}:feeds`;
   }

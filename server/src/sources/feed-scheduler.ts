@@ -2,7 +2,7 @@
 // polls. Jobs carry only the feed's name: the worker looks the feed up in the current config,
 // so a reload takes effect at the next poll.
 import { Queue, Worker, type Job } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connection.js';
 import type { FeedConfig } from '../config/ticker-config.js';
 import type { Logger } from '../logger.js';
 import type { FeedPoller, PollResult } from './feed-poller.js';
@@ -11,9 +11,9 @@ export const FEEDS_QUEUE = 'feeds';
 
 export interface FeedSchedulerOptions {
   /** fail-fast connection for the queue (scheduler upserts) */
-  connection: Redis;
+  connection: RedisClient;
   /** blocking connection for the worker */
-  workerConnection: Redis;
+  workerConnection: RedisClient;
   /** BullMQ prefix */
   prefix: string;
   poller: FeedPoller;

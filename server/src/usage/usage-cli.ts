@@ -2,10 +2,11 @@
 // the usage roll-ups for billing, read straight from Redis (REDIS_URL), named from the config
 // file (TICKER_CONFIG; keys removed from it are named as they were last seen).
 import { parseArgs } from 'node:util';
-import { Redis } from 'ioredis';
 import { AccessRegistry } from '../access/access-registry.js';
-import { DEFAULT_REDIS_URL } from '../config/env.js';
+import { DEFAULT_REDIS_URL, readEnv } from '../config/env.js';
 import { readTickerConfigFile } from '../config/ticker-config.js';
+import { createRedis, quitQuietly, waitReady } from '../redis/connection.js';
+import { storedPrefix, type RedisTopology } from '../redis/redis-topology.js';
 import { USAGE_DEFAULTS } from './usage-config.js';
 import { usageCsv } from './usage-csv.js';
 import { usageKeys } from './usage-keys.js';
@@ -44,18 +45,26 @@ async function main(): Promise<number> {
     return 2;
   }
   const known = config === null ? [] : new AccessRegistry(config).keys;
-  const redis = new Redis(process.env['REDIS_URL'] || DEFAULT_REDIS_URL, { maxRetriesPerRequest: 1, retryStrategy: () => null, lazyConnect: true });
+  // The same Redis the product uses: REDIS_URL, REDIS_SENTINELS or REDIS_CLUSTER_NODES.
+  let topology: RedisTopology;
+  try {
+    topology = readEnv().redis ?? { kind: 'standalone', url: DEFAULT_REDIS_URL };
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n`);
+    return 2;
+  }
+  const redis = createRedis(topology, 'usage-cli', 'command');
   redis.on('error', () => undefined);
   try {
-    await redis.connect();
-    const report = await usageReport(redis, usageKeys(values.prefix ?? 'ticker'), usageConfig, known, q.data);
+    await waitReady(redis, 5000);
+    const report = await usageReport(redis, usageKeys(storedPrefix(values.prefix ?? 'ticker', topology)), usageConfig, known, q.data);
     process.stdout.write(values.format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : usageCsv(report));
     return 0;
   } catch (err) {
     process.stderr.write(`usage: cannot read from Redis: ${(err as Error).message}\n`);
     return 1;
   } finally {
-    redis.disconnect();
+    await quitQuietly(redis);
   }
 }
 

@@ -1,7 +1,7 @@
 // Writes a gateway's drained counts to Redis: a few commands per flush, however many sockets,
 // connects or deliveries there were. Two scripts, so each roll-up step is atomic.
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connection.js';
 import type { Logger } from '../logger.js';
 import type { UsageConfig } from './usage-config.js';
 import { ADDRESS_TTL_SECONDS, DAY_MS, MINUTE_TTL_SECONDS, dayOf, hourOf, minuteOf, type UsageKeys } from './usage-keys.js';
@@ -105,7 +105,7 @@ const MIN_STALE_MS = 15_000;
 export const staleAfterMs = (config: UsageConfig): number => Math.max(MIN_STALE_MS, config.flushSeconds * 3000);
 
 export class UsageFlusher {
-  readonly #redis: Redis;
+  readonly #redis: RedisClient;
   readonly #keys: UsageKeys;
   readonly #tally: UsageTally;
   readonly #logger: Logger;
@@ -114,7 +114,7 @@ export class UsageFlusher {
   #timer: NodeJS.Timeout | null = null;
   #running: Promise<void> | null = null;
 
-  constructor(deps: { redis: Redis; keys: UsageKeys; tally: UsageTally; logger: Logger; config: UsageConfig }) {
+  constructor(deps: { redis: RedisClient; keys: UsageKeys; tally: UsageTally; logger: Logger; config: UsageConfig }) {
     this.#redis = deps.redis;
     this.#keys = deps.keys;
     this.#tally = deps.tally;

@@ -1,6 +1,6 @@
 // The usage module's face to the rest of the server: the gateway and the REST guard call these
 // hooks; they count in memory (UsageTally) and a timer writes to Redis (UsageFlusher).
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connection.js';
 import { Counter, Gauge } from 'prom-client';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
@@ -19,7 +19,7 @@ export interface RecordedKey extends UsageKey {
 const isEditor = (key: RecordedKey) => key.digest.startsWith('editor:');
 
 export interface UsageRecorderDeps {
-  redis: Redis;
+  redis: RedisClient;
   prefix: string;
   config: UsageConfig;
   logger: Logger;

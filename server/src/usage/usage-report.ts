@@ -1,6 +1,6 @@
 // Reads the roll-ups back for the API, the console and the CSV export. Bounded by the range
 // (days, capped by retention) and the number of keys: never a scan of Redis.
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connection.js';
 import type { UsageConfig } from './usage-config.js';
 import { staleAfterMs } from './usage-flusher.js';
 import { DAY_MS, HOUR_MS, dayOf, hourOf, minuteOf, parseSubject, subjectOf, type UsageKeys } from './usage-keys.js';
@@ -77,7 +77,7 @@ const num = (h: Hash, field: string): number => Number(h[field] ?? 0);
 const iso = (ms: number): string | null => (ms > 0 ? new Date(ms).toISOString() : null);
 
 export async function usageReport(
-  redis: Redis,
+  redis: RedisClient,
   keys: UsageKeys,
   config: UsageConfig,
   known: readonly UsageKey[],
