@@ -14,6 +14,7 @@ import { editorRoute } from './editor-route.js';
 import { requestLogger } from './request-log.js';
 import { headlinesRoutes } from './headlines-routes.js';
 import { errorHandler, notFoundHandler } from './http-errors.js';
+import { openApiRoute } from './openapi.js';
 import { widgetRoute } from './widget-route.js';
 
 export interface AppDeps {
@@ -51,6 +52,7 @@ export function createApp(deps: AppDeps): Express {
   if (deps.api) {
     app.use(headlinesRoutes(deps));
     app.use(widgetRoute());
+    app.use(openApiRoute());
     app.use(auditRoutes({ access: deps.access, limits: deps.limits, audit: new AuditLog(deps.redis, deps.log.keys) }));
     app.use(editorRoute(deps));
     app.use(express.static(PUBLIC_DIR, { index: 'index.html', maxAge: '1m' }));
