@@ -112,6 +112,11 @@ export async function startTicker(o: TickerOptions): Promise<RunningTicker> {
       const counts = await ingest.queue.getJobCounts('waiting', 'active', 'delayed', 'failed').catch(() => null);
       if (counts) for (const [state, n] of Object.entries(counts)) g.set({ state }, n);
     });
+    metrics.gauge('ticker_log_events', 'Events held in the feed log (length of the Redis stream)', [], async (g) => {
+      const n = await redis.xlen(keys.log).catch(() => null);
+      if (n !== null) g.set(n);
+    });
+    metrics.gauge('ticker_log_retention_max_events', 'retention.maxEvents: the log size memory is planned for', [], (g) => g.set(o.config.retention.maxEvents));
     if (serves.worker) {
       const worker: IngestWorker = createIngestWorker({
         connection: connect('worker', 'worker'),
