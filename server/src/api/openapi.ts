@@ -87,7 +87,6 @@ export interface RouteDoc {
   auth: Auth;
   query?: z.ZodType;
   body?: string;
-  pathId?: boolean;
   ok: Record<number, Answer>;
   /** error codes besides those the auth, query and body imply */
   errors?: ErrorCode[];
@@ -110,13 +109,13 @@ export const ROUTES: RouteDoc[] = [
     errors: ['unavailable'],
   },
   {
-    method: 'patch', path: '/api/headlines/:id', tag: 'headlines', auth: 'editor', body: 'CorrectionInput', pathId: true,
+    method: 'patch', path: '/api/headlines/:id', tag: 'headlines', auth: 'editor', body: 'CorrectionInput',
     summary: 'Correct a published headline (a new version, a new seq)',
     ok: { 202: { description: 'correction queued', json: 'IngestAccepted' } },
     errors: ['not_found', 'conflict', 'unavailable'],
   },
   {
-    method: 'delete', path: '/api/headlines/:id', tag: 'headlines', auth: 'editor', pathId: true,
+    method: 'delete', path: '/api/headlines/:id', tag: 'headlines', auth: 'editor',
     summary: 'Withdraw a published headline, or cancel one still scheduled',
     ok: { 200: { description: 'cancelled before publication', json: 'WithdrawResult' }, 202: { description: 'withdrawal queued', json: 'WithdrawResult' } },
     errors: ['not_found', 'conflict', 'unavailable'],
@@ -148,6 +147,18 @@ export const ROUTES: RouteDoc[] = [
     method: 'get', path: '/widget.js', tag: 'widget', auth: 'none',
     summary: 'The embed script, current release (short cache, ETag)',
     ok: { 200: { description: 'JavaScript', media: 'text/javascript' }, 304: { description: 'not modified (If-None-Match)' } },
+    errors: ['unavailable'],
+  },
+  {
+    method: 'get', path: '/widget/:version/widget.js', tag: 'widget', auth: 'none',
+    summary: "One release's embed script, immutable (cached a year): pin it with integrity=",
+    ok: { 200: { description: 'JavaScript; its SRI hash is in /widget/manifest.json and the CHANGELOG', media: 'text/javascript' } },
+    errors: ['not_found'],
+  },
+  {
+    method: 'get', path: '/widget/manifest.json', tag: 'widget', auth: 'none',
+    summary: 'The current release of the embed script: version, immutable path, Subresource Integrity hash',
+    ok: { 200: { description: 'the manifest', json: 'WidgetManifest' } },
     errors: ['unavailable'],
   },
   {
@@ -225,7 +236,13 @@ function operation(r: RouteDoc): JsonSchema {
     tags: [r.tag],
     security: r.auth === 'key' ? [{ apiKey: [] }, { apiKeyQuery: [] }] : r.auth === 'editor' ? [{ editorToken: [] }] : [],
     parameters: [
-      ...(r.pathId ? [{ name: 'id', in: 'path', required: true, schema: { type: 'string' }, description: 'the headline id' }] : []),
+      ...[...r.path.matchAll(/:(\w+)/gu)].map(([, name]) => ({
+        name,
+        in: 'path',
+        required: true,
+        schema: { type: 'string' },
+        description: name === 'version' ? 'a release, like 0.2.0' : 'the headline id',
+      })),
       ...(r.query ? queryParameters(r.query) : []),
     ],
     ...(r.body ? { requestBody: { required: true, content: { 'application/json': { schema: ref(r.body) } } } } : {}),
@@ -265,6 +282,7 @@ export function openApiDocument(): JsonSchema {
         EditorMe: schemaOf(z.object({ name: z.string() }), 'output'),
         Health: schemaOf(z.object({ ok: z.literal(true) }), 'output'),
         Ready: schemaOf(z.object({ ok: z.boolean(), redis: z.string() }), 'output'),
+        WidgetManifest: schemaOf(z.object({ version: z.string(), path: z.string(), integrity: z.string().describe('sha384-…, for <script integrity=…>') }), 'output'),
         Error: schemaOf(ErrorSchema, 'output'),
       },
     },

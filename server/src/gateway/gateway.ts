@@ -24,6 +24,7 @@ import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import { badRequest } from '../validation.js';
 import { DelayLine } from './delay-line.js';
+import { protocolVersionAccepted } from './protocol-version.js';
 import { EDITOR_ENTITLEMENT, editorKeyRecord } from './editor-socket.js';
 import { watchBackpressure, type Backpressure, type BackpressureOptions } from './backpressure.js';
 
@@ -89,6 +90,7 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
   io.use(async (socket, next) => {
     const ip = clientAddress(socket.request);
     if ((await limits.authBlocked(ip)) !== null) return next(new Error('rate_limited'));
+    if (!protocolVersionAccepted((socket.handshake.auth as { v?: unknown }).v)) return next(new Error('unsupported_version'));
     const key = recordOf(socket);
     if (key === undefined) {
       await limits.authFailed(ip);
