@@ -5,6 +5,7 @@ import { AccessRegistry } from './access/access-registry.js';
 import { ConnectionCounter } from './access/connection-counter.js';
 import { Limits } from './access/limits.js';
 import { createApp } from './api/app.js';
+import { streamRoute, type StreamOptions } from './api/stream-route.js';
 import type { Role } from './config/env.js';
 import type { TickerConfig } from './config/ticker-config.js';
 import { feedKeys } from './log/feed-keys.js';
@@ -36,6 +37,8 @@ export interface TickerOptions {
   faultKillAfterSeq?: number;
   /** feed polling limits (tests shorten the timeout) */
   feedLimits?: Partial<FetchLimits>;
+  /** Server-Sent Events heartbeat, retry and slow-consumer settings (tests shorten them) */
+  stream?: StreamOptions;
 }
 
 export interface RunningTicker {
@@ -97,6 +100,7 @@ export async function startTicker(o: TickerOptions): Promise<RunningTicker> {
   const access = new AccessRegistry(o.config);
   let feeds: FeedScheduler | null = null;
   let gateway: Gateway | null = null;
+  let stream: ReturnType<typeof streamRoute> | null = null;
   const httpServer = createServer();
   let port: number;
   try {
@@ -181,8 +185,9 @@ export async function startTicker(o: TickerOptions): Promise<RunningTicker> {
       });
       gateway = gw;
       started.push({ name: 'gateway', close: () => gw.close() });
+      stream = streamRoute({ ...o.stream, access, limits, connections: connCounter, log, relay, gateway: gw, metrics, logger: logger.child({ part: 'stream' }) });
     }
-    const app = createApp({ access, limits, ingest: serves.api ? ingest : null, log, redis, logger, metrics, api: serves.api });
+    const app = createApp({ access, limits, ingest: serves.api ? ingest : null, log, redis, logger, metrics, api: serves.api, stream });
     httpServer.on('request', app);
 
     await new Promise<void>((resolve, reject) => {

@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import express, { type Express } from 'express';
+import express, { type Express, type Router } from 'express';
 import type { Redis } from 'ioredis';
 import type { AccessRegistry } from '../access/access-registry.js';
 import { TRUSTED_PROXIES } from '../access/client-address.js';
@@ -28,6 +28,8 @@ export interface AppDeps {
   metrics: Metrics;
   /** false on a worker-only node: health endpoints only */
   api: boolean;
+  /** `GET /api/stream` (stream-route.ts), built where the gateway is */
+  stream?: Router | null;
 }
 
 export const PUBLIC_DIR = fileURLToPath(new URL('../../public/', import.meta.url));
@@ -53,6 +55,7 @@ export function createApp(deps: AppDeps): Express {
     app.use(headlinesRoutes(deps));
     app.use(widgetRoute());
     app.use(openApiRoute());
+    if (deps.stream) app.use(deps.stream);
     app.use(auditRoutes({ access: deps.access, limits: deps.limits, audit: new AuditLog(deps.redis, deps.log.keys) }));
     app.use(editorRoute(deps));
     app.use(express.static(PUBLIC_DIR, { index: 'index.html', maxAge: '1m' }));

@@ -17,6 +17,7 @@ import { ERROR_CODES, PROTOCOL_VERSION, type ErrorCode } from '@headline-ticker/
 import { AUDIT_ACTIONS } from '../log/audit-log.js';
 import { AuditQuerySchema } from './audit-routes.js';
 import { HTTP_STATUS } from './http-errors.js';
+import { StreamQuerySchema } from './stream-query.js';
 
 type JsonSchema = Record<string, unknown>;
 
@@ -126,6 +127,14 @@ export const ROUTES: RouteDoc[] = [
     description: 'The latest `limit` matching headlines, or with `since` every matching event after it, in seq order. A delayed key sees history up to its delay.',
     ok: { 200: { description: 'headlines in seq order', json: 'HistoryResponse' } },
     errors: ['unavailable'],
+  },
+  {
+    method: 'get', path: '/api/stream', tag: 'stream', auth: 'key', query: StreamQuerySchema,
+    summary: 'The live tape as Server-Sent Events',
+    description:
+      'Events `headline` (data: a Headline, id: its seq) and `reset`; comment lines as heartbeats. Resume with the `Last-Event-ID` header (or `?since=`). Same entitlements, delay and limits as the socket. See docs/protocol.md.',
+    ok: { 200: { description: 'an endless text/event-stream', media: 'text/event-stream' } },
+    errors: ['too_many_connections', 'unavailable'],
   },
   {
     method: 'get', path: '/api/audit', tag: 'editors', auth: 'editor', query: AuditQuerySchema,

@@ -57,6 +57,10 @@ export interface GatewayDeps {
 export interface Gateway {
   readonly io: TickerServer;
   readonly backpressure: Backpressure;
+  /** Every event as this gateway delivers it to keys with `delaySeconds` (0: live), in seq order; returns the disposer. (The SSE stream rides on it.) */
+  tap(listener: (h: Headline, delaySeconds: number) => void): () => void;
+  /** The seq a key with that delay has been delivered up to. */
+  horizon(delaySeconds: number): number;
   close(): Promise<void>;
 }
 
@@ -230,7 +234,9 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
 
   // Fan-out: one broadcast per event to the union of its rooms. Socket.IO encodes the packet
   // once and sends each socket one copy however many of the rooms it is in.
+  const taps = new Set<(h: Headline, delaySeconds: number) => void>();
   const broadcast = (h: Headline, delaySeconds: number) => {
+    for (const tap of taps) tap(h, delaySeconds);
     const rooms: string[] = [];
     for (const g of fanOutGroups()) if (g.delaySeconds === delaySeconds) rooms.push(...eventRooms(g, h));
     if (rooms.length === 0) return;
@@ -298,6 +304,8 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
   return {
     io,
     backpressure,
+    tap: (listener) => (taps.add(listener), () => void taps.delete(listener)),
+    horizon: (delaySeconds) => (delaySeconds === 0 ? relay.lastSeq : delays.horizon(delaySeconds)),
     close: () =>
       (closing ??= (async () => {
         relay.off('event', onEvent);
