@@ -89,6 +89,8 @@ export interface RouteDoc {
   query?: z.ZodType;
   body?: string;
   ok: Record<number, Answer>;
+  /** request headers the route reads, besides Authorization */
+  headers?: Record<string, string>;
   /** error codes besides those the auth, query and body imply */
   errors?: ErrorCode[];
   tag: string;
@@ -133,6 +135,7 @@ export const ROUTES: RouteDoc[] = [
     summary: 'The live tape as Server-Sent Events',
     description:
       'Events `headline` (data: a Headline, id: its seq) and `reset`; comment lines as heartbeats. Resume with the `Last-Event-ID` header (or `?since=`). Same entitlements, delay and limits as the socket. See docs/protocol.md.',
+    headers: { 'Last-Event-ID': 'the seq of the last event received: the stream resumes after it (EventSource sends it on reconnect)' },
     ok: { 200: { description: 'an endless text/event-stream', media: 'text/event-stream' } },
     errors: ['too_many_connections', 'unavailable'],
   },
@@ -253,6 +256,7 @@ function operation(r: RouteDoc): JsonSchema {
         description: name === 'version' ? 'a release, like 0.2.0' : 'the headline id',
       })),
       ...(r.query ? queryParameters(r.query) : []),
+      ...Object.entries(r.headers ?? {}).map(([name, description]) => ({ name, in: 'header', required: false, schema: { type: 'string' }, description })),
     ],
     ...(r.body ? { requestBody: { required: true, content: { 'application/json': { schema: ref(r.body) } } } } : {}),
     responses,
