@@ -108,6 +108,7 @@ describe('GET /api/stream (Server-Sent Events)', () => {
         keys: [
           { key: ALL_KEY, name: 'all topics', topics: ['*'] },
           { key: 'sdk_energy_only', name: 'energy only', topics: ['energy'] },
+          { key: 'demo_delayed', name: 'delayed demo', topics: ['*'], delaySeconds: 2 },
           { key: WIDGET_KEY, name: 'stream page', topics: ['*'], origins: [host.origin] },
         ],
       }),
@@ -177,7 +178,7 @@ describe('GET /api/stream (Server-Sent Events)', () => {
     const start = ((await (await fetch(`${ticker.url}/api/headlines?key=${ALL_KEY}&limit=1`)).json()) as { seq: number }).seq;
     const texts = Array.from({ length: REPLAY_PAGE_MAX_EVENTS + 5 }, (_, i) => `bulk ${i}`);
     for (let i = 0; i < texts.length; i += 25) await Promise.all(texts.slice(i, i + 25).map((t) => postHeadline(ticker.url, { text: t, topics: ['bulk'] })));
-    await until(async () => ((await (await fetch(`${ticker.url}/api/headlines?key=${ALL_KEY}&limit=1`)).json()) as { seq: number }).seq >= start + texts.length, 'the bulk is published', 60_000);
+    await until(async () => ((await (await fetch(`${ticker.url}/api/headlines?key=${ALL_KEY}&limit=1`)).json()) as { seq: number }).seq >= start + texts.length, 'the bulk is published', 150_000);
     const res = await fetch(`${ticker.url}/api/stream?key=${ALL_KEY}&topics=bulk&since=${start}`);
     const reader = new SseReader();
     const body = res.body!.pipeThrough(new TextDecoderStream()).getReader();
@@ -193,7 +194,42 @@ describe('GET /api/stream (Server-Sent Events)', () => {
     // In order, each once.
     expect(replayed.map((h) => h.seq)).toEqual([...replayed.map((h) => h.seq)].sort((x, y) => x - y));
     expect(new Set(replayed.map((h) => h.seq)).size).toBe(replayed.length);
-  }, 120_000);
+  }, 200_000);
+
+  it('a delayed key gets each headline its delay after publication, as on the socket', async () => {
+    const ctl = new AbortController();
+    const res = await fetch(`${ticker.url}/api/stream?key=demo_delayed&topics=delayed&limit=0`, { signal: ctl.signal });
+    const reader = new SseReader();
+    const body = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+    while (reader.retry === null) reader.push((await body.read()).value ?? '');
+    await publish(ticker.url, ['late news'], ['delayed']);
+    while (reader.headlines().length === 0) reader.push((await body.read()).value ?? '');
+    const arrived = Date.now();
+    const h = JSON.parse(reader.events.find((e) => e.event === 'headline')!.data) as { text: string; publishedAt: string };
+    expect(h.text).toBe('late news');
+    expect(arrived - Date.parse(h.publishedAt)).toBeGreaterThanOrEqual(1900);
+    ctl.abort();
+  });
+
+  it('a Last-Event-ID ahead of the feed (the feed started again) gets a snapshot, then a feed_restarted reset', async () => {
+    await publish(ticker.url, ['after restart'], ['restart']);
+    let seq = 0;
+    await until(async () => {
+      const body = (await (await fetch(`${ticker.url}/api/headlines?topics=restart&key=${ALL_KEY}`)).json()) as { headlines: { seq: number }[] };
+      seq = body.headlines[0]?.seq ?? 0;
+      return seq > 0;
+    }, 'the headline is in the log');
+    await until(() => ticker.gateway!.horizon(0) >= seq, 'the gateway has delivered it');
+    const res = await fetch(`${ticker.url}/api/stream?key=${ALL_KEY}&topics=restart`, { headers: { 'last-event-id': '999999999' } });
+    const reader = new SseReader();
+    const body = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+    while (!reader.events.some((e) => e.event === 'reset')) reader.push((await body.read()).value ?? '');
+    await body.cancel();
+    expect(reader.headlines().map((h) => h.text)).toEqual(['after restart']);
+    const reset = JSON.parse(reader.events.find((e) => e.event === 'reset')!.data) as { seq: number; reason: string };
+    expect(reset.reason).toBe('feed_restarted');
+    expect(reset.seq).toBeGreaterThanOrEqual(reader.headlines()[0]!.seq);
+  });
 
   describe.skipIf(!hasChromium)(`Chromium's EventSource${hasChromium ? '' : ` (${NO_CHROMIUM})`}`, () => {
     let browser: Browser;
