@@ -109,6 +109,7 @@ describe('GET /api/stream (Server-Sent Events)', () => {
           { key: ALL_KEY, name: 'all topics', topics: ['*'] },
           { key: 'sdk_energy_only', name: 'energy only', topics: ['energy'] },
           { key: 'demo_delayed', name: 'delayed demo', topics: ['*'], delaySeconds: 2 },
+          { key: 'sdk_revoke_me', name: 'to be revoked', topics: ['*'] },
           { key: WIDGET_KEY, name: 'stream page', topics: ['*'], origins: [host.origin] },
         ],
       }),
@@ -229,6 +230,50 @@ describe('GET /api/stream (Server-Sent Events)', () => {
     const reset = JSON.parse(reader.events.find((e) => e.event === 'reset')!.data) as { seq: number; reason: string };
     expect(reset.reason).toBe('feed_restarted');
     expect(reset.seq).toBeGreaterThanOrEqual(reader.headlines()[0]!.seq);
+  });
+
+  it('a key removed by a reload gets bye "revoked" and its stream ends', async () => {
+    const res = await fetch(`${ticker.url}/api/stream?key=sdk_revoke_me`);
+    const reader = new SseReader();
+    const body = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+    while (reader.retry === null) reader.push((await body.read()).value ?? '');
+    await ticker.reload(
+      testConfig({
+        editors: [{ name: 'test-desk', token: EDITOR_TOKEN }],
+        keys: [
+          { key: ALL_KEY, name: 'all topics', topics: ['*'] },
+          { key: 'sdk_energy_only', name: 'energy only', topics: ['energy'] },
+          { key: 'demo_delayed', name: 'delayed demo', topics: ['*'], delaySeconds: 2 },
+          { key: WIDGET_KEY, name: 'stream page', topics: ['*'], origins: [host.origin] },
+        ],
+      }),
+    );
+    for (;;) {
+      const { value, done } = await body.read();
+      if (done) break;
+      reader.push(value);
+    }
+    expect(reader.events.at(-1)).toEqual({ event: 'bye', data: '{"reason":"revoked"}' });
+    expect((await fetch(`${ticker.url}/api/stream?key=sdk_revoke_me`)).status).toBe(401);
+  });
+
+  it('a Last-Event-ID older than the retained log gets a snapshot, then a log_trimmed reset', async () => {
+    const small = await startInProcess(redis.url, { prefix: 'trimmed', config: testConfig({ retention: { maxEvents: 10, minAgeSeconds: 0 } }) });
+    try {
+      await publish(small.url, Array.from({ length: 40 }, (_, i) => `trim ${i}`), ['trim']);
+      await until(async () => ((await (await fetch(`${small.url}/api/headlines?key=${ALL_KEY}&since=1`)).json()) as { reset?: true }).reset === true, 'the log is trimmed', 30_000);
+      const res = await fetch(`${small.url}/api/stream?key=${ALL_KEY}&topics=trim&limit=3`, { headers: { 'last-event-id': '1' } });
+      const reader = new SseReader();
+      const body = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+      while (!reader.events.some((e) => e.event === 'reset')) reader.push((await body.read()).value ?? '');
+      await body.cancel();
+      const reset = JSON.parse(reader.events.find((e) => e.event === 'reset')!.data) as { seq: number; reason: string };
+      expect(reset.reason).toBe('log_trimmed');
+      expect(reader.headlines()).toHaveLength(3);
+      expect(reader.headlines().every((h) => h.seq <= reset.seq)).toBe(true);
+    } finally {
+      await small.close();
+    }
   });
 
   describe.skipIf(!hasChromium)(`Chromium's EventSource${hasChromium ? '' : ` (${NO_CHROMIUM})`}`, () => {

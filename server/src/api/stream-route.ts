@@ -149,9 +149,9 @@ export function streamRoute(deps: StreamRouteDeps): Router {
       secret,
       end(reason) {
         if (ended) return;
+        ended = true; // first: the goodbye below must not re-enter through write()
         if (reason === 'slow_consumer' || reason === 'revoked') metrics.shed.inc({ reason });
-        if (reason !== 'reconnect') write(`event: bye\ndata: ${JSON.stringify({ reason })}\n\n`);
-        ended = true;
+        if (reason !== 'reconnect') res.write(`event: bye\ndata: ${JSON.stringify({ reason })}\n\n`);
         res.end();
       },
     };
