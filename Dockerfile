@@ -1,5 +1,6 @@
 # Multi-stage: install and build with dev tools, then a runtime image with production
-# dependencies only. The server runs its TypeScript sources through tsx (a runtime dependency).
+# dependencies only. The server runs as compiled JavaScript (server/dist, built by
+# server/scripts/build.mjs): no TypeScript loader and no dev dependency at run time.
 FROM node:20-bookworm-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
@@ -27,4 +28,4 @@ USER node
 EXPOSE 8080
 HEALTHCHECK --interval=10s --timeout=3s --retries=3 \
   CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||8080)+'/readyz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
-CMD ["node", "--conditions=ticker-source", "--import", "tsx", "server/src/main.ts"]
+CMD ["node", "server/dist/main.js"]

@@ -3,7 +3,7 @@
 // Each source file becomes one output file, so the client, the protocol and the schemas share
 // one TickerError class however they are imported.
 import { execFileSync } from 'node:child_process';
-import { readdirSync, rmSync } from 'node:fs';
+import { readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -51,5 +51,14 @@ const zodInputs = Object.keys(browser.metafile.inputs).filter((p) => p.includes(
 if (zodInputs.length > 0) throw new Error(`the browser bundle pulls in zod: ${zodInputs[0]}`);
 
 execFileSync(process.execPath, [join(pkg, '../node_modules/typescript/bin/tsc'), '-p', join(pkg, 'tsconfig.build.json')], { stdio: 'inherit' });
+// CommonJS consumers' TypeScript needs declarations that are CommonJS too (.d.cts beside the
+// .cjs): the package is "type": "module", so a .d.ts reads as ESM and a `require` of it fails.
+const declarations = (dir) =>
+  readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? declarations(join(dir, e.name)) : e.name.endsWith('.d.ts') ? [join(dir, e.name)] : []));
+for (const file of declarations(join(dist, 'esm'))) {
+  const cts = readFileSync(file, 'utf8').replace(/(from\s+'\.{1,2}\/[^']*)\.js'/gu, "$1.cjs'");
+  writeFileSync(join(dist, 'cjs', relative(join(dist, 'esm'), file)).replace(/\.d\.ts$/u, '.d.cts'), cts);
+}
+
 const bytes = browser.metafile.outputs[relative(process.cwd(), join(dist, 'browser', 'sdk.js'))]?.bytes;
-console.log(`client-sdk: dist/esm, dist/cjs, .d.ts, dist/browser/sdk.js${bytes ? ` (${Math.round(bytes / 1024)} KiB)` : ''}`);
+console.log(`client-sdk: dist/esm, dist/cjs, .d.ts/.d.cts, dist/browser/sdk.js${bytes ? ` (${Math.round(bytes / 1024)} KiB)` : ''}`);

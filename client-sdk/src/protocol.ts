@@ -25,7 +25,13 @@ export type {
   Urgency,
 };
 
+/**
+ * The wire protocol's version. Clients send it in the handshake (`auth.v` on the socket, `v=` on
+ * the stream); the server accepts every version in SUPPORTED_PROTOCOL_VERSIONS, and a client
+ * that sends none (releases before 0.2.0) as version 1.
+ */
 export const PROTOCOL_VERSION = 1;
+export const SUPPORTED_PROTOCOL_VERSIONS: readonly number[] = [1];
 
 /** Stable error codes; REST maps each to one HTTP status (server/src/api/http-errors.ts). */
 export const ERROR_CODES = [
@@ -116,6 +122,8 @@ export interface ClientToServerEvents {
 /** Socket.IO handshake `auth` payload. */
 export interface HandshakeAuth {
   key: string;
+  /** PROTOCOL_VERSION; absent means 1 */
+  v?: number;
 }
 
 /**
@@ -126,7 +134,7 @@ export interface HandshakeAuth {
 export const SINCE_AHEAD = 'since_ahead';
 
 /** `connect_error` messages the server uses; the SDK maps them to error codes. */
-export const CONNECT_ERRORS = ['unauthorized', 'too_many_connections', 'rate_limited'] as const;
+export const CONNECT_ERRORS = ['unauthorized', 'too_many_connections', 'rate_limited', 'unsupported_version'] as const;
 export type ConnectErrorMessage = (typeof CONNECT_ERRORS)[number];
 
 /** Answer of `POST /api/headlines`. */

@@ -4,6 +4,7 @@ import { AccessRegistry } from './access/access-registry.js';
 import { ConnectionCounter } from './access/connection-counter.js';
 import { Limits } from './access/limits.js';
 import { createApp } from './api/app.js';
+import { streamRoute, type StreamOptions } from './api/stream-route.js';
 import type { Role } from './config/env.js';
 import type { TickerConfig } from './config/ticker-config.js';
 import { feedKeys } from './log/feed-keys.js';
@@ -40,6 +41,8 @@ export interface TickerOptions {
   faultKillAfterSeq?: number;
   /** feed polling limits (tests shorten the timeout) */
   feedLimits?: Partial<FetchLimits>;
+  /** Server-Sent Events heartbeat, retry and slow-consumer settings (tests shorten them) */
+  stream?: StreamOptions;
 }
 
 export interface RunningTicker {
@@ -105,6 +108,7 @@ export async function startTicker(o: TickerOptions): Promise<RunningTicker> {
   let feeds: FeedScheduler | null = null;
   let gateway: Gateway | null = null;
   let usage: UsageRecorder | null = null;
+  let stream: ReturnType<typeof streamRoute> | null = null;
   const httpServer = createServer();
   let port: number;
   try {
@@ -120,6 +124,11 @@ export async function startTicker(o: TickerOptions): Promise<RunningTicker> {
       const counts = await ingest.queue.getJobCounts('waiting', 'active', 'delayed', 'failed').catch(() => null);
       if (counts) for (const [state, n] of Object.entries(counts)) g.set({ state }, n);
     });
+    metrics.gauge('ticker_log_events', 'Events held in the feed log (length of the Redis stream)', [], async (g) => {
+      const n = await redis.xlen(keys.log).catch(() => null);
+      if (n !== null) g.set(n);
+    });
+    metrics.gauge('ticker_log_retention_max_events', 'retention.maxEvents: the log size memory is planned for', [], (g) => g.set(o.config.retention.maxEvents));
     if (serves.worker) {
       const worker: IngestWorker = createIngestWorker({
         connection: connect('worker', 'worker'),
@@ -175,7 +184,7 @@ export async function startTicker(o: TickerOptions): Promise<RunningTicker> {
     // Express first: Socket.IO, attached after it, becomes the one request listener, answers
     // /socket.io/ itself and hands everything else on. The other way round both would answer a
     // long-polling request, and engine.io then writes to a finished response (a crash).
-    const app = createApp({ access, limits, ingest: serves.api ? ingest : null, log, redis, logger, metrics, api: serves.api, usage });
+    const app = createApp({ access, limits, ingest: serves.api ? ingest : null, log, redis, logger, metrics, api: serves.api, usage, stream: () => stream });
     httpServer.on('request', app);
     if (serves.api) {
       const relay = new FeedRelay({
@@ -204,6 +213,7 @@ export async function startTicker(o: TickerOptions): Promise<RunningTicker> {
       });
       gateway = gw;
       started.push({ name: 'gateway', close: () => gw.close() });
+      stream = streamRoute({ ...o.stream, access, limits, connections: connCounter, log, relay, gateway: gw, metrics, logger: logger.child({ part: 'stream' }) });
     }
 
     await new Promise<void>((resolve, reject) => {

@@ -1,9 +1,17 @@
 // Bundles the embed script: one minified IIFE with the Socket.IO client inside, so a site needs
 // one <script> tag. Types from the SDK are erased; zod must never be pulled in (see the test).
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
-import { readFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, type Metafile } from 'esbuild';
+
+const PKG = fileURLToPath(new URL('..', import.meta.url));
+export const WIDGET_VERSION = (JSON.parse(readFileSync(join(PKG, 'package.json'), 'utf8')) as { version: string }).version;
+/** What the server reads to publish the versioned URL and its SRI hash (see widget-route.ts). */
+export const WIDGET_MANIFEST = join(PKG, 'dist', 'widget-manifest.json');
 
 export const WIDGET_BUNDLE = fileURLToPath(new URL('../dist/widget.js', import.meta.url));
 /** The budget the issue sets for the gzipped bundle. */
@@ -37,8 +45,53 @@ export async function buildWidget(outfile = WIDGET_BUNDLE): Promise<BundleReport
   };
 }
 
+export interface WidgetManifest {
+  version: string;
+  /** the immutable URL path of this release's bundle */
+  path: string;
+  /** Subresource Integrity of the bundle: `sha384-…` */
+  integrity: string;
+}
+
+/** `sha384-<base64>`, as a <script integrity=…> attribute takes it. */
+export function integrityOf(code: Buffer): string {
+  return `sha384-${createHash('sha384').update(code).digest('base64')}`;
+}
+
+/**
+ * A release: the moving dist/widget.js, an immutable copy under dist/v/<version>/ that the
+ * server serves at /widget/<version>/widget.js, and a manifest with its SRI hash.
+ */
+export function writeRelease(bundle = WIDGET_BUNDLE): WidgetManifest {
+  const code = readFileSync(bundle);
+  const versioned = join(PKG, 'dist', 'v', WIDGET_VERSION, 'widget.js');
+  mkdirSync(dirname(versioned), { recursive: true });
+  copyFileSync(bundle, versioned);
+  const manifest: WidgetManifest = { version: WIDGET_VERSION, path: `/widget/${WIDGET_VERSION}/widget.js`, integrity: integrityOf(code) };
+  writeFileSync(WIDGET_MANIFEST, `${JSON.stringify(manifest, null, 2)}\n`);
+  return manifest;
+}
+
+/** The npm entry for bundlers: ESM (dependencies left as imports) and its declarations. */
+export async function buildLibrary(): Promise<void> {
+  await build({
+    entryPoints: [join(PKG, 'src', 'index.ts')],
+    outfile: join(PKG, 'dist', 'esm', 'index.js'),
+    bundle: true,
+    packages: 'external',
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2022',
+    logLevel: 'warning',
+  });
+  execFileSync(process.execPath, [join(PKG, '../node_modules/typescript/bin/tsc'), '-p', join(PKG, 'tsconfig.build.json')], { stdio: 'inherit' });
+}
+
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const report = await buildWidget();
+  const manifest = writeRelease();
+  await buildLibrary();
+  console.log(`widgets/dist/v/${manifest.version}/widget.js: integrity ${manifest.integrity}`);
   const kib = (n: number) => `${(n / 1024).toFixed(1)} KiB`;
   console.log(`widgets/dist/widget.js: ${kib(report.bytes)}, ${kib(report.gzipBytes)} gzipped (budget ${kib(GZIP_BUDGET_BYTES)})`);
   if (report.gzipBytes > GZIP_BUDGET_BYTES) {

@@ -22,6 +22,9 @@ export function fromConnectError(err: Error): TickerError {
     return new TickerError('too_many_connections', 'the key has too many open connections', { cause: err });
   }
   if (message === 'rate_limited') return new TickerError('rate_limited', 'too many connection attempts', { cause: err });
+  if (message === 'unsupported_version') {
+    return new TickerError('bad_request', 'the server does not speak this protocol version: upgrade @headline-ticker/sdk', { cause: err });
+  }
   return new TickerError('unavailable', `cannot reach the ticker: ${message}`, { cause: err });
 }
 

@@ -8,9 +8,11 @@
 // Browser-safe: imports socket.io-client and the protocol types only (no zod, no Node modules).
 import { io as socketIo } from 'socket.io-client';
 import {
+  PROTOCOL_VERSION,
   SINCE_AHEAD,
   TickerError,
   type ByeReason,
+  type HandshakeAuth,
   type Headline,
   type HistoryResponse,
   type SubscribeAck,
@@ -265,7 +267,7 @@ export class TickerClient extends TypedEmitter<TickerClientEvents> {
       transports: transports ?? [...DEFAULT_TRANSPORTS],
       // Reconnects are ours (backoff, resume with since), one fresh socket each time.
       reconnection: false,
-      auth: { key: this.#key },
+      auth: { key: this.#key, v: PROTOCOL_VERSION } satisfies HandshakeAuth,
     });
     this.#socket = socket;
     this.#bye = null;

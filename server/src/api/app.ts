@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import express, { type Express } from 'express';
+import express, { type Express, type Router } from 'express';
 import type { RedisClient } from '../redis/connection.js';
 import type { AccessRegistry } from '../access/access-registry.js';
 import { TRUSTED_PROXIES } from '../access/client-address.js';
@@ -14,6 +14,7 @@ import { editorRoute } from './editor-route.js';
 import { requestLogger } from './request-log.js';
 import { headlinesRoutes } from './headlines-routes.js';
 import { errorHandler, notFoundHandler } from './http-errors.js';
+import { openApiRoute } from './openapi.js';
 import { widgetRoute } from './widget-route.js';
 import type { UsageRecorder } from '../usage/usage-recorder.js';
 import { usageRoutes } from './usage-routes.js';
@@ -31,6 +32,8 @@ export interface AppDeps {
   api: boolean;
   /** licence usage (API nodes) */
   usage?: UsageRecorder | null;
+  /** `GET /api/stream` (stream-route.ts): built with the gateway, after the app is attached */
+  stream?: (() => Router | null) | null;
 }
 
 export const PUBLIC_DIR = fileURLToPath(new URL('../../public/', import.meta.url));
@@ -55,6 +58,16 @@ export function createApp(deps: AppDeps): Express {
   if (deps.api) {
     app.use(headlinesRoutes(deps));
     app.use(widgetRoute());
+    app.use(openApiRoute());
+    // The stream route is built with the gateway, after this app is attached (see ticker.ts).
+    const stream = deps.stream;
+    if (stream) {
+      app.use((req, res, next) => {
+        const route = stream();
+        if (route) route(req, res, next);
+        else next();
+      });
+    }
     app.use(auditRoutes({ access: deps.access, limits: deps.limits, audit: new AuditLog(deps.redis, deps.log.keys) }));
     app.use(editorRoute(deps));
     if (deps.usage) app.use(usageRoutes({ access: deps.access, limits: deps.limits, usage: deps.usage }));

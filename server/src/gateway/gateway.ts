@@ -24,6 +24,7 @@ import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import { badRequest } from '../validation.js';
 import { DelayLine } from './delay-line.js';
+import { protocolVersionAccepted } from './protocol-version.js';
 import { EDITOR_ENTITLEMENT, editorKeyRecord } from './editor-socket.js';
 import type { UsageRecorder } from '../usage/usage-recorder.js';
 import { watchBackpressure, type Backpressure, type BackpressureOptions } from './backpressure.js';
@@ -59,6 +60,10 @@ export interface GatewayDeps {
 export interface Gateway {
   readonly io: TickerServer;
   readonly backpressure: Backpressure;
+  /** Every event as this gateway delivers it to keys with `delaySeconds` (0: live), in seq order; returns the disposer. (The SSE stream rides on it.) */
+  tap(listener: (h: Headline, delaySeconds: number) => void): () => void;
+  /** The seq a key with that delay has been delivered up to. */
+  horizon(delaySeconds: number): number;
   close(): Promise<void>;
 }
 
@@ -92,6 +97,7 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
   io.use(async (socket, next) => {
     const ip = clientAddress(socket.request);
     if ((await limits.authBlocked(ip)) !== null) return next(new Error('rate_limited'));
+    if (!protocolVersionAccepted((socket.handshake.auth as { v?: unknown }).v)) return next(new Error('unsupported_version'));
     const key = recordOf(socket);
     if (key === undefined) {
       usage?.unknownKey(ip);
@@ -237,7 +243,9 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
 
   // Fan-out: one broadcast per event to the union of its rooms. Socket.IO encodes the packet
   // once and sends each socket one copy however many of the rooms it is in.
+  const taps = new Set<(h: Headline, delaySeconds: number) => void>();
   const broadcast = (h: Headline, delaySeconds: number) => {
+    for (const tap of taps) tap(h, delaySeconds);
     const rooms: string[] = [];
     for (const g of fanOutGroups()) if (g.delaySeconds === delaySeconds) rooms.push(...eventRooms(g, h));
     if (rooms.length === 0) return;
@@ -306,6 +314,8 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
   return {
     io,
     backpressure,
+    tap: (listener) => (taps.add(listener), () => void taps.delete(listener)),
+    horizon: (delaySeconds) => (delaySeconds === 0 ? relay.lastSeq : delays.horizon(delaySeconds)),
     close: () =>
       (closing ??= (async () => {
         relay.off('event', onEvent);

@@ -1,0 +1,129 @@
+// The server as production runs it: compiled JavaScript under plain `node` (no TypeScript
+// loader), NODE_ENV=production with a config file; a headline published over REST reaches a
+// socket subscriber. And the compiled code needs nothing at run time that the image's
+// `npm ci --omit=dev` leaves out.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { builtinModules } from 'node:module';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { build } from 'esbuild';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connect, postHeadline, Recorder, subscribeOk } from '../helpers/clients.js';
+import { ALL_KEY } from '../helpers/config.js';
+import { startTestRedis, type TestRedis } from '../helpers/redis.js';
+import { ROOT, writeConfigFile } from '../helpers/stack.js';
+import { ensureBuilt } from './build.js';
+
+/** The image's command: the Dockerfile's last `CMD ["node", …]`. */
+export function imageCommand(): string[] {
+  const cmds = [...readFileSync(join(ROOT, 'Dockerfile'), 'utf8').matchAll(/^CMD (\[.*\])$/gmu)];
+  return JSON.parse(cmds.at(-1)![1]!) as string[];
+}
+
+/** The image's command on a free port; resolves with its URL once it logs that it started. */
+export async function startBuiltServer(env: Record<string, string>): Promise<{ url: string; child: ChildProcess; output: () => string; stop: () => Promise<void> }> {
+  const [node, ...args] = imageCommand();
+  expect(node).toBe('node');
+  const child = spawn(process.execPath, args, {
+    cwd: ROOT,
+    // NODE_OPTIONS cleared: vitest's workers may carry loader flags; production has none.
+    env: { PATH: process.env['PATH'] ?? '', NODE_OPTIONS: '', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the built server did not start in 20 s:\n${out}`)), 20_000);
+    child.stdout!.on('data', () => {
+      const m = /"port":(\d+)[^\n]*"msg":"headline ticker started"/u.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(Number(m[1]));
+      }
+    });
+    void exited.then(() => {
+      clearTimeout(timer);
+      reject(new Error(`the built server exited before starting:\n${out}`));
+    });
+  });
+  return {
+    url: `http://127.0.0.1:${port}`,
+    child,
+    output: () => out,
+    stop: async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+describe('the compiled server (the image command: node server/dist/main.js)', () => {
+  it('is what the Dockerfile runs, with no TypeScript loader', () => {
+    expect(imageCommand()).toEqual(['node', 'server/dist/main.js']);
+  });
+
+  let redis: TestRedis;
+  let server: Awaited<ReturnType<typeof startBuiltServer>>;
+
+  beforeAll(async () => {
+    ensureBuilt('sdk', 'server');
+    redis = await startTestRedis();
+    server = await startBuiltServer({ NODE_ENV: 'production', REDIS_URL: redis.url, TICKER_CONFIG: writeConfigFile() });
+  }, 120_000);
+  afterAll(async () => {
+    await server?.stop();
+    await redis?.stop();
+  });
+
+  it('answers /healthz and /readyz', async () => {
+    const health = await fetch(`${server.url}/healthz`);
+    expect(health.status).toBe(200);
+    expect(await health.json()).toEqual({ ok: true });
+    expect((await fetch(`${server.url}/readyz`)).status).toBe(200);
+  });
+
+  it('delivers a published headline to a subscriber', async () => {
+    const socket = await connect(server.url, ALL_KEY);
+    try {
+      const rec = new Recorder(socket);
+      await subscribeOk(socket, { topics: ['energy'] });
+      const posted = await postHeadline(server.url, { text: 'Built server round trip', topics: ['energy'] });
+      expect(posted.status).toBe(202);
+      const [h] = await rec.count(1);
+      expect(h).toMatchObject({ id: posted.json.id, text: 'Built server round trip', topics: ['energy'] });
+    } finally {
+      socket.close();
+    }
+  });
+
+  it('refuses to start in production without a config file', async () => {
+    await expect(startBuiltServer({ NODE_ENV: 'production', REDIS_URL: redis.url })).rejects.toThrow(/TICKER_CONFIG: required/u);
+  });
+
+  it('imports at run time only Node built-ins and the production dependencies', async () => {
+    const result = await build({
+      entryPoints: [join(ROOT, 'server/dist/main.js')],
+      bundle: true,
+      write: false,
+      platform: 'node',
+      format: 'esm',
+      packages: 'external',
+      metafile: true,
+      logLevel: 'silent',
+    });
+    const bare = new Set(
+      Object.values(result.metafile.inputs)
+        .flatMap((i) => i.imports)
+        .filter((i) => i.external)
+        .map((i) => i.path)
+        .filter((p) => !p.startsWith('node:') && !builtinModules.includes(p))
+        .map((p) => (p.startsWith('@') ? p.split('/').slice(0, 2).join('/') : p.split('/')[0]!)),
+    );
+    const deps = Object.keys((JSON.parse(readFileSync(join(ROOT, 'server/package.json'), 'utf8')) as { dependencies: Record<string, string> }).dependencies);
+    expect([...bare].filter((p) => !deps.includes(p))).toEqual([]);
+    expect(bare.has('tsx')).toBe(false);
+    expect(bare.size).toBeGreaterThan(3);
+  });
+});

@@ -1,0 +1,187 @@
+// Versions a site can pin: the immutable per-release bundle URL with its SRI hash (Chromium
+// enforces it), the protocol version in the handshake, and the previous release's SDK and
+// widget bundle — built from git history — against the current server.
+import { execFile as execFileCb, execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningTicker } from '../../server/src/ticker.js';
+import { hasChromium, launchChromium, NO_CHROMIUM, startHostServer, type HostServer } from '../helpers/browser.js';
+import { connect, postHeadline } from '../helpers/clients.js';
+import { ALL_KEY, EDITOR_TOKEN, testConfig } from '../helpers/config.js';
+import { startTestRedis, type TestRedis } from '../helpers/redis.js';
+import { ROOT, startInProcess } from '../helpers/stack.js';
+import { ensureBuilt } from './build.js';
+
+const execFile = promisify(execFileCb);
+/** The previous release (0.1.0): the commit before this one's work began. */
+export const PREVIOUS_RELEASE = '19244c2';
+const WIDGET_KEY = 'wgt_versions_page';
+
+interface Manifest {
+  version: string;
+  path: string;
+  integrity: string;
+}
+
+/**
+ * The previous release's client-sdk/ and widgets/ from git, built in a temp dir against this
+ * repository's installed dependencies (but its own SDK: the workspace link points there).
+ */
+function buildPreviousRelease(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'ticker-previous-'));
+  try {
+    execFileSync('git', ['cat-file', '-e', `${PREVIOUS_RELEASE}^{commit}`], { cwd: ROOT, stdio: 'ignore' });
+  } catch {
+    throw new Error(`commit ${PREVIOUS_RELEASE} (release 0.1.0) is not in this clone: fetch the full history (git fetch --unshallow)`);
+  }
+  const tar = execFileSync('git', ['archive', PREVIOUS_RELEASE, 'client-sdk', 'widgets', 'tsconfig.json', 'package.json'], { cwd: ROOT, maxBuffer: 64 << 20 });
+  execFileSync('tar', ['-x', '-C', dir], { input: tar });
+  mkdirSync(join(dir, 'node_modules', '@headline-ticker'), { recursive: true });
+  for (const name of readdirSync(join(ROOT, 'node_modules'))) {
+    if (name !== '@headline-ticker' && name !== '.cache') symlinkSync(join(ROOT, 'node_modules', name), join(dir, 'node_modules', name));
+  }
+  symlinkSync(join(dir, 'client-sdk'), join(dir, 'node_modules', '@headline-ticker', 'sdk'));
+  execFileSync(process.execPath, ['client-sdk/scripts/build.mjs'], { cwd: dir, stdio: ['ignore', 'ignore', 'inherit'] });
+  execFileSync(process.execPath, ['--import', 'tsx', 'widgets/scripts/build.ts'], { cwd: dir, stdio: ['ignore', 'ignore', 'inherit'] });
+  return dir;
+}
+
+describe('versions a site can pin', () => {
+  let redis: TestRedis;
+  let ticker: RunningTicker;
+  let host: HostServer;
+  let manifest: Manifest;
+  let previous: string;
+
+  beforeAll(async () => {
+    ensureBuilt('sdk', 'widgets');
+    previous = buildPreviousRelease();
+    [redis, host] = await Promise.all([startTestRedis(), startHostServer()]);
+    ticker = await startInProcess(redis.url, {
+      config: testConfig({
+        editors: [{ name: 'test-desk', token: EDITOR_TOKEN }],
+        keys: [
+          { key: ALL_KEY, name: 'all topics', topics: ['*'] },
+          { key: WIDGET_KEY, name: 'pinning page', topics: ['*'], origins: [host.origin] },
+        ],
+      }),
+    });
+    manifest = (await (await fetch(`${ticker.url}/widget/manifest.json`)).json()) as Manifest;
+  }, 240_000);
+  afterAll(async () => {
+    await ticker?.close();
+    await Promise.all([redis?.stop(), host?.close()]);
+    if (previous) rmSync(previous, { recursive: true, force: true });
+  });
+
+  it('serves the release bundle at an immutable URL whose bytes match the published SRI hash', async () => {
+    const version = (JSON.parse(readFileSync(join(ROOT, 'widgets/package.json'), 'utf8')) as { version: string }).version;
+    expect(manifest).toMatchObject({ version, path: `/widget/${version}/widget.js` });
+    const res = await fetch(`${ticker.url}${manifest.path}`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+    expect(res.headers.get('access-control-allow-origin')).toBe('*');
+    const body = Buffer.from(await res.arrayBuffer());
+    expect(`sha384-${createHash('sha384').update(body).digest('base64')}`).toBe(manifest.integrity);
+    // The moving URL serves the same release, with a short cache.
+    const moving = await fetch(`${ticker.url}/widget.js`);
+    expect(Buffer.from(await moving.arrayBuffer()).equals(body)).toBe(true);
+    expect(moving.headers.get('cache-control')).not.toMatch(/immutable/u);
+  });
+
+  it('answers 404 for a release it does not have, and for anything that is not a version', async () => {
+    for (const path of ['/widget/9.9.9/widget.js', '/widget/..%2F..%2Fpackage.json/widget.js', '/widget/latest/widget.js']) {
+      const res = await fetch(`${ticker.url}${path}`);
+      expect(res.status, path).toBe(404);
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe('not_found');
+    }
+  });
+
+  it('accepts the current protocol version and none, refuses an unknown one', async () => {
+    const withVersion = await connect(ticker.url, ALL_KEY);
+    withVersion.close();
+    const { io } = await import('socket.io-client');
+    const handshake = (auth: Record<string, unknown>) =>
+      new Promise<string>((resolve) => {
+        const s = io(ticker.url, { auth, transports: ['websocket'], reconnection: false, forceNew: true });
+        s.once('connect', () => (s.close(), resolve('connected')));
+        s.once('connect_error', (err) => (s.close(), resolve(err.message)));
+      });
+    expect(await handshake({ key: ALL_KEY, v: 1 })).toBe('connected');
+    expect(await handshake({ key: ALL_KEY })).toBe('connected');
+    expect(await handshake({ key: ALL_KEY, v: 99 })).toBe('unsupported_version');
+    expect(await handshake({ key: ALL_KEY, v: 'one' })).toBe('unsupported_version');
+  });
+
+  it("the previous release's SDK (from git) receives headlines in order from the current server", async () => {
+    const script = `
+      const { TickerClient } = await import(${JSON.stringify(join(previous, 'client-sdk/dist/esm/index.js'))});
+      const [url, key] = process.argv.slice(1);
+      const client = new TickerClient({ url, key, topics: ['compat'] });
+      const seen = [];
+      client.on('status', (s) => s.status === 'live' && console.log('live'));
+      client.on('headline', async (h) => {
+        seen.push(h.text);
+        if (seen.length === 2) { console.log(JSON.stringify(seen)); await client.close(); }
+      });`;
+    const child = execFile(process.execPath, ['--input-type=module', '-e', script, ticker.url, ALL_KEY], { timeout: 30_000 });
+    let out = '';
+    child.child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+    while (!out.includes('live')) await new Promise((r) => setTimeout(r, 50));
+    expect((await postHeadline(ticker.url, { text: 'compat one', topics: ['compat'] })).status).toBe(202);
+    expect((await postHeadline(ticker.url, { text: 'compat two', topics: ['compat'] })).status).toBe(202);
+    const { stdout } = await child;
+    expect(JSON.parse(stdout.trim().split('\n').at(-1)!)).toEqual(['compat one', 'compat two']);
+  });
+
+  describe.skipIf(!hasChromium)(`in Chromium${hasChromium ? '' : ` (${NO_CHROMIUM})`}`, () => {
+    let browser: Browser;
+    beforeAll(async () => {
+      browser = await launchChromium();
+    });
+    afterAll(async () => {
+      await browser?.close();
+    });
+
+    const defined = async (html: string, routes: Record<string, Buffer> = {}) => {
+      const page = await browser.newPage();
+      for (const [path, body] of Object.entries(routes)) {
+        await page.route(`${host.origin}${path}`, (route) => route.fulfill({ status: 200, contentType: 'text/javascript', body }));
+      }
+      const blocked: string[] = [];
+      page.on('console', (m) => m.type() === 'error' && blocked.push(m.text()));
+      await page.goto(host.page(`/p${Math.random().toString(36).slice(2)}.html`, `<!doctype html><meta charset="utf-8">${html}`), { waitUntil: 'load' });
+      return { page, blocked, isDefined: () => page.evaluate(() => customElements.get('headline-ticker') !== undefined) };
+    };
+
+    it('a pinned <script integrity=…> loads; a tampered hash is refused by the browser', async () => {
+      const good = await defined(`<script src="${ticker.url}${manifest.path}" integrity="${manifest.integrity}" crossorigin="anonymous"></script>`);
+      expect(await good.isDefined()).toBe(true);
+      await good.page.close();
+      const wrong = manifest.integrity.replace(/^sha384-./u, (m) => (m.endsWith('A') ? 'sha384-B' : 'sha384-A'));
+      const bad = await defined(`<script src="${ticker.url}${manifest.path}" integrity="${wrong}" crossorigin="anonymous"></script>`);
+      expect(await bad.isDefined()).toBe(false);
+      expect(bad.blocked.join('\n')).toMatch(/integrity/iu);
+      await bad.page.close();
+    });
+
+    it("the previous release's widget bundle shows headlines from the current server", async () => {
+      const { page } = await defined(
+        `<headline-ticker key="${WIDGET_KEY}" server="${ticker.url}" topics="compat-widget"></headline-ticker><script src="/old/widget.js"></script>`,
+        { '/old/widget.js': readFileSync(join(previous, 'widgets/dist/widget.js')) },
+      );
+      try {
+        await page.waitForFunction(() => document.querySelector('headline-ticker')?.shadowRoot !== null);
+        expect((await postHeadline(ticker.url, { text: 'old widget, new server', topics: ['compat-widget'] })).status).toBe(202);
+        await page.locator('headline-ticker').getByText('old widget, new server').waitFor({ timeout: 10_000 });
+      } finally {
+        await page.close();
+      }
+    });
+  });
+});
