@@ -150,6 +150,11 @@ export async function startTicker(o: TickerOptions): Promise<RunningTicker> {
         httpServer.closeAllConnections();
       }),
     });
+    // Express first, Socket.IO second: Engine.IO then takes over the one request listener and
+    // hands Express only what is not /socket.io/. Attached the other way round both answered a
+    // long-polling request, and the second write crashed the process (ERR_HTTP_HEADERS_SENT).
+    const app = createApp({ access, limits, ingest: serves.api ? ingest : null, log, redis, logger, metrics, api: serves.api });
+    httpServer.on('request', app);
     if (serves.api) {
       const relay = new FeedRelay({
         subscriber: connect('subscriber', 'subscriber'),
@@ -177,9 +182,6 @@ export async function startTicker(o: TickerOptions): Promise<RunningTicker> {
       gateway = gw;
       started.push({ name: 'gateway', close: () => gw.close() });
     }
-    const app = createApp({ access, limits, ingest: serves.api ? ingest : null, log, redis, logger, metrics, api: serves.api });
-    httpServer.on('request', app);
-
     await new Promise<void>((resolve, reject) => {
       httpServer.once('error', reject);
       httpServer.listen(o.port ?? 0, o.host ?? '0.0.0.0', () => resolve());
