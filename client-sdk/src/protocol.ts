@@ -81,7 +81,19 @@ export interface SubscribeOk {
   reset?: true;
   /** Filter topics the key is not licensed for; nothing of them is delivered. */
   refused?: { topics: string[] };
+  /**
+   * A replay page that is not the last: the socket is NOT live yet. Continue with the same
+   * filter and `since: seq`; the page without `more` joins live delivery.
+   */
+  more?: true;
 }
+
+/** The most events one replay page (subscribe ack or history response) carries. */
+export const REPLAY_PAGE_MAX_EVENTS = 500;
+/** The most bytes (JSON) one replay page carries. */
+export const REPLAY_PAGE_MAX_BYTES = 256 * 1024;
+/** `GET /api/headlines` with `since` and no `limit` answers this many events at most. */
+export const HISTORY_DEFAULT_LIMIT = 100;
 export interface AckError {
   ok: false;
   error: ErrorBody;
@@ -147,4 +159,6 @@ export interface HistoryResponse {
   headlines: Headline[];
   seq: number;
   reset?: true;
+  /** more events follow: ask again with `since=<seq>` */
+  more?: true;
 }

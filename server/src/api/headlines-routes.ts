@@ -4,13 +4,20 @@ import {
   HeadlineInputSchema,
   HistoryQuerySchema,
 } from '@headline-ticker/sdk/schemas';
-import { TickerError, type HistoryResponse, type ScheduledResponse } from '@headline-ticker/sdk/protocol';
+import {
+  HISTORY_DEFAULT_LIMIT,
+  REPLAY_PAGE_MAX_EVENTS,
+  TickerError,
+  type HistoryResponse,
+  type ScheduledResponse,
+} from '@headline-ticker/sdk/protocol';
 import type { AccessRegistry } from '../access/access-registry.js';
 import type { Limits } from '../access/limits.js';
 import type { Metrics } from '../metrics.js';
 import type { FeedLog } from '../log/feed-log.js';
-import { subscriptionOf } from '../log/subscription.js';
-import { queryFeed } from '../log/feed-query.js';
+import { matches, subscriptionOf } from '../log/subscription.js';
+import { queryFeed, sinceAhead } from '../log/feed-query.js';
+import { DEFAULT_PAGE_BOUNDS, replayPage } from '../gateway/replay-pages.js';
 import { HEADLINE_ID_PATTERN } from '../ingest/headline-id.js';
 import type { IngestQueue } from '../ingest/ingest-queue.js';
 import { editorOf, keyOf, rateLimited, requireEditor, requireKey } from './auth.js';
@@ -81,7 +88,21 @@ export function headlinesRoutes({ access, limits, metrics, ingest, log }: Headli
     } catch (err) {
       throw new TickerError('unavailable', 'the feed store is unreachable', { cause: err });
     }
-    const answer = await queryFeed(log, sub, { since: q.since, limit: q.limit, upTo });
+    // Paged like a socket replay: a bounded answer and `more` to continue from `seq`.
+    const limit = q.limit === undefined ? undefined : Math.min(q.limit, REPLAY_PAGE_MAX_EVENTS);
+    if (q.since !== undefined) {
+      if (q.since > upTo) throw sinceAhead(q.since, upTo);
+      const bounds = { ...DEFAULT_PAGE_BOUNDS, maxEvents: limit ?? HISTORY_DEFAULT_LIMIT };
+      const page = await replayPage(log, null, (h) => matches(sub, h), q.since, upTo, bounds).catch((err: unknown) => {
+        throw new TickerError('unavailable', 'the feed store is unreachable', { cause: err });
+      });
+      if (!page.reset) {
+        const out: HistoryResponse = { headlines: page.headlines, seq: page.seq };
+        if (page.more) out.more = true;
+        return void res.json(out);
+      }
+    }
+    const answer = await queryFeed(log, sub, { since: q.since, limit, upTo });
     if (answer.reset) metrics.resets.inc();
     const out: HistoryResponse = answer;
     res.json(out);

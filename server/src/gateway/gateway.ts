@@ -1,6 +1,7 @@
 import type { Server as HttpServer } from 'node:http';
 import { Server, type Socket } from 'socket.io';
 import {
+  REPLAY_PAGE_MAX_EVENTS,
   TickerError,
   type AckError,
   type ClientToServerEvents,
@@ -24,6 +25,7 @@ import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import { badRequest } from '../validation.js';
 import { DelayLine } from './delay-line.js';
+import { DEFAULT_PAGE_BOUNDS, jsonBytes, replayPage } from './replay-pages.js';
 import { EDITOR_ENTITLEMENT, editorKeyRecord } from './editor-socket.js';
 import { watchBackpressure, type Backpressure, type BackpressureOptions } from './backpressure.js';
 
@@ -35,6 +37,8 @@ export interface SocketData {
   rooms: string[];
   /** subscribe/unsubscribe run one at a time per socket */
   chain: Promise<void>;
+  /** the `seq` of the last replay page with `more`: its continuation is not charged as a new message */
+  pageAt: number | null;
 }
 
 export type TickerServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
@@ -112,6 +116,7 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
     socket.data.filter = null;
     socket.data.rooms = [];
     socket.data.chain = Promise.resolve();
+    socket.data.pageAt = null;
     next();
   });
 
@@ -123,7 +128,9 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
     };
     socket.on('subscribe', (request, ack) => {
       if (typeof ack !== 'function') return;
-      void flooded().then((refused) => {
+      // The next page of a replay is not charged: pages only move forward through a bounded log.
+      const continues = socket.data.pageAt !== null && (request as { since?: unknown } | null)?.since === socket.data.pageAt;
+      void (continues ? Promise.resolve(null) : flooded()).then((refused) => {
         if (refused) return ack(refused);
         serially(socket, () => subscribe(socket, request).then(ack, (err: unknown) => ack(errorAck(err))));
       });
@@ -137,8 +144,10 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
     });
   });
 
+  // Work queued by a socket that has gone is dropped, not run for nobody.
   const serially = (socket: TickerSocket, task: () => Promise<void>) => {
-    socket.data.chain = socket.data.chain.then(task).catch((err: unknown) => {
+    const run = () => (socket.connected ? task() : undefined);
+    socket.data.chain = socket.data.chain.then(run).catch((err: unknown) => {
       logger.error({ err }, 'socket task failed');
     });
   };
@@ -172,20 +181,43 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
     }
     const match = (h: Headline) => matches(sub, h);
     const visible = (events: Headline[], upTo: number) => events.filter((h) => h.seq <= upTo && match(h));
-    const fromMemory = since === undefined ? null : relay.recentAfter(since);
-    let answer: FeedAnswer = fromMemory
-      ? { headlines: visible(fromMemory, horizon()), seq: horizon() }
-      : await queryFeed(log, sub, { since, limit, upTo: horizon() });
+    let answer: FeedAnswer;
+    let bytes = 0;
+    const nextPage = (a: FeedAnswer): SubscribeAck => {
+      socket.data.pageAt = a.seq;
+      metrics.replays.inc();
+      return { ok: true, headlines: a.headlines, seq: a.seq, more: true };
+    };
+    if (since !== undefined) {
+      // A replay comes in pages (replay-pages.ts); only the last one joins live delivery.
+      const page = await replayPage(log, relay, match, since, horizon());
+      if (page.more) return nextPage({ headlines: page.headlines, seq: page.seq });
+      bytes = page.bytes;
+      answer = page.reset ? await queryFeed(log, sub, { since, limit, upTo: horizon() }) : { headlines: page.headlines, seq: page.seq };
+    } else {
+      answer = await queryFeed(log, sub, { since, limit, upTo: horizon() });
+    }
+    // Complete it from memory and join the rooms in one synchronous step, so nothing is missed
+    // or doubled. What arrived meanwhile is added if the page has room; else it is one more page.
     for (;;) {
+      if (!socket.connected) return errorAck(new TickerError('unavailable', 'disconnected'));
       const upTo = horizon();
       const tail = relay.recentAfter(answer.seq);
+      if (tail === null && since !== undefined && !answer.reset) return nextPage(answer);
       if (tail !== null) {
-        answer = { ...answer, headlines: [...answer.headlines, ...visible(tail, upTo)], seq: upTo };
+        const added = visible(tail, upTo);
+        if (since !== undefined && !answer.reset) {
+          for (const h of added) bytes += jsonBytes(h);
+          const full = answer.headlines.length + added.length > DEFAULT_PAGE_BOUNDS.maxEvents || bytes > DEFAULT_PAGE_BOUNDS.maxBytes;
+          if (full) return nextPage(answer);
+        }
+        answer = { ...answer, headlines: [...answer.headlines, ...added], seq: upTo };
         break;
       }
-      const more = await log.readAfter(answer.seq, match, Number.MAX_SAFE_INTEGER, upTo);
+      const more = await log.readAfter(answer.seq, match, REPLAY_PAGE_MAX_EVENTS, upTo);
       answer = { ...answer, headlines: [...answer.headlines, ...more.headlines], seq: more.seq };
     }
+    socket.data.pageAt = null;
     setRooms(socket, roomsOf(sub));
     socket.data.sub = sub;
     socket.data.filter = parsed.data;
