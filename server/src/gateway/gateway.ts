@@ -145,8 +145,15 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
   });
 
   // Work queued by a socket that has gone is dropped, not run for nobody.
+  let tasksDropped = 0;
+  metrics.gauge('ticker_socket_tasks_dropped', 'Subscribes and unsubscribes dropped since start because their socket had gone', [], (g) =>
+    g.set(tasksDropped),
+  );
   const serially = (socket: TickerSocket, task: () => Promise<void>) => {
-    const run = () => (socket.connected ? task() : undefined);
+    const run = () => {
+      if (socket.connected) return task();
+      tasksDropped++;
+    };
     socket.data.chain = socket.data.chain.then(run).catch((err: unknown) => {
       logger.error({ err }, 'socket task failed');
     });
@@ -190,7 +197,7 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
     };
     if (since !== undefined) {
       // A replay comes in pages (replay-pages.ts); only the last one joins live delivery.
-      const page = await replayPage(log, relay, match, since, horizon());
+      const page = await replayPage(log, relay, match, since, horizon(), DEFAULT_PAGE_BOUNDS, () => !socket.connected);
       if (page.more) return nextPage({ headlines: page.headlines, seq: page.seq });
       bytes = page.bytes;
       answer = page.reset ? await queryFeed(log, sub, { since, limit, upTo: horizon() }) : { headlines: page.headlines, seq: page.seq };

@@ -47,6 +47,8 @@ export async function replayPage(
   since: number,
   upTo: number,
   bounds: PageBounds = DEFAULT_PAGE_BOUNDS,
+  /** true once nobody waits for the page (the socket has gone): stop reading */
+  abandoned: () => boolean = () => false,
 ): Promise<ReplayPage> {
   const headlines: Headline[] = [];
   let bytes = 0;
@@ -79,8 +81,9 @@ export async function replayPage(
   const oldest = await log.oldestSeq();
   if (oldest === null || oldest > since + 1) return { headlines, seq: since, more: false, reset: true, bytes };
   while (covered < upTo) {
+    if (abandoned()) return full();
     const batch = await log.range(covered, upTo, Math.min(500, bounds.maxScan));
-    if (batch.length === 0) break;
+    if (batch.length === 0 || abandoned()) break;
     for (const h of batch) if (!take(h)) return full();
   }
   return { headlines, seq: upTo, more: false, reset: false, bytes };
