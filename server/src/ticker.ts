@@ -2,6 +2,7 @@ import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Redis } from 'ioredis';
 import { AccessRegistry } from './access/access-registry.js';
+import { clientAddressResolver } from './access/client-address.js';
 import { ConnectionCounter } from './access/connection-counter.js';
 import { Limits } from './access/limits.js';
 import { createApp } from './api/app.js';
@@ -153,7 +154,7 @@ export async function startTicker(o: TickerOptions): Promise<RunningTicker> {
     // Express first, Socket.IO second: Engine.IO then takes over the one request listener and
     // hands Express only what is not /socket.io/. Attached the other way round both answered a
     // long-polling request, and the second write crashed the process (ERR_HTTP_HEADERS_SENT).
-    const app = createApp({ access, limits, ingest: serves.api ? ingest : null, log, redis, logger, metrics, api: serves.api });
+    const app = createApp({ access, limits, ingest: serves.api ? ingest : null, log, redis, logger, metrics, api: serves.api, trustedProxies: o.config.trustedProxies });
     httpServer.on('request', app);
     if (serves.api) {
       const relay = new FeedRelay({
@@ -174,6 +175,7 @@ export async function startTicker(o: TickerOptions): Promise<RunningTicker> {
         access,
         limits,
         connections: connCounter,
+        addressOf: clientAddressResolver(o.config.trustedProxies),
         log,
         relay,
         metrics,

@@ -2,7 +2,6 @@ import { fileURLToPath } from 'node:url';
 import express, { type Express } from 'express';
 import type { Redis } from 'ioredis';
 import type { AccessRegistry } from '../access/access-registry.js';
-import { TRUSTED_PROXIES } from '../access/client-address.js';
 import type { Limits } from '../access/limits.js';
 import { AuditLog } from '../log/audit-log.js';
 import type { FeedLog } from '../log/feed-log.js';
@@ -27,6 +26,8 @@ export interface AppDeps {
   metrics: Metrics;
   /** false on a worker-only node: health endpoints only */
   api: boolean;
+  /** proxies whose X-Forwarded-For is believed */
+  trustedProxies: readonly string[];
 }
 
 export const PUBLIC_DIR = fileURLToPath(new URL('../../public/', import.meta.url));
@@ -34,7 +35,7 @@ export const PUBLIC_DIR = fileURLToPath(new URL('../../public/', import.meta.url
 export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', TRUSTED_PROXIES);
+  app.set('trust proxy', [...deps.trustedProxies]);
 
   app.use(requestLogger(deps.logger));
   app.get('/metrics', async (_req, res) => {

@@ -63,6 +63,8 @@ export const TickerConfigSchema = z.strictObject({
   feeds: z.array(FeedSchema).default([]),
   retention: RetentionSchema.default({ maxEvents: 100_000, minAgeSeconds: 7 * 24 * 3600 }),
   limits: LimitsSchema.default({ authFailuresPerMinute: 20, historyPerMinute: 120, socketMessagesPer10s: 30 }),
+  /** proxies whose X-Forwarded-For is believed (proxy-addr names, addresses or CIDR); TRUSTED_PROXIES overrides */
+  trustedProxies: z.array(z.string().min(1)).default(['loopback']),
 });
 
 export type TickerConfig = z.infer<typeof TickerConfigSchema>;

@@ -13,7 +13,7 @@ import {
 import { SubscribeRequestSchema, UnsubscribeRequestSchema } from '@headline-ticker/sdk/schemas';
 import type { AccessRegistry, KeyRecord } from '../access/access-registry.js';
 import type { Entitlement } from '../access/entitlements.js';
-import { clientAddress } from '../access/client-address.js';
+import type { AddressOf } from '../access/client-address.js';
 import type { ConnectionCounter } from '../access/connection-counter.js';
 import type { Limits } from '../access/limits.js';
 import type { FeedLog } from '../log/feed-log.js';
@@ -49,6 +49,8 @@ export interface GatewayDeps {
   access: AccessRegistry;
   limits: Limits;
   connections: ConnectionCounter;
+  /** the client's address (X-Forwarded-For believed from trusted proxies only) */
+  addressOf: AddressOf;
   log: FeedLog;
   relay: FeedRelay;
   logger: Logger;
@@ -90,21 +92,25 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
     return typeof auth.token === 'string' ? editorKeyRecord(access, auth.token) : undefined;
   };
 
+  const originAllowed = (key: KeyRecord, socket: TickerSocket): boolean => {
+    if (key.origins === null) return true;
+    const origin = socket.handshake.headers.origin;
+    return origin !== undefined && key.origins.has(origin);
+  };
+
   io.use(async (socket, next) => {
-    const ip = clientAddress(socket.request);
-    if ((await limits.authBlocked(ip)) !== null) return next(new Error('rate_limited'));
     const key = recordOf(socket);
     if (key === undefined) {
+      // Only unknown credentials meet the lockout: a valid key is never refused for others' failures.
+      const ip = deps.addressOf(socket.request);
+      if ((await limits.authBlocked(ip)) !== null) return next(new Error('rate_limited'));
       await limits.authFailed(ip);
       return next(new Error('unauthorized'));
     }
-    if (key.origins !== null) {
-      const origin = socket.handshake.headers.origin;
-      if (origin === undefined || !key.origins.has(origin)) {
-        logger.info({ keyRef: key.ref, origin }, 'widget key used from an origin it is not bound to');
-        await limits.authFailed(ip);
-        return next(new Error('unauthorized'));
-      }
+    if (!originAllowed(key, socket)) {
+      // Not a guess (the key is right): refused, but not counted against the address.
+      logger.info({ keyRef: key.ref, origin: socket.handshake.headers.origin }, 'widget key used from an origin it is not bound to');
+      return next(new Error('unauthorized'));
     }
     if (key.maxConnections !== null) {
       const admitted = await connections.tryAcquire(key.digest, key.maxConnections).catch(() => true);
@@ -312,11 +318,22 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
   // A reload closes the sockets of revoked keys and re-applies changed entitlements.
   const onAccessChanged = () => {
     delays.sync(delaysOf(access), relay.lastSeq).catch((err: unknown) => logger.error({ err }, 'delay lanes not synced'));
+    const perKey = new Map<string, number>();
     for (const socket of io.of('/').sockets.values()) {
       const fresh = recordOf(socket);
-      if (fresh === undefined) {
+      // Revoked, or its page's origin is no longer licensed: cut off.
+      if (fresh === undefined || !originAllowed(fresh, socket)) {
         metrics.shed.inc({ reason: 'revoked' });
         socket.emit('bye', { reason: 'revoked' });
+        socket.disconnect(true);
+        continue;
+      }
+      // A lowered maxConnections applies to open sockets too (the oldest are kept; per gateway).
+      const open = (perKey.get(fresh.digest) ?? 0) + 1;
+      perKey.set(fresh.digest, open);
+      if (fresh.maxConnections !== null && open > fresh.maxConnections) {
+        metrics.shed.inc({ reason: 'too_many_connections' });
+        socket.emit('bye', { reason: 'too_many_connections' });
         socket.disconnect(true);
         continue;
       }
