@@ -91,6 +91,8 @@ async function main(): Promise<void> {
     port: env.PORT,
     host: env.HOST,
     faultKillAfterSeq: env.TICKER_FAULT_KILL_AFTER_SEQ,
+    ...(env.METRICS_PORT === undefined ? {} : { metricsPort: env.METRICS_PORT }),
+    ...(env.METRICS_ALLOW === undefined ? {} : { metricsAllow: env.METRICS_ALLOW }),
   });
   if (env.TICKER_ROLE !== 'worker') {
     process.stdout.write(`\n  Headline Ticker is live: http://localhost:${ticker.port}/\n\n`);

@@ -6,6 +6,7 @@ import { clientAddressResolver } from './access/client-address.js';
 import { ConnectionCounter } from './access/connection-counter.js';
 import { Limits } from './access/limits.js';
 import { createApp } from './api/app.js';
+import { createMetricsServer } from './api/metrics-route.js';
 import type { Role } from './config/env.js';
 import type { TickerConfig } from './config/ticker-config.js';
 import { feedKeys } from './log/feed-keys.js';
@@ -37,11 +38,17 @@ export interface TickerOptions {
   faultKillAfterSeq?: number;
   /** feed polling limits (tests shorten the timeout) */
   feedLimits?: Partial<FetchLimits>;
+  /** serve /metrics on this port only (0: any free one), on `host` */
+  metricsPort?: number;
+  /** addresses or CIDR ranges besides loopback that may read /metrics on the main port */
+  metricsAllow?: readonly string[];
 }
 
 export interface RunningTicker {
   readonly port: number;
   readonly url: string;
+  /** where /metrics is served when it has its own port */
+  readonly metricsUrl?: string;
   readonly access: AccessRegistry;
   readonly gateway: Gateway | null;
   readonly httpServer: HttpServer;
@@ -100,6 +107,7 @@ export async function startTicker(o: TickerOptions): Promise<RunningTicker> {
   let gateway: Gateway | null = null;
   const httpServer = createServer();
   let port: number;
+  let metricsUrl: string | undefined;
   try {
     const redis = connect('command', 'command');
     await waitReady(redis);
@@ -154,7 +162,10 @@ export async function startTicker(o: TickerOptions): Promise<RunningTicker> {
     // Express first, Socket.IO second: Engine.IO then takes over the one request listener and
     // hands Express only what is not /socket.io/. Attached the other way round both answered a
     // long-polling request, and the second write crashed the process (ERR_HTTP_HEADERS_SENT).
-    const app = createApp({ access, limits, ingest: serves.api ? ingest : null, log, redis, logger, metrics, api: serves.api, trustedProxies: o.config.trustedProxies });
+    const app = createApp({ access, limits, ingest: serves.api ? ingest : null, log, redis, logger, metrics, api: serves.api,
+      trustedProxies: o.config.trustedProxies,
+      metricsAccess: { ownPort: o.metricsPort !== undefined, allow: o.metricsAllow ?? [] },
+    });
     httpServer.on('request', app);
     if (serves.api) {
       const relay = new FeedRelay({
@@ -189,6 +200,18 @@ export async function startTicker(o: TickerOptions): Promise<RunningTicker> {
       httpServer.listen(o.port ?? 0, o.host ?? '0.0.0.0', () => resolve());
     });
     port = (httpServer.address() as AddressInfo).port;
+    if (o.metricsPort !== undefined) {
+      const server = createMetricsServer(metrics);
+      started.push({ name: 'metrics', close: () => new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        }) });
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(o.metricsPort, o.host ?? '0.0.0.0', () => resolve());
+      });
+      metricsUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    }
   } catch (err) {
     await stopAll();
     throw err;
@@ -198,6 +221,7 @@ export async function startTicker(o: TickerOptions): Promise<RunningTicker> {
   return {
     port,
     url: `http://127.0.0.1:${port}`,
+    ...(metricsUrl === undefined ? {} : { metricsUrl }),
     access,
     gateway,
     httpServer,

@@ -10,6 +10,7 @@ import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import { auditRoutes } from './audit-routes.js';
 import { editorRoute } from './editor-route.js';
+import { metricsRoute, type MetricsAccess } from './metrics-route.js';
 import { requestLogger } from './request-log.js';
 import { headlinesRoutes } from './headlines-routes.js';
 import { errorHandler, notFoundHandler } from './http-errors.js';
@@ -28,6 +29,8 @@ export interface AppDeps {
   api: boolean;
   /** proxies whose X-Forwarded-For is believed */
   trustedProxies: readonly string[];
+  /** who reads /metrics on this port */
+  metricsAccess: MetricsAccess;
 }
 
 export const PUBLIC_DIR = fileURLToPath(new URL('../../public/', import.meta.url));
@@ -38,9 +41,7 @@ export function createApp(deps: AppDeps): Express {
   app.set('trust proxy', [...deps.trustedProxies]);
 
   app.use(requestLogger(deps.logger));
-  app.get('/metrics', async (_req, res) => {
-    res.type(deps.metrics.contentType).send(await deps.metrics.text());
-  });
+  app.use(metricsRoute(deps.metrics, deps.metricsAccess));
   app.get('/healthz', (_req, res) => {
     res.json({ ok: true });
   });
