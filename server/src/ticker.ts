@@ -2,6 +2,7 @@ import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Redis } from 'ioredis';
 import { AccessRegistry } from './access/access-registry.js';
+import { AddressLimits } from './access/address-limits.js';
 import { clientAddressResolver } from './access/client-address.js';
 import { ConnectionCounter } from './access/connection-counter.js';
 import { Limits } from './access/limits.js';
@@ -113,6 +114,7 @@ export async function startTicker(o: TickerOptions): Promise<RunningTicker> {
     await waitReady(redis);
     const log = new FeedLog(redis, keys, o.config.retention);
     const limits = new Limits(redis, prefix, o.config.limits);
+    const addressLimits = new AddressLimits(o.config.limits);
 
     // The API queues the desk's flashes; the worker role queues feed items the same way.
     const ingest = new IngestQueue({ connection: redis, log, keys, prefix: keys.queuePrefix });
@@ -164,6 +166,7 @@ export async function startTicker(o: TickerOptions): Promise<RunningTicker> {
     // long-polling request, and the second write crashed the process (ERR_HTTP_HEADERS_SENT).
     const app = createApp({ access, limits, ingest: serves.api ? ingest : null, log, redis, logger, metrics, api: serves.api,
       trustedProxies: o.config.trustedProxies,
+      addressLimits,
       metricsAccess: { ownPort: o.metricsPort !== undefined, allow: o.metricsAllow ?? [] },
     });
     httpServer.on('request', app);
@@ -187,6 +190,7 @@ export async function startTicker(o: TickerOptions): Promise<RunningTicker> {
         limits,
         connections: connCounter,
         addressOf: clientAddressResolver(o.config.trustedProxies),
+        addressLimits,
         log,
         relay,
         metrics,

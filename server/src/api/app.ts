@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import express, { type Express } from 'express';
 import type { Redis } from 'ioredis';
 import type { AccessRegistry } from '../access/access-registry.js';
+import type { AddressLimits } from '../access/address-limits.js';
 import type { Limits } from '../access/limits.js';
 import { AuditLog } from '../log/audit-log.js';
 import type { FeedLog } from '../log/feed-log.js';
@@ -29,6 +30,7 @@ export interface AppDeps {
   api: boolean;
   /** proxies whose X-Forwarded-For is believed */
   trustedProxies: readonly string[];
+  addressLimits: AddressLimits;
   /** who reads /metrics on this port */
   metricsAccess: MetricsAccess;
 }

@@ -1,4 +1,4 @@
-import { Router, json } from 'express';
+import { Router, json, type RequestHandler } from 'express';
 import {
   CorrectionInputSchema,
   HeadlineInputSchema,
@@ -12,6 +12,7 @@ import {
   type ScheduledResponse,
 } from '@headline-ticker/sdk/protocol';
 import type { AccessRegistry } from '../access/access-registry.js';
+import type { AddressLimits } from '../access/address-limits.js';
 import type { Limits } from '../access/limits.js';
 import type { Metrics } from '../metrics.js';
 import type { FeedLog } from '../log/feed-log.js';
@@ -32,6 +33,7 @@ export interface HeadlinesRoutesDeps {
   /** absent on a gateway-only node: writes answer 503 there */
   ingest: IngestQueue | null;
   log: FeedLog;
+  addressLimits: AddressLimits;
 }
 
 function headlineId(raw: string | string[] | undefined): string {
@@ -39,15 +41,19 @@ function headlineId(raw: string | string[] | undefined): string {
   return raw;
 }
 
-export function headlinesRoutes({ access, limits, metrics, ingest, log }: HeadlinesRoutesDeps): Router {
+export function headlinesRoutes({ access, limits, metrics, ingest, log, addressLimits }: HeadlinesRoutesDeps): Router {
   const router = Router();
   const body = json({ limit: BODY_LIMIT, strict: false });
+  // Each write by an editor counts: a flood (or a leaked token) must not grow the log unbounded.
+  const writeLimit: RequestHandler = (_req, res, next) => {
+    void limits.publish(editorOf(res).name).then((wait) => next(wait === null ? undefined : rateLimited(wait, 'too many writes by this editor')));
+  };
   const writer = (): IngestQueue => {
     if (ingest === null) throw new TickerError('unavailable', 'this node does not accept writes');
     return ingest;
   };
 
-  router.post('/api/headlines', requireEditor(access, limits), body, async (req, res) => {
+  router.post('/api/headlines', requireEditor(access, limits), writeLimit, body, async (req, res) => {
     const draft = parseOr400(HeadlineInputSchema, req.body, 'headline');
     const accepted = await writer().publish(draft, editorOf(res).name);
     metrics.ingested.inc({ op: 'publish' });
@@ -60,14 +66,14 @@ export function headlinesRoutes({ access, limits, metrics, ingest, log }: Headli
     res.json(body);
   });
 
-  router.patch('/api/headlines/:id', requireEditor(access, limits), body, async (req, res) => {
+  router.patch('/api/headlines/:id', requireEditor(access, limits), writeLimit, body, async (req, res) => {
     const id = headlineId(req.params['id']);
     const changes = parseOr400(CorrectionInputSchema, req.body, 'correction');
     res.status(202).json(await writer().correct(id, changes, editorOf(res).name));
     metrics.ingested.inc({ op: 'correct' });
   });
 
-  router.delete('/api/headlines/:id', requireEditor(access, limits), async (req, res) => {
+  router.delete('/api/headlines/:id', requireEditor(access, limits), writeLimit, async (req, res) => {
     const id = headlineId(req.params['id']);
     const result = await writer().withdraw(id, editorOf(res).name);
     metrics.ingested.inc({ op: result.status === 'cancelled' ? 'cancel' : 'withdraw' });
@@ -76,6 +82,8 @@ export function headlinesRoutes({ access, limits, metrics, ingest, log }: Headli
 
   router.get('/api/headlines', requireKey(access, limits), async (req, res) => {
     const { entitlement, digest } = keyOf(res);
+    const near = await addressLimits.history(req.ip ?? 'unknown');
+    if (near !== null) throw rateLimited(near, 'too many history requests from this address');
     const wait = await limits.history(digest);
     if (wait !== null) throw rateLimited(wait, 'too many history requests for this key');
     const q = parseOr400(HistoryQuerySchema, req.query, 'query');

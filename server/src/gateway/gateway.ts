@@ -14,6 +14,7 @@ import { SubscribeRequestSchema, UnsubscribeRequestSchema } from '@headline-tick
 import type { AccessRegistry, KeyRecord } from '../access/access-registry.js';
 import type { Entitlement } from '../access/entitlements.js';
 import type { AddressOf } from '../access/client-address.js';
+import type { AddressLimits } from '../access/address-limits.js';
 import type { ConnectionCounter } from '../access/connection-counter.js';
 import type { Limits } from '../access/limits.js';
 import type { FeedLog } from '../log/feed-log.js';
@@ -39,6 +40,8 @@ export interface SocketData {
   chain: Promise<void>;
   /** the `seq` of the last replay page with `more`: its continuation is not charged as a new message */
   pageAt: number | null;
+  /** the client's address, for per-address limits */
+  ip: string;
 }
 
 export type TickerServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
@@ -51,6 +54,7 @@ export interface GatewayDeps {
   connections: ConnectionCounter;
   /** the client's address (X-Forwarded-For believed from trusted proxies only) */
   addressOf: AddressOf;
+  addressLimits: AddressLimits;
   log: FeedLog;
   relay: FeedRelay;
   logger: Logger;
@@ -112,11 +116,18 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
       logger.info({ keyRef: key.ref, origin: socket.handshake.headers.origin }, 'widget key used from an origin it is not bound to');
       return next(new Error('unauthorized'));
     }
+    const ip = deps.addressOf(socket.request);
+    if (!deps.addressLimits.openSocket(ip)) return next(new Error('too_many_connections'));
     if (key.maxConnections !== null) {
       const admitted = await connections.tryAcquire(key.digest, key.maxConnections).catch(() => true);
-      if (!admitted) return next(new Error('too_many_connections'));
+      if (!admitted) {
+        deps.addressLimits.closeSocket(ip);
+        return next(new Error('too_many_connections'));
+      }
       socket.once('disconnect', () => connections.release(key.digest));
     }
+    socket.once('disconnect', () => deps.addressLimits.closeSocket(ip));
+    socket.data.ip = ip;
     socket.data.key = key;
     socket.data.sub = null;
     socket.data.filter = null;
@@ -127,6 +138,15 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
   });
 
   io.on('connection', (socket) => {
+    // Every packet, known event or not, counts against its address; an unknown event also
+    // counts against its socket, and a socket that floods them is cut off.
+    socket.use(([event, ...args], next) => {
+      void addressEvent(socket, event, args).then((refusal) => {
+        if (refusal === null) return next();
+        const ack = args.at(-1);
+        if (typeof ack === 'function') (ack as (r: AckError) => void)(refusal);
+      });
+    });
     // A flood of messages is answered, not served: the limiter runs before the work is queued.
     const flooded = async (): Promise<AckError | null> => {
       const wait = await limits.socketMessage(socket.id);
@@ -136,7 +156,12 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
       if (typeof ack !== 'function') return;
       // The next page of a replay is not charged: pages only move forward through a bounded log.
       const continues = socket.data.pageAt !== null && (request as { since?: unknown } | null)?.since === socket.data.pageAt;
-      void (continues ? Promise.resolve(null) : flooded()).then((refused) => {
+      const charge = async () => {
+        const wait = await deps.addressLimits.subscribe(socket.data.ip);
+        if (wait !== null) return errorAck(new TickerError('rate_limited', `too many subscribes from this address; retry in ${wait} s`));
+        return flooded();
+      };
+      void (continues ? Promise.resolve(null) : charge()).then((refused) => {
         if (refused) return ack(refused);
         serially(socket, () => subscribe(socket, request).then(ack, (err: unknown) => ack(errorAck(err))));
       });
@@ -149,6 +174,19 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
       });
     });
   });
+
+  const KNOWN_EVENTS = new Set(['subscribe', 'unsubscribe']);
+  const addressEvent = async (socket: TickerSocket, event: unknown, _args: unknown[]): Promise<AckError | null> => {
+    const wait = await deps.addressLimits.socketEvent(socket.data.ip);
+    if (wait !== null) return errorAck(new TickerError('rate_limited', `too many messages from this address; retry in ${wait} s`));
+    if (typeof event === 'string' && KNOWN_EVENTS.has(event)) return null;
+    if ((await limits.socketMessage(socket.id)) !== null && socket.connected) {
+      logger.info({ sid: socket.id, ip: socket.data.ip }, 'socket flooding unknown events cut off');
+      metrics.shed.inc({ reason: 'flood' });
+      socket.disconnect(true);
+    }
+    return errorAck(new TickerError('bad_request', 'unknown event'));
+  };
 
   // Work queued by a socket that has gone is dropped, not run for nobody.
   let tasksDropped = 0;
