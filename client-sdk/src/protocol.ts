@@ -105,9 +105,20 @@ export type UnsubscribeAck = { ok: true } | AckError;
 export const BYE_REASONS = ['revoked', 'slow_consumer', 'shutdown', 'too_many_connections', 'feed_restarted'] as const;
 export type ByeReason = (typeof BYE_REASONS)[number];
 
+/** What a `bye` says. */
+export interface ByeInfo {
+  reason: ByeReason;
+  /**
+   * Wait this long before reconnecting: already randomised per socket by the server (jitter),
+   * so sockets dropped together do not all come back in the same instant. Older servers omit
+   * it: then wait a random time of your own (see docs/protocol.md).
+   */
+  retryAfterMs?: number;
+}
+
 export interface ServerToClientEvents {
   headline: (headline: Headline) => void;
-  bye: (info: { reason: ByeReason }) => void;
+  bye: (info: ByeInfo) => void;
 }
 
 export interface ClientToServerEvents {

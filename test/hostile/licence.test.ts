@@ -2,6 +2,7 @@
 // or maxConnections, and a lockout that neither trusts forged X-Forwarded-For nor refuses a
 // valid credential because others failed from the same address.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BYE_RETRY_MS, byeInfo } from '../../server/src/gateway/bye.js';
 import type { RunningTicker } from '../../server/src/ticker.js';
 import { ALL_KEY, EDITOR_TOKEN, WIDGET_KEY, WIDGET_ORIGIN, testConfig } from '../helpers/config.js';
 import { connect, postHeadline } from '../helpers/clients.js';
@@ -45,10 +46,14 @@ describe('licence rules', () => {
     const kept = await connect(ticker.url, WIDGET_KEY, { origin: WIDGET_ORIGIN });
     const cut = await connect(ticker.url, WIDGET_KEY, { origin: 'http://other.test' });
     try {
-      const bye = waitFor<{ reason: string }>(cut, 'bye');
+      const bye = waitFor<{ reason: string; retryAfterMs?: number }>(cut, 'bye');
       const gone = waitFor(cut, 'disconnect');
       await ticker.reload(testConfig({ keys: keys([WIDGET_ORIGIN], 3) }));
-      expect((await bye).reason).toBe('revoked');
+      const info = await bye;
+      expect(info.reason).toBe('revoked');
+      // every bye asks for a jittered wait before reconnecting
+      expect(info.retryAfterMs).toBeGreaterThanOrEqual(BYE_RETRY_MS.revoked[0]);
+      expect(info.retryAfterMs).toBeLessThanOrEqual(BYE_RETRY_MS.revoked[1]);
       await gone;
       expect(kept.connected).toBe(true);
     } finally {
@@ -67,6 +72,18 @@ describe('licence rules', () => {
       expect(open.filter((s) => s.connected)).toHaveLength(1);
     } finally {
       for (const s of open) s.close();
+    }
+  });
+});
+
+describe('bye hints', () => {
+  it('every reason asks for a wait drawn at random from its range', () => {
+    for (const reason of Object.keys(BYE_RETRY_MS) as (keyof typeof BYE_RETRY_MS)[]) {
+      const [min, max] = BYE_RETRY_MS[reason];
+      expect(byeInfo(reason, () => 0).retryAfterMs).toBe(min);
+      expect(byeInfo(reason, () => 1).retryAfterMs).toBe(max);
+      expect(min).toBeGreaterThan(0);
+      expect(max).toBeGreaterThan(min);
     }
   });
 });

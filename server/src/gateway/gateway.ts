@@ -25,6 +25,7 @@ import { eventRooms, roomsOf } from './rooms.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import { badRequest } from '../validation.js';
+import { byeInfo } from './bye.js';
 import { DelayLine } from './delay-line.js';
 import { DEFAULT_PAGE_BOUNDS, jsonBytes, replayPage } from './replay-pages.js';
 import { EDITOR_ENTITLEMENT, editorKeyRecord } from './editor-socket.js';
@@ -342,7 +343,7 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
   const onRestart = () => {
     delays.restart(delaysOf(access), relay.lastSeq).catch((err: unknown) => logger.error({ err }, 'delay lanes not restarted'));
     for (const socket of io.of('/').sockets.values()) {
-      socket.emit('bye', { reason: 'feed_restarted' });
+      socket.emit('bye', byeInfo('feed_restarted'));
       socket.disconnect(true);
     }
   };
@@ -362,7 +363,7 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
       // Revoked, or its page's origin is no longer licensed: cut off.
       if (fresh === undefined || !originAllowed(fresh, socket)) {
         metrics.shed.inc({ reason: 'revoked' });
-        socket.emit('bye', { reason: 'revoked' });
+        socket.emit('bye', byeInfo('revoked'));
         socket.disconnect(true);
         continue;
       }
@@ -371,7 +372,7 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
       perKey.set(fresh.digest, open);
       if (fresh.maxConnections !== null && open > fresh.maxConnections) {
         metrics.shed.inc({ reason: 'too_many_connections' });
-        socket.emit('bye', { reason: 'too_many_connections' });
+        socket.emit('bye', byeInfo('too_many_connections'));
         socket.disconnect(true);
         continue;
       }
@@ -399,7 +400,7 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
         access.off('changed', onAccessChanged);
         delays.close();
         for (const socket of io.of('/').sockets.values()) {
-          socket.emit('bye', { reason: 'shutdown' });
+          socket.emit('bye', byeInfo('shutdown'));
           socket.disconnect(true);
         }
         await new Promise<void>((resolve) => {
