@@ -176,7 +176,7 @@ describe('reload', () => {
         '(reload)',
       ),
     );
-    expect(await bye).toEqual({ reason: 'revoked' });
+    expect(await bye).toMatchObject({ reason: 'revoked' });
     await gone;
     await expect(connect(ticker.url, KEYS.demoEnergy.key)).rejects.toThrow('unauthorized');
     await postHeadline(ticker.url, { text: 'energy story', topics: ['energy'] });

@@ -60,7 +60,7 @@ const LimitsSchema = z.strictObject({
   subscribesPerAddressPer10s: z.number().int().positive().default(10_000),
   socketEventsPerAddressPer10s: z.number().int().positive().default(20_000),
   historyPerAddressPerMinute: z.number().int().positive().default(600),
-  publishesPerEditorPerMinute: z.number().int().positive().default(120),
+  publishesPerEditorPerMinute: z.number().int().positive().default(600),
 });
 
 export const TickerConfigSchema = z.strictObject({
