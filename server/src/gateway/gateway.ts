@@ -249,24 +249,28 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
     } else {
       answer = await queryFeed(log, sub, { since, limit, upTo: horizon() });
     }
-    // Complete it from memory and join the rooms in one synchronous step, so nothing is missed
-    // or doubled. What arrived meanwhile is added if the page has room; else it is one more page.
+    // Complete it and join the rooms in one synchronous step, so nothing is missed or doubled.
+    // What arrived meanwhile is added if the page has room for it; else it is one more page.
+    const paging = since !== undefined && !answer.reset;
+    const room = (added: Headline[]): boolean => {
+      if (!paging) return true;
+      for (const h of added) bytes += jsonBytes(h);
+      return answer.headlines.length + added.length <= DEFAULT_PAGE_BOUNDS.maxEvents && bytes <= DEFAULT_PAGE_BOUNDS.maxBytes;
+    };
     for (;;) {
       if (!socket.connected) return errorAck(new TickerError('unavailable', 'disconnected'));
       const upTo = horizon();
+      // Nothing between the answer and the horizon (a delayed lane may sit far behind memory).
+      if (answer.seq >= upTo) break;
       const tail = relay.recentAfter(answer.seq);
-      if (tail === null && since !== undefined && !answer.reset) return nextPage(answer);
       if (tail !== null) {
         const added = visible(tail, upTo);
-        if (since !== undefined && !answer.reset) {
-          for (const h of added) bytes += jsonBytes(h);
-          const full = answer.headlines.length + added.length > DEFAULT_PAGE_BOUNDS.maxEvents || bytes > DEFAULT_PAGE_BOUNDS.maxBytes;
-          if (full) return nextPage(answer);
-        }
+        if (!room(added)) return nextPage(answer);
         answer = { ...answer, headlines: [...answer.headlines, ...added], seq: upTo };
         break;
       }
       const more = await log.readAfter(answer.seq, match, REPLAY_PAGE_MAX_EVENTS, upTo);
+      if (!room(more.headlines)) return nextPage(answer);
       answer = { ...answer, headlines: [...answer.headlines, ...more.headlines], seq: more.seq };
     }
     socket.data.pageAt = null;
