@@ -95,6 +95,36 @@ describe('per-address limits', () => {
   });
 });
 
+describe('socket events per address', () => {
+  let redis: TestRedis;
+  let ticker: RunningTicker;
+  beforeAll(async () => {
+    redis = await startTestRedis();
+    ticker = await startInProcess(redis.url, { config: testConfig({ limits: { socketEventsPerAddressPer10s: 4, socketMessagesPer10s: 100 } }) });
+  });
+  afterAll(async () => {
+    await ticker?.close();
+    await redis?.stop();
+  });
+
+  it('count every event, known or not, across the sockets of one address', async () => {
+    const a = await connect(ticker.url, ALL_KEY);
+    const b = await connect(ticker.url, ALL_KEY);
+    try {
+      (a as unknown as { emit: (e: string) => void }).emit('nonsense');
+      (b as unknown as { emit: (e: string) => void }).emit('nonsense');
+      expect((await subscribe(a, {})).ok).toBe(true);
+      expect((await subscribe(b, {})).ok).toBe(true);
+      const refused = await subscribe(a, {});
+      expect(refused.ok).toBe(false);
+      if (!refused.ok) expect(refused.error.code).toBe('rate_limited');
+    } finally {
+      a.close();
+      b.close();
+    }
+  });
+});
+
 describe('defaults admit a real audience behind one address', () => {
   let redis: TestRedis;
   let ticker: RunningTicker;
