@@ -174,7 +174,12 @@ async function startTicker(): Promise<Target> {
   const configPath = join(dir, 'ticker.json');
   writeFileSync(
     configPath,
-    JSON.stringify({ editors: [{ name: 'bench', token: EDITOR_TOKEN }], keys: [{ key: KEY, name: 'bench', topics: ['*'] }] }),
+    JSON.stringify({
+      editors: [{ name: 'bench', token: EDITOR_TOKEN }],
+      keys: [{ key: KEY, name: 'bench', topics: ['*'] }],
+      // the load generator publishes far faster than any desk: lift the per-editor write limit
+      limits: { publishesPerEditorPerMinute: 10_000_000 },
+    }),
   );
   const env = (role: string, port: number) => ({
     ...process.env,

@@ -88,11 +88,18 @@ export interface SubscribeOk {
   /** Filter topics the key is not licensed for; nothing of them is delivered. */
   refused?: { topics: string[] };
   /**
-   * A replay page: more events follow `seq`, and the socket is not live yet. Continue with
-   * `subscribe` (same filter, `since: seq`) until an answer without `more`, which joins live.
+   * A replay page that is not the last: the socket is NOT live yet. Continue with the same
+   * filter and `since: seq`; the page without `more` joins live delivery.
    */
   more?: true;
 }
+
+/** The most events one replay page (subscribe ack or history response) carries. */
+export const REPLAY_PAGE_MAX_EVENTS = 500;
+/** The most bytes (JSON) one replay page carries. */
+export const REPLAY_PAGE_MAX_BYTES = 256 * 1024;
+/** `GET /api/headlines` with `since` and no `limit` answers this many events at most. */
+export const HISTORY_DEFAULT_LIMIT = 100;
 export interface AckError {
   ok: false;
   error: ErrorBody;
@@ -100,18 +107,24 @@ export interface AckError {
 export type SubscribeAck = SubscribeOk | AckError;
 export type UnsubscribeAck = { ok: true } | AckError;
 
-/** A replay page (subscribe ack or history answer) holds at most this many events… */
-export const REPLAY_PAGE_MAX_EVENTS = 500;
-/** …and at most about this many bytes of JSON. */
-export const REPLAY_PAGE_MAX_BYTES = 256 * 1024;
-
 /** Why the server ended a connection; sent in a `bye` event just before it disconnects. */
 export const BYE_REASONS = ['revoked', 'slow_consumer', 'shutdown', 'too_many_connections', 'feed_restarted'] as const;
 export type ByeReason = (typeof BYE_REASONS)[number];
 
+/** What a `bye` says. */
+export interface ByeInfo {
+  reason: ByeReason;
+  /**
+   * Wait this long before reconnecting: already randomised per socket by the server (jitter),
+   * so sockets dropped together do not all come back in the same instant. Older servers omit
+   * it: then wait a random time of your own (see docs/protocol.md).
+   */
+  retryAfterMs?: number;
+}
+
 export interface ServerToClientEvents {
   headline: (headline: Headline) => void;
-  bye: (info: { reason: ByeReason }) => void;
+  bye: (info: ByeInfo) => void;
 }
 
 export interface ClientToServerEvents {
@@ -165,6 +178,6 @@ export interface HistoryResponse {
   headlines: Headline[];
   seq: number;
   reset?: true;
-  /** more events follow `seq`: the next page is `since=<seq>` */
+  /** more events follow: ask again with `since=<seq>` */
   more?: true;
 }

@@ -15,11 +15,25 @@ export const HISTORY_LIMIT_MAX = 1000;
 export const URGENCIES = ['flash', 'bulletin', 'urgent', 'routine'] as const;
 export const STATUSES = ['published', 'corrected', 'withdrawn'] as const;
 
+/** Bidi embeddings, overrides and isolates (U+202A–202E, U+2066–2069): they reorder text around them. */
+export const BIDI_CONTROLS = /[\u202a-\u202e\u2066-\u2069]/gu;
+/**
+ * A character a reader can see: not whitespace, not a format character (zero-width, joiners,
+ * tags, soft hyphen, BOM), not a control, not a lone combining mark, not a blank filler.
+ */
+const VISIBLE = /[^\s\p{Cf}\p{Cc}\p{Z}\p{M}\u115f\u1160\u3164\uffa0\u2800]/u;
+// In a `u` regex a paired surrogate is one code point, so only a lone half matches this.
+const LONE_SURROGATE = /[\ud800-\udfff]/u;
+export const hasVisibleChar = (s: string): boolean => VISIBLE.test(s);
+
 const plainText = (max: number, what: string) =>
   z
     .string({ error: `${what} must be a string` })
-    .transform(toPlainLine)
+    // A lone surrogate is not text: it breaks UTF-8 encoders downstream (Redis, JSON, browsers).
+    .refine((s) => !LONE_SURROGATE.test(s), { message: `${what} must be valid Unicode (no lone surrogates)`, abort: true })
+    .transform((s) => toPlainLine(s.replace(BIDI_CONTROLS, '')))
     .refine((s) => s.length > 0, { message: `${what} must not be empty or only whitespace` })
+    .refine(hasVisibleChar, { message: `${what} must have at least one visible character` })
     .refine((s) => charCount(s) <= max, { message: `${what} must be at most ${max} characters` });
 
 export const TextSchema = plainText(TEXT_MAX, 'text');
@@ -71,10 +85,12 @@ export const UrgencySchema = z.enum(URGENCIES, {
 });
 export const StatusSchema = z.enum(STATUSES);
 
+export const LANG_MAX = 35;
 export const LangSchema = z
   .string()
   .trim()
-  .regex(/^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$/u, { message: 'lang must be a BCP 47 tag like "en" or "pt-BR"' });
+  .max(LANG_MAX, { message: `lang must be at most ${LANG_MAX} characters` })
+  .regex(/^[A-Za-z]{2,8}(?:-[A-Za-z0-9]{1,8})*$/u, { message: 'lang must be a BCP 47 tag like "en" or "pt-BR"' });
 
 export const SourceSchema = z
   .string()

@@ -4,6 +4,7 @@ import { watchFile } from 'node:fs';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { ConfigError, DEFAULT_REDIS_URL, readEnv, type Env } from './config/env.js';
+import { assertProductionSecrets } from './config/production-secrets.js';
 import { developmentConfig, readTickerConfigFile, type TickerConfig } from './config/ticker-config.js';
 import { createLogger, type Logger } from './logger.js';
 import { PrivateRedis, redisServerAvailable } from './redis/private-redis.js';
@@ -24,8 +25,15 @@ async function redisAnswers(url: string): Promise<boolean> {
   }
 }
 
+/** The config file, checked for production, with the environment's overrides applied. */
+function readConfig(env: Env, path: string): TickerConfig {
+  const config = readTickerConfigFile(path);
+  if (env.production) assertProductionSecrets(config, `in ${path}`);
+  return env.TRUSTED_PROXIES === undefined ? config : { ...config, trustedProxies: env.TRUSTED_PROXIES };
+}
+
 function loadConfig(env: Env, logger: Logger): TickerConfig {
-  if (env.TICKER_CONFIG !== undefined) return readTickerConfigFile(env.TICKER_CONFIG);
+  if (env.TICKER_CONFIG !== undefined) return readConfig(env, env.TICKER_CONFIG);
   if (env.production) throw new ConfigError('TICKER_CONFIG: required when NODE_ENV=production (the development keys are public)');
   const config = developmentConfig(env.PORT);
   logger.warn('TICKER_CONFIG not set: using the development set below (never in production)');
@@ -88,6 +96,8 @@ async function main(): Promise<void> {
     port: env.PORT,
     host: env.HOST,
     faultKillAfterSeq: env.TICKER_FAULT_KILL_AFTER_SEQ,
+    ...(env.METRICS_PORT === undefined ? {} : { metricsPort: env.METRICS_PORT }),
+    ...(env.METRICS_ALLOW === undefined ? {} : { metricsAllow: env.METRICS_ALLOW }),
   });
   if (env.TICKER_ROLE !== 'worker') {
     process.stdout.write(`\n  Headline Ticker is live: http://localhost:${ticker.port}/\n\n`);
@@ -99,7 +109,7 @@ async function main(): Promise<void> {
     if (configPath === undefined) return logger.info({ reason }, 'no TICKER_CONFIG to reload');
     let next: TickerConfig;
     try {
-      next = readTickerConfigFile(configPath);
+      next = readConfig(env, configPath);
     } catch (err) {
       return logger.error({ reason, err: (err as Error).message }, 'config reload failed; keeping the previous config');
     }

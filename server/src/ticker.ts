@@ -1,10 +1,13 @@
 import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AccessRegistry } from './access/access-registry.js';
+import { AddressLimits } from './access/address-limits.js';
+import { clientAddressResolver } from './access/client-address.js';
 import { ConnectionCounter } from './access/connection-counter.js';
 import { Limits } from './access/limits.js';
 import { createApp } from './api/app.js';
 import { streamRoute, type StreamOptions } from './api/stream-route.js';
+import { createMetricsServer } from './api/metrics-route.js';
 import type { Role } from './config/env.js';
 import type { TickerConfig } from './config/ticker-config.js';
 import { feedKeys } from './log/feed-keys.js';
@@ -43,11 +46,17 @@ export interface TickerOptions {
   feedLimits?: Partial<FetchLimits>;
   /** Server-Sent Events heartbeat, retry and slow-consumer settings (tests shorten them) */
   stream?: StreamOptions;
+  /** serve /metrics on this port only (0: any free one), on `host` */
+  metricsPort?: number;
+  /** addresses or CIDR ranges besides loopback that may read /metrics on the main port */
+  metricsAllow?: readonly string[];
 }
 
 export interface RunningTicker {
   readonly port: number;
   readonly url: string;
+  /** where /metrics is served when it has its own port */
+  readonly metricsUrl?: string;
   readonly access: AccessRegistry;
   readonly gateway: Gateway | null;
   readonly httpServer: HttpServer;
@@ -111,11 +120,13 @@ export async function startTicker(o: TickerOptions): Promise<RunningTicker> {
   let stream: ReturnType<typeof streamRoute> | null = null;
   const httpServer = createServer();
   let port: number;
+  let metricsUrl: string | undefined;
   try {
     const redis = connect('command', 'command');
     await waitReady(redis);
     const log = new FeedLog(redis, keys, o.config.retention, { durability: o.durability ?? 'primary' });
     const limits = new Limits(redis, prefix, o.config.limits);
+    const addressLimits = new AddressLimits(o.config.limits);
 
     // The API queues the desk's flashes; the worker role queues feed items the same way.
     const ingest = new IngestQueue({ connection: redis, log, keys, prefix: keys.queuePrefix });
@@ -181,10 +192,24 @@ export async function startTicker(o: TickerOptions): Promise<RunningTicker> {
       started.push({ name: 'usage', close: () => recorder.close() });
       recorder.start();
     }
-    // Express first: Socket.IO, attached after it, becomes the one request listener, answers
-    // /socket.io/ itself and hands everything else on. The other way round both would answer a
-    // long-polling request, and engine.io then writes to a finished response (a crash).
-    const app = createApp({ access, limits, ingest: serves.api ? ingest : null, log, redis, logger, metrics, api: serves.api, usage, stream: () => stream });
+    // Express first, Socket.IO second: Engine.IO then takes over the one request listener and
+    // hands Express only what is not /socket.io/. Attached the other way round both answered a
+    // long-polling request, and the second write crashed the process (ERR_HTTP_HEADERS_SENT).
+    const app = createApp({
+      access,
+      limits,
+      ingest: serves.api ? ingest : null,
+      log,
+      redis,
+      logger,
+      metrics,
+      api: serves.api,
+      usage,
+      stream: () => stream,
+      trustedProxies: o.config.trustedProxies,
+      addressLimits,
+      metricsAccess: { ownPort: o.metricsPort !== undefined, allow: o.metricsAllow ?? [] },
+    });
     httpServer.on('request', app);
     if (serves.api) {
       const relay = new FeedRelay({
@@ -205,6 +230,8 @@ export async function startTicker(o: TickerOptions): Promise<RunningTicker> {
         access,
         limits,
         connections: connCounter,
+        addressOf: clientAddressResolver(o.config.trustedProxies),
+        addressLimits,
         log,
         relay,
         metrics,
@@ -221,6 +248,18 @@ export async function startTicker(o: TickerOptions): Promise<RunningTicker> {
       httpServer.listen(o.port ?? 0, o.host ?? '0.0.0.0', () => resolve());
     });
     port = (httpServer.address() as AddressInfo).port;
+    if (o.metricsPort !== undefined) {
+      const server = createMetricsServer(metrics);
+      started.push({ name: 'metrics', close: () => new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        }) });
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(o.metricsPort, o.host ?? '0.0.0.0', () => resolve());
+      });
+      metricsUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    }
   } catch (err) {
     await stopAll();
     throw err;
@@ -230,6 +269,7 @@ export async function startTicker(o: TickerOptions): Promise<RunningTicker> {
   return {
     port,
     url: `http://127.0.0.1:${port}`,
+    ...(metricsUrl === undefined ? {} : { metricsUrl }),
     access,
     gateway,
     httpServer,

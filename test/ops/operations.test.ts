@@ -26,7 +26,7 @@ describe('graceful shutdown', () => {
     const byes = clients.map((c) => waitFor<{ reason: string }>(c, 'bye'));
     const disconnects = clients.map((c) => waitFor<string>(c, 'disconnect'));
     p.child.kill('SIGTERM');
-    expect(await Promise.all(byes)).toEqual([{ reason: 'shutdown' }, { reason: 'shutdown' }]);
+    expect(await Promise.all(byes)).toMatchObject([{ reason: 'shutdown' }, { reason: 'shutdown' }]);
     expect(await Promise.all(disconnects)).toEqual(['io server disconnect', 'io server disconnect']);
     // Exit code 0 is only reached by the graceful path: the 10 s cap exits 1.
     expect(await p.exited).toEqual({ code: 0, signal: null });

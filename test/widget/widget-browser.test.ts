@@ -122,7 +122,8 @@ describe.skipIf(!hasChromium)(`<headline-ticker> in Chromium, embedded from anot
     await untilShown(live.page, '#hostile-list', n);
     await untilShown(live.page, '#hostile-tape', n);
     // As the server normalises whitespace; newest on top, so the last one published comes first.
-    const expected = hostile.mustRenderAsText.map((t) => t.replace(/\s+/gu, ' ').trim()).reverse();
+    // bidi controls are stripped on the way in (docs/protocol.md)
+    const expected = hostile.mustRenderAsText.map((t) => t.replace(/[\u202a-\u202e\u2066-\u2069]/gu, '').replace(/\s+/gu, ' ').trim()).reverse();
     expect(await texts(live.page, '#hostile-list')).toEqual(expected);
     expect(await texts(live.page, '#hostile-tape')).toEqual(expected);
     const probe = await live.page.evaluate(() => ({

@@ -2,14 +2,20 @@ import type { IncomingMessage } from 'node:http';
 import proxyAddr from 'proxy-addr';
 
 /**
- * Proxies whose X-Forwarded-For we believe: loopback and private networks (a load balancer
- * beside the gateways, as in docker-compose.yml). The same rule serves Express (`trust proxy`)
- * and the socket handshake, so per-address limits see the real client either way.
+ * Proxies whose X-Forwarded-For we believe, by default: loopback only (nginx on the same host).
+ * Anything else is configured (`trustedProxies` in the config, or TRUSTED_PROXIES); trusting
+ * every private range let a client behind the load balancer forge its address.
  */
-export const TRUSTED_PROXIES = ['loopback', 'uniquelocal'];
+export const DEFAULT_TRUSTED_PROXIES: readonly string[] = ['loopback'];
 
-const trust = proxyAddr.compile(TRUSTED_PROXIES);
+export type AddressOf = (req: IncomingMessage) => string;
 
-export function clientAddress(req: IncomingMessage): string {
-  return proxyAddr(req, trust);
+/**
+ * The client's address as Express (`trust proxy`) and the socket handshake both see it, so
+ * per-address limits count the same client either way. Entries are proxy-addr's: addresses,
+ * CIDR ranges, or the names `loopback`, `linklocal`, `uniquelocal`.
+ */
+export function clientAddressResolver(trusted: readonly string[]): AddressOf {
+  const trust = proxyAddr.compile([...trusted]);
+  return (req) => proxyAddr(req, trust);
 }

@@ -16,6 +16,7 @@ const retryAfter = (res: RateLimiterRes): number => Math.max(1, Math.ceil(res.ms
 export class Limits {
   readonly #authFailures: RateLimiterRedis;
   readonly #history: RateLimiterRedis;
+  readonly #publishes: RateLimiterRedis;
   readonly #socketMessages: RateLimiterMemory;
   readonly #config: LimitsConfig;
 
@@ -31,6 +32,7 @@ export class Limits {
       });
     this.#authFailures = shared('auth', config.authFailuresPerMinute, 60);
     this.#history = shared('history', config.historyPerMinute, 60);
+    this.#publishes = shared('publish', config.publishesPerEditorPerMinute, 60);
     this.#socketMessages = new RateLimiterMemory({ keyPrefix: 'socket', points: config.socketMessagesPer10s, duration: 10 });
   }
 
@@ -51,6 +53,11 @@ export class Limits {
   /** One history request by a key. */
   async history(keyDigest: string): Promise<RetryAfter> {
     return this.#consume(this.#history, keyDigest);
+  }
+
+  /** One write (publish, correction, withdrawal) by an editor: a flood must not grow the log. */
+  async publish(editor: string): Promise<RetryAfter> {
+    return this.#consume(this.#publishes, editor);
   }
 
   /** One socket message (subscribe/unsubscribe) on one socket. */

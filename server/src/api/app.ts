@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import express, { type Express, type Router } from 'express';
 import type { RedisClient } from '../redis/connection.js';
 import type { AccessRegistry } from '../access/access-registry.js';
-import { TRUSTED_PROXIES } from '../access/client-address.js';
+import type { AddressLimits } from '../access/address-limits.js';
 import type { Limits } from '../access/limits.js';
 import { AuditLog } from '../log/audit-log.js';
 import type { FeedLog } from '../log/feed-log.js';
@@ -11,6 +11,7 @@ import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import { auditRoutes } from './audit-routes.js';
 import { editorRoute } from './editor-route.js';
+import { metricsRoute, type MetricsAccess } from './metrics-route.js';
 import { requestLogger } from './request-log.js';
 import { headlinesRoutes } from './headlines-routes.js';
 import { errorHandler, notFoundHandler } from './http-errors.js';
@@ -34,6 +35,11 @@ export interface AppDeps {
   usage?: UsageRecorder | null;
   /** `GET /api/stream` (stream-route.ts): built with the gateway, after the app is attached */
   stream?: (() => Router | null) | null;
+  /** proxies whose X-Forwarded-For is believed */
+  trustedProxies: readonly string[];
+  addressLimits: AddressLimits;
+  /** who reads /metrics on this port */
+  metricsAccess: MetricsAccess;
 }
 
 export const PUBLIC_DIR = fileURLToPath(new URL('../../public/', import.meta.url));
@@ -41,12 +47,10 @@ export const PUBLIC_DIR = fileURLToPath(new URL('../../public/', import.meta.url
 export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', TRUSTED_PROXIES);
+  app.set('trust proxy', [...deps.trustedProxies]);
 
   app.use(requestLogger(deps.logger));
-  app.get('/metrics', async (_req, res) => {
-    res.type(deps.metrics.contentType).send(await deps.metrics.text());
-  });
+  app.use(metricsRoute(deps.metrics, deps.metricsAccess));
   app.get('/healthz', (_req, res) => {
     res.json({ ok: true });
   });

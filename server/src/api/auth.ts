@@ -14,27 +14,27 @@ export const rateLimited = (retryAfterSeconds: number, what: string) =>
   new TickerError('rate_limited', `${what}; retry in ${retryAfterSeconds} s`, { details: { retryAfterSeconds } });
 
 /**
- * Shared by both guards: an address with too many failed authentications is refused (429)
- * before its credentials are even looked at; each failure counts against it.
+ * Shared by both guards. A valid credential always passes: the lockout is for guessing, and a
+ * colleague's (or a hostile page's) failures from the same address must not lock a user out.
+ * An unknown one counts against the address, and past the limit is answered 429, not 401.
  */
 function guard<T>(
   limits: Limits,
   find: (req: Request) => { secret: string | undefined; missing: string; unknown: string },
   lookup: (secret: string) => T | undefined,
-  store: (res: { locals: Record<string, unknown> }, found: T) => void,
+  store: (req: Request, res: { locals: Record<string, unknown> }, found: T) => TickerError | null,
 ): RequestHandler {
   return async (req, res, next) => {
-    const ip = req.ip ?? 'unknown';
-    const blocked = await limits.authBlocked(ip);
-    if (blocked !== null) return next(rateLimited(blocked, 'too many failed authentications from this address'));
     const { secret, missing, unknown } = find(req);
     const found = secret === undefined ? undefined : lookup(secret);
     if (found === undefined) {
+      const ip = req.ip ?? 'unknown';
+      const blocked = await limits.authBlocked(ip);
+      if (blocked !== null) return next(rateLimited(blocked, 'too many failed authentications from this address'));
       await limits.authFailed(ip);
       return next(new TickerError('unauthorized', secret === undefined ? missing : unknown));
     }
-    store(res, found);
-    next();
+    next(store(req, res, found) ?? undefined);
   };
 }
 
@@ -44,7 +44,10 @@ export function requireEditor(access: AccessRegistry, limits: Limits): RequestHa
     limits,
     (req) => ({ secret: bearer(req), missing: 'editor token required: Authorization: Bearer <token>', unknown: 'unknown editor token' }),
     (token) => access.editor(token),
-    (res, editor: EditorRecord) => (res.locals['editor'] = editor),
+    (_req, res, editor: EditorRecord) => {
+      res.locals['editor'] = editor;
+      return null;
+    },
   );
 }
 
@@ -58,7 +61,14 @@ export function requireKey(access: AccessRegistry, limits: Limits): RequestHandl
       unknown: 'unknown or revoked API key',
     }),
     (secret) => access.key(secret),
-    (res, key: KeyRecord) => (res.locals['key'] = key),
+    (req, res, key: KeyRecord) => {
+      // A widget key is public (it sits in its pages' source): only its own pages may use it.
+      if (key.origins !== null && (req.headers.origin === undefined || !key.origins.has(req.headers.origin))) {
+        return new TickerError('forbidden', 'this widget key is bound to other origins: send the Origin of a licensed page');
+      }
+      res.locals['key'] = key;
+      return null;
+    },
   );
 }
 

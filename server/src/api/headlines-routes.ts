@@ -1,16 +1,24 @@
-import { Router, json } from 'express';
+import { Router, json, type RequestHandler } from 'express';
 import {
   CorrectionInputSchema,
   HeadlineInputSchema,
   HistoryQuerySchema,
 } from '@headline-ticker/sdk/schemas';
-import { TickerError, type HistoryResponse, type ScheduledResponse } from '@headline-ticker/sdk/protocol';
+import {
+  HISTORY_DEFAULT_LIMIT,
+  REPLAY_PAGE_MAX_EVENTS,
+  TickerError,
+  type HistoryResponse,
+  type ScheduledResponse,
+} from '@headline-ticker/sdk/protocol';
 import type { AccessRegistry } from '../access/access-registry.js';
+import type { AddressLimits } from '../access/address-limits.js';
 import type { Limits } from '../access/limits.js';
 import type { Metrics } from '../metrics.js';
 import type { FeedLog } from '../log/feed-log.js';
-import { subscriptionOf } from '../log/subscription.js';
-import { queryFeed } from '../log/feed-query.js';
+import { matches, subscriptionOf } from '../log/subscription.js';
+import { queryFeed, sinceAhead } from '../log/feed-query.js';
+import { DEFAULT_PAGE_BOUNDS, replayPage } from '../gateway/replay-pages.js';
 import { HEADLINE_ID_PATTERN } from '../ingest/headline-id.js';
 import type { IngestQueue } from '../ingest/ingest-queue.js';
 import { editorOf, keyOf, rateLimited, requireEditor, requireKey } from './auth.js';
@@ -25,6 +33,7 @@ export interface HeadlinesRoutesDeps {
   /** absent on a gateway-only node: writes answer 503 there */
   ingest: IngestQueue | null;
   log: FeedLog;
+  addressLimits: AddressLimits;
 }
 
 function headlineId(raw: string | string[] | undefined): string {
@@ -32,15 +41,19 @@ function headlineId(raw: string | string[] | undefined): string {
   return raw;
 }
 
-export function headlinesRoutes({ access, limits, metrics, ingest, log }: HeadlinesRoutesDeps): Router {
+export function headlinesRoutes({ access, limits, metrics, ingest, log, addressLimits }: HeadlinesRoutesDeps): Router {
   const router = Router();
   const body = json({ limit: BODY_LIMIT, strict: false });
+  // Each write by an editor counts: a flood (or a leaked token) must not grow the log unbounded.
+  const writeLimit: RequestHandler = (_req, res, next) => {
+    void limits.publish(editorOf(res).name).then((wait) => next(wait === null ? undefined : rateLimited(wait, 'too many writes by this editor')));
+  };
   const writer = (): IngestQueue => {
     if (ingest === null) throw new TickerError('unavailable', 'this node does not accept writes');
     return ingest;
   };
 
-  router.post('/api/headlines', requireEditor(access, limits), body, async (req, res) => {
+  router.post('/api/headlines', requireEditor(access, limits), writeLimit, body, async (req, res) => {
     const draft = parseOr400(HeadlineInputSchema, req.body, 'headline');
     const accepted = await writer().publish(draft, editorOf(res).name);
     metrics.ingested.inc({ op: 'publish' });
@@ -53,14 +66,14 @@ export function headlinesRoutes({ access, limits, metrics, ingest, log }: Headli
     res.json(body);
   });
 
-  router.patch('/api/headlines/:id', requireEditor(access, limits), body, async (req, res) => {
+  router.patch('/api/headlines/:id', requireEditor(access, limits), writeLimit, body, async (req, res) => {
     const id = headlineId(req.params['id']);
     const changes = parseOr400(CorrectionInputSchema, req.body, 'correction');
     res.status(202).json(await writer().correct(id, changes, editorOf(res).name));
     metrics.ingested.inc({ op: 'correct' });
   });
 
-  router.delete('/api/headlines/:id', requireEditor(access, limits), async (req, res) => {
+  router.delete('/api/headlines/:id', requireEditor(access, limits), writeLimit, async (req, res) => {
     const id = headlineId(req.params['id']);
     const result = await writer().withdraw(id, editorOf(res).name);
     metrics.ingested.inc({ op: result.status === 'cancelled' ? 'cancel' : 'withdraw' });
@@ -69,6 +82,8 @@ export function headlinesRoutes({ access, limits, metrics, ingest, log }: Headli
 
   router.get('/api/headlines', requireKey(access, limits), async (req, res) => {
     const { entitlement, digest } = keyOf(res);
+    const near = await addressLimits.history(req.ip ?? 'unknown');
+    if (near !== null) throw rateLimited(near, 'too many history requests from this address');
     const wait = await limits.history(digest);
     if (wait !== null) throw rateLimited(wait, 'too many history requests for this key');
     const q = parseOr400(HistoryQuerySchema, req.query, 'query');
@@ -81,7 +96,21 @@ export function headlinesRoutes({ access, limits, metrics, ingest, log }: Headli
     } catch (err) {
       throw new TickerError('unavailable', 'the feed store is unreachable', { cause: err });
     }
-    const answer = await queryFeed(log, sub, { since: q.since, limit: q.limit, upTo });
+    // Paged like a socket replay: a bounded answer and `more` to continue from `seq`.
+    const limit = q.limit === undefined ? undefined : Math.min(q.limit, REPLAY_PAGE_MAX_EVENTS);
+    if (q.since !== undefined) {
+      if (q.since > upTo) throw sinceAhead(q.since, upTo);
+      const bounds = { ...DEFAULT_PAGE_BOUNDS, maxEvents: limit ?? HISTORY_DEFAULT_LIMIT };
+      const page = await replayPage(log, null, (h) => matches(sub, h), q.since, upTo, bounds).catch((err: unknown) => {
+        throw new TickerError('unavailable', 'the feed store is unreachable', { cause: err });
+      });
+      if (!page.reset) {
+        const out: HistoryResponse = { headlines: page.headlines, seq: page.seq };
+        if (page.more) out.more = true;
+        return void res.json(out);
+      }
+    }
+    const answer = await queryFeed(log, sub, { since: q.since, limit, upTo });
     if (answer.reset) metrics.resets.inc();
     const out: HistoryResponse = answer;
     res.json(out);

@@ -3,9 +3,36 @@ import { pinoHttp } from 'pino-http';
 import type { LevelWithSilent } from 'pino';
 import type { Logger } from '../logger.js';
 
-/** Keys may ride in `?key=`; a logged URL never shows one. */
+/** Query parameters that carry a secret, compared after decoding and lower-casing the name. */
+const SECRET_PARAMS = new Set(['key', 'token', 'access_token', 'api_key', 'apikey', 'auth', 'authorization']);
+
+const decodedName = (raw: string): string => {
+  try {
+    return decodeURIComponent(raw.replace(/\+/gu, ' ')).trim().toLowerCase();
+  } catch {
+    return raw.toLowerCase();
+  }
+};
+
+/**
+ * Keys may ride in `?key=`; a logged URL never shows one. The name is decoded first, as
+ * Express decodes it: `?%6Bey=` authenticates exactly like `?key=`.
+ */
 export function redactUrl(url: string | undefined): string | undefined {
-  return url?.replace(/([?&]key=)[^&#]*/giu, '$1[redacted]');
+  if (url === undefined) return undefined;
+  const q = url.indexOf('?');
+  if (q < 0) return url;
+  const hash = url.indexOf('#', q);
+  const query = url.slice(q + 1, hash < 0 ? undefined : hash);
+  const redacted = query
+    .split('&')
+    .map((pair) => {
+      const eq = pair.indexOf('=');
+      const name = eq < 0 ? pair : pair.slice(0, eq);
+      return SECRET_PARAMS.has(decodedName(name)) ? `${name}=[redacted]` : pair;
+    })
+    .join('&');
+  return `${url.slice(0, q)}?${redacted}`;
 }
 
 /** One JSON line per request: method, url (redacted), status, time. No headers, no bodies. */

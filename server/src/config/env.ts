@@ -26,6 +26,18 @@ const EnvSchema = z.object({
   NODE_ENV: z.string().optional(),
   /** fault injection for the test suite; refused under NODE_ENV=production */
   TICKER_FAULT_KILL_AFTER_SEQ: z.coerce.number().int().positive().optional(),
+  /** comma-separated proxies whose X-Forwarded-For is believed; overrides the config's trustedProxies */
+  TRUSTED_PROXIES: z
+    .string()
+    .transform((s) => s.split(',').map((x) => x.trim()).filter((x) => x.length > 0))
+    .optional(),
+  /** serve /metrics on this port only (on the main port it then answers 404) */
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  /** comma-separated addresses or CIDR ranges (besides loopback) allowed to read /metrics on the main port */
+  METRICS_ALLOW: z
+    .string()
+    .transform((s) => s.split(',').map((x) => x.trim()).filter((x) => x.length > 0))
+    .optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

@@ -60,10 +60,16 @@ const RetentionSchema = z.strictObject({
   minAgeSeconds: z.number().int().min(0).default(7 * 24 * 3600),
 });
 
+// Defaults admit a real audience behind one address (office or carrier NAT: 2,000 widgets and more).
 const LimitsSchema = z.strictObject({
   authFailuresPerMinute: z.number().int().positive().default(20),
   historyPerMinute: z.number().int().positive().default(120),
   socketMessagesPer10s: z.number().int().positive().default(30),
+  socketsPerAddress: z.number().int().positive().default(5000),
+  subscribesPerAddressPer10s: z.number().int().positive().default(10_000),
+  socketEventsPerAddressPer10s: z.number().int().positive().default(20_000),
+  historyPerAddressPerMinute: z.number().int().positive().default(600),
+  publishesPerEditorPerMinute: z.number().int().positive().default(600),
 });
 
 export const TickerConfigSchema = z.strictObject({
@@ -71,8 +77,10 @@ export const TickerConfigSchema = z.strictObject({
   keys: z.array(KeySchema).default([]),
   feeds: z.array(FeedSchema).default([]),
   retention: RetentionSchema.default({ maxEvents: 100_000, minAgeSeconds: 7 * 24 * 3600 }),
-  limits: LimitsSchema.default({ authFailuresPerMinute: 20, historyPerMinute: 120, socketMessagesPer10s: 30 }),
+  limits: LimitsSchema.prefault({}),
   usage: UsageConfigSchema.default(USAGE_DEFAULTS),
+  /** proxies whose X-Forwarded-For is believed (proxy-addr names, addresses or CIDR); TRUSTED_PROXIES overrides */
+  trustedProxies: z.array(z.string().min(1)).default(['loopback']),
 });
 
 export type TickerConfig = z.infer<typeof TickerConfigSchema>;

@@ -1,5 +1,6 @@
 import type { Server, Socket } from 'socket.io';
 import type { Logger } from '../logger.js';
+import { byeInfo } from './bye.js';
 
 export interface BackpressureOptions {
   logger: Logger;
@@ -60,7 +61,10 @@ export function owedBytes(socket: Socket): number {
 }
 
 /**
- * Keeps a slow reader from piling the broadcast backlog up inside the process. A socket that
+ * Keeps a slow reader from piling the broadcast backlog up inside the process. Replays need
+ * no allowance of their own: a replay page is at most REPLAY_PAGE_MAX_BYTES (256 KiB, a quarter
+ * of the default per-socket limit) and the next one is sent only when the client asks for it,
+ * so a slow link owes one page at a time and catches up at its own pace. A socket that
  * falls too far behind is sent `bye { reason: 'slow_consumer' }` and disconnected; the SDK
  * resumes with `since`, so it loses nothing. Memory owed to sockets stays under `maxTotalBytes`
  * (plus one check interval of growth, and shed sockets' backlogs until their grace ends).
@@ -80,7 +84,7 @@ export function watchBackpressure(io: Server, options: BackpressureOptions): Bac
     options.onShed?.();
     const conn = socket.conn as unknown as EngineConnection;
     logger.warn({ sid: socket.id, owedBytes: owed, lagMs: stats.lagMs }, 'slow consumer shed');
-    socket.emit('bye', { reason: 'slow_consumer' });
+    socket.emit('bye', byeInfo('slow_consumer'));
     // Out of every room now, so nothing more is queued for it; the queue drains or is cut.
     socket.disconnect(true);
     const cut = setTimeout(() => {

@@ -1,6 +1,7 @@
 import type { Server as HttpServer } from 'node:http';
 import { Server, type Socket } from 'socket.io';
 import {
+  REPLAY_PAGE_MAX_EVENTS,
   TickerError,
   type AckError,
   type ClientToServerEvents,
@@ -12,7 +13,8 @@ import {
 import { SubscribeRequestSchema, UnsubscribeRequestSchema } from '@headline-ticker/sdk/schemas';
 import type { AccessRegistry, KeyRecord } from '../access/access-registry.js';
 import type { Entitlement } from '../access/entitlements.js';
-import { clientAddress } from '../access/client-address.js';
+import type { AddressOf } from '../access/client-address.js';
+import type { AddressLimits } from '../access/address-limits.js';
 import type { ConnectionCounter } from '../access/connection-counter.js';
 import type { Limits } from '../access/limits.js';
 import type { FeedLog } from '../log/feed-log.js';
@@ -23,8 +25,10 @@ import { eventRooms, roomsOf } from './rooms.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import { badRequest } from '../validation.js';
+import { byeInfo } from './bye.js';
 import { DelayLine } from './delay-line.js';
 import { protocolVersionAccepted } from './protocol-version.js';
+import { DEFAULT_PAGE_BOUNDS, jsonBytes, replayPage } from './replay-pages.js';
 import { EDITOR_ENTITLEMENT, editorKeyRecord } from './editor-socket.js';
 import type { UsageRecorder } from '../usage/usage-recorder.js';
 import { watchBackpressure, type Backpressure, type BackpressureOptions } from './backpressure.js';
@@ -37,6 +41,10 @@ export interface SocketData {
   rooms: string[];
   /** subscribe/unsubscribe run one at a time per socket */
   chain: Promise<void>;
+  /** the `seq` of the last replay page with `more`: its continuation is not charged as a new message */
+  pageAt: number | null;
+  /** the client's address, for per-address limits */
+  ip: string;
 }
 
 export type TickerServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
@@ -47,6 +55,9 @@ export interface GatewayDeps {
   access: AccessRegistry;
   limits: Limits;
   connections: ConnectionCounter;
+  /** the client's address (X-Forwarded-For believed from trusted proxies only) */
+  addressOf: AddressOf;
+  addressLimits: AddressLimits;
   log: FeedLog;
   relay: FeedRelay;
   logger: Logger;
@@ -94,35 +105,47 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
     return typeof auth.token === 'string' ? editorKeyRecord(access, auth.token) : undefined;
   };
 
+  const originAllowed = (key: KeyRecord, socket: TickerSocket): boolean => {
+    if (key.origins === null) return true;
+    const origin = socket.handshake.headers.origin;
+    return origin !== undefined && key.origins.has(origin);
+  };
+
   io.use(async (socket, next) => {
-    const ip = clientAddress(socket.request);
-    if ((await limits.authBlocked(ip)) !== null) return next(new Error('rate_limited'));
     if (!protocolVersionAccepted((socket.handshake.auth as { v?: unknown }).v)) return next(new Error('unsupported_version'));
     const key = recordOf(socket);
     if (key === undefined) {
+      // Only unknown credentials meet the lockout: a valid key is never refused for others' failures.
+      const ip = deps.addressOf(socket.request);
       usage?.unknownKey(ip);
+      if ((await limits.authBlocked(ip)) !== null) return next(new Error('rate_limited'));
       await limits.authFailed(ip);
       return next(new Error('unauthorized'));
     }
-    if (key.origins !== null) {
-      const origin = socket.handshake.headers.origin;
-      if (origin === undefined || !key.origins.has(origin)) {
-        logger.info({ keyRef: key.ref, origin }, 'widget key used from an origin it is not bound to');
-        usage?.refused(key, origin, socket.handshake.headers.referer);
-        await limits.authFailed(ip);
-        return next(new Error('unauthorized'));
-      }
+    if (!originAllowed(key, socket)) {
+      // Not a guess (the key is right): refused, but not counted against the address.
+      logger.info({ keyRef: key.ref, origin: socket.handshake.headers.origin }, 'widget key used from an origin it is not bound to');
+      usage?.refused(key, socket.handshake.headers.origin, socket.handshake.headers.referer);
+      return next(new Error('unauthorized'));
     }
+    const ip = deps.addressOf(socket.request);
+    if (!deps.addressLimits.openSocket(ip)) return next(new Error('too_many_connections'));
     if (key.maxConnections !== null) {
       const admitted = await connections.tryAcquire(key.digest, key.maxConnections).catch(() => true);
-      if (!admitted) return next(new Error('too_many_connections'));
+      if (!admitted) {
+        deps.addressLimits.closeSocket(ip);
+        return next(new Error('too_many_connections'));
+      }
       socket.once('disconnect', () => connections.release(key.digest));
     }
+    socket.once('disconnect', () => deps.addressLimits.closeSocket(ip));
+    socket.data.ip = ip;
     socket.data.key = key;
     socket.data.sub = null;
     socket.data.filter = null;
     socket.data.rooms = [];
     socket.data.chain = Promise.resolve();
+    socket.data.pageAt = null;
     next();
   });
 
@@ -131,6 +154,15 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
       usage.connected(socket.id, socket.data.key, socket.handshake.headers.origin);
       socket.once('disconnect', () => usage.disconnected(socket.id));
     }
+    // Every packet, known event or not, counts against its address; an unknown event also
+    // counts against its socket, and a socket that floods them is cut off.
+    socket.use(([event, ...args], next) => {
+      void addressEvent(socket, event, args).then((refusal) => {
+        if (refusal === null) return next();
+        const ack = args.at(-1);
+        if (typeof ack === 'function') (ack as (r: AckError) => void)(refusal);
+      });
+    });
     // A flood of messages is answered, not served: the limiter runs before the work is queued.
     const flooded = async (): Promise<AckError | null> => {
       const wait = await limits.socketMessage(socket.id);
@@ -138,7 +170,14 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
     };
     socket.on('subscribe', (request, ack) => {
       if (typeof ack !== 'function') return;
-      void flooded().then((refused) => {
+      // The next page of a replay is not charged: pages only move forward through a bounded log.
+      const continues = socket.data.pageAt !== null && (request as { since?: unknown } | null)?.since === socket.data.pageAt;
+      const charge = async () => {
+        const wait = await deps.addressLimits.subscribe(socket.data.ip);
+        if (wait !== null) return errorAck(new TickerError('rate_limited', `too many subscribes from this address; retry in ${wait} s`));
+        return flooded();
+      };
+      void (continues ? Promise.resolve(null) : charge()).then((refused) => {
         if (refused) return ack(refused);
         serially(socket, () => subscribe(socket, request).then(ack, (err: unknown) => ack(errorAck(err))));
       });
@@ -152,8 +191,30 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
     });
   });
 
+  const KNOWN_EVENTS = new Set(['subscribe', 'unsubscribe']);
+  const addressEvent = async (socket: TickerSocket, event: unknown, _args: unknown[]): Promise<AckError | null> => {
+    const wait = await deps.addressLimits.socketEvent(socket.data.ip);
+    if (wait !== null) return errorAck(new TickerError('rate_limited', `too many messages from this address; retry in ${wait} s`));
+    if (typeof event === 'string' && KNOWN_EVENTS.has(event)) return null;
+    if ((await limits.socketMessage(socket.id)) !== null && socket.connected) {
+      logger.info({ sid: socket.id, ip: socket.data.ip }, 'socket flooding unknown events cut off');
+      metrics.shed.inc({ reason: 'flood' });
+      socket.disconnect(true);
+    }
+    return errorAck(new TickerError('bad_request', 'unknown event'));
+  };
+
+  // Work queued by a socket that has gone is dropped, not run for nobody.
+  let tasksDropped = 0;
+  metrics.gauge('ticker_socket_tasks_dropped', 'Subscribes and unsubscribes dropped since start because their socket had gone', [], (g) =>
+    g.set(tasksDropped),
+  );
   const serially = (socket: TickerSocket, task: () => Promise<void>) => {
-    socket.data.chain = socket.data.chain.then(task).catch((err: unknown) => {
+    const run = () => {
+      if (socket.connected) return task();
+      tasksDropped++;
+    };
+    socket.data.chain = socket.data.chain.then(run).catch((err: unknown) => {
       logger.error({ err }, 'socket task failed');
     });
   };
@@ -187,20 +248,47 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
     }
     const match = (h: Headline) => matches(sub, h);
     const visible = (events: Headline[], upTo: number) => events.filter((h) => h.seq <= upTo && match(h));
-    const fromMemory = since === undefined ? null : relay.recentAfter(since);
-    let answer: FeedAnswer = fromMemory
-      ? { headlines: visible(fromMemory, horizon()), seq: horizon() }
-      : await queryFeed(log, sub, { since, limit, upTo: horizon() });
+    let answer: FeedAnswer;
+    let bytes = 0;
+    const nextPage = (a: FeedAnswer): SubscribeAck => {
+      socket.data.pageAt = a.seq;
+      metrics.replays.inc();
+      return { ok: true, headlines: a.headlines, seq: a.seq, more: true };
+    };
+    if (since !== undefined) {
+      // A replay comes in pages (replay-pages.ts); only the last one joins live delivery.
+      const page = await replayPage(log, relay, match, since, horizon(), DEFAULT_PAGE_BOUNDS, () => !socket.connected);
+      if (page.more) return nextPage({ headlines: page.headlines, seq: page.seq });
+      bytes = page.bytes;
+      answer = page.reset ? await queryFeed(log, sub, { since, limit, upTo: horizon() }) : { headlines: page.headlines, seq: page.seq };
+    } else {
+      answer = await queryFeed(log, sub, { since, limit, upTo: horizon() });
+    }
+    // Complete it and join the rooms in one synchronous step, so nothing is missed or doubled.
+    // What arrived meanwhile is added if the page has room for it; else it is one more page.
+    const paging = since !== undefined && !answer.reset;
+    const room = (added: Headline[]): boolean => {
+      if (!paging) return true;
+      for (const h of added) bytes += jsonBytes(h);
+      return answer.headlines.length + added.length <= DEFAULT_PAGE_BOUNDS.maxEvents && bytes <= DEFAULT_PAGE_BOUNDS.maxBytes;
+    };
     for (;;) {
+      if (!socket.connected) return errorAck(new TickerError('unavailable', 'disconnected'));
       const upTo = horizon();
+      // Nothing between the answer and the horizon (a delayed lane may sit far behind memory).
+      if (answer.seq >= upTo) break;
       const tail = relay.recentAfter(answer.seq);
       if (tail !== null) {
-        answer = { ...answer, headlines: [...answer.headlines, ...visible(tail, upTo)], seq: upTo };
+        const added = visible(tail, upTo);
+        if (!room(added)) return nextPage(answer);
+        answer = { ...answer, headlines: [...answer.headlines, ...added], seq: upTo };
         break;
       }
-      const more = await log.readAfter(answer.seq, match, Number.MAX_SAFE_INTEGER, upTo);
+      const more = await log.readAfter(answer.seq, match, REPLAY_PAGE_MAX_EVENTS, upTo);
+      if (!room(more.headlines)) return nextPage(answer);
       answer = { ...answer, headlines: [...answer.headlines, ...more.headlines], seq: more.seq };
     }
+    socket.data.pageAt = null;
     setRooms(socket, roomsOf(sub));
     socket.data.sub = sub;
     socket.data.filter = parsed.data;
@@ -277,7 +365,7 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
   const onRestart = () => {
     delays.restart(delaysOf(access), relay.lastSeq).catch((err: unknown) => logger.error({ err }, 'delay lanes not restarted'));
     for (const socket of io.of('/').sockets.values()) {
-      socket.emit('bye', { reason: 'feed_restarted' });
+      socket.emit('bye', byeInfo('feed_restarted'));
       socket.disconnect(true);
     }
   };
@@ -291,11 +379,22 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
   // A reload closes the sockets of revoked keys and re-applies changed entitlements.
   const onAccessChanged = () => {
     delays.sync(delaysOf(access), relay.lastSeq).catch((err: unknown) => logger.error({ err }, 'delay lanes not synced'));
+    const perKey = new Map<string, number>();
     for (const socket of io.of('/').sockets.values()) {
       const fresh = recordOf(socket);
-      if (fresh === undefined) {
+      // Revoked, or its page's origin is no longer licensed: cut off.
+      if (fresh === undefined || !originAllowed(fresh, socket)) {
         metrics.shed.inc({ reason: 'revoked' });
-        socket.emit('bye', { reason: 'revoked' });
+        socket.emit('bye', byeInfo('revoked'));
+        socket.disconnect(true);
+        continue;
+      }
+      // A lowered maxConnections applies to open sockets too (the oldest are kept; per gateway).
+      const open = (perKey.get(fresh.digest) ?? 0) + 1;
+      perKey.set(fresh.digest, open);
+      if (fresh.maxConnections !== null && open > fresh.maxConnections) {
+        metrics.shed.inc({ reason: 'too_many_connections' });
+        socket.emit('bye', byeInfo('too_many_connections'));
         socket.disconnect(true);
         continue;
       }
@@ -325,7 +424,7 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
         access.off('changed', onAccessChanged);
         delays.close();
         for (const socket of io.of('/').sockets.values()) {
-          socket.emit('bye', { reason: 'shutdown' });
+          socket.emit('bye', byeInfo('shutdown'));
           socket.disconnect(true);
         }
         await new Promise<void>((resolve) => {

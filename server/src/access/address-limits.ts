@@ -1,0 +1,77 @@
+import { isIPv4, isIPv6 } from 'node:net';
+import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import type { LimitsConfig, RetryAfter } from './limits.js';
+
+/**
+ * The unit a per-address limit counts: an IPv4 address (IPv4-mapped IPv6 too), or an IPv6 /64
+ * (one subscriber line usually gets a whole /64, so its single addresses are free to change).
+ */
+export function addressBucket(ip: string): string {
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/iu.exec(ip);
+  if (mapped) return mapped[1]!;
+  if (isIPv4(ip) || !isIPv6(ip)) return ip;
+  const [head = '', tail = ''] = ip.toLowerCase().split('::');
+  const left = head === '' ? [] : head.split(':');
+  const right = ip.includes('::') ? (tail === '' ? [] : tail.split(':')) : [];
+  const groups = ip.includes('::') ? [...left, ...Array<string>(8 - left.length - right.length).fill('0'), ...right] : left;
+  return `${groups.slice(0, 4).map((g) => Number.parseInt(g, 16).toString(16)).join(':')}::/64`;
+}
+
+const retryAfter = (res: RateLimiterRes): number => Math.max(1, Math.ceil(res.msBeforeNext / 1000));
+
+/**
+ * Per-address limits held in this gateway's memory: cheap on the connect path, and approximate
+ * across gateways (each enforces its own share). Cluster-wide caps are per key (maxConnections).
+ */
+export class AddressLimits {
+  readonly #config: LimitsConfig;
+  readonly #sockets = new Map<string, number>();
+  readonly #subscribes: RateLimiterMemory;
+  readonly #events: RateLimiterMemory;
+  readonly #history: RateLimiterMemory;
+
+  constructor(config: LimitsConfig) {
+    this.#config = config;
+    this.#subscribes = new RateLimiterMemory({ keyPrefix: 'addr-sub', points: config.subscribesPerAddressPer10s, duration: 10 });
+    this.#events = new RateLimiterMemory({ keyPrefix: 'addr-ev', points: config.socketEventsPerAddressPer10s, duration: 10 });
+    this.#history = new RateLimiterMemory({ keyPrefix: 'addr-hist', points: config.historyPerAddressPerMinute, duration: 60 });
+  }
+
+  /** Counts one more open socket from `ip`; false (and not counted) at the limit. */
+  openSocket(ip: string): boolean {
+    const bucket = addressBucket(ip);
+    const n = this.#sockets.get(bucket) ?? 0;
+    if (n >= this.#config.socketsPerAddress) return false;
+    this.#sockets.set(bucket, n + 1);
+    return true;
+  }
+
+  closeSocket(ip: string): void {
+    const bucket = addressBucket(ip);
+    const n = (this.#sockets.get(bucket) ?? 1) - 1;
+    if (n <= 0) this.#sockets.delete(bucket);
+    else this.#sockets.set(bucket, n);
+  }
+
+  subscribe(ip: string): Promise<RetryAfter> {
+    return consume(this.#subscribes, addressBucket(ip));
+  }
+
+  /** Any socket event, known or not. */
+  socketEvent(ip: string): Promise<RetryAfter> {
+    return consume(this.#events, addressBucket(ip));
+  }
+
+  history(ip: string): Promise<RetryAfter> {
+    return consume(this.#history, addressBucket(ip));
+  }
+}
+
+async function consume(limiter: RateLimiterMemory, key: string): Promise<RetryAfter> {
+  try {
+    await limiter.consume(key);
+    return null;
+  } catch (res) {
+    return res instanceof RateLimiterRes ? retryAfter(res) : null;
+  }
+}

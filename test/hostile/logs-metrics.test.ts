@@ -1,0 +1,75 @@
+// Secrets never reach the logs, however the query spells them; /metrics is for operators only.
+import { networkInterfaces } from 'node:os';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningTicker } from '../../server/src/ticker.js';
+import { redactUrl } from '../../server/src/api/request-log.js';
+import { ALL_KEY, EDITOR_TOKEN } from '../helpers/config.js';
+import { startTestRedis, type TestRedis } from '../helpers/redis.js';
+import { startInProcess, startProcess, writeConfigFile, type TickerProcess } from '../helpers/stack.js';
+import { until } from '../helpers/wait.js';
+
+describe('secrets in logs', () => {
+  let redis: TestRedis;
+  let node: TickerProcess;
+  beforeAll(async () => {
+    redis = await startTestRedis();
+    node = await startProcess('all', { REDIS_URL: redis.url, TICKER_CONFIG: writeConfigFile() });
+  });
+  afterAll(async () => {
+    await node?.kill();
+    await redis?.stop();
+  });
+
+  it('redacts a key however its name is encoded', () => {
+    expect(redactUrl(`/api/headlines?%6Bey=${ALL_KEY}&since=1`)).toBe('/api/headlines?%6Bey=[redacted]&since=1');
+    expect(redactUrl(`/api/headlines?since=1&%6b%65%79=${ALL_KEY}`)).not.toContain(ALL_KEY);
+    expect(redactUrl(`/api/headlines?KEY=${ALL_KEY}`)).not.toContain(ALL_KEY);
+    expect(redactUrl(`/api/headlines?token=${EDITOR_TOKEN}`)).not.toContain(EDITOR_TOKEN);
+    expect(redactUrl('/api/headlines?%zz=1')).toBe('/api/headlines?%zz=1');
+  });
+
+  it('the percent-encoded key authenticates but is never logged; nor is an Authorization header', async () => {
+    const res = await fetch(`${node.url}/api/headlines?%6Bey=${ALL_KEY}`);
+    expect(res.status).toBe(200);
+    expect((await fetch(`${node.url}/api/headlines`, { headers: { authorization: `Bearer ${EDITOR_TOKEN}zz` } })).status).toBe(401);
+    await until(() => node.output().includes('%6Bey=[redacted]'), 'the request is logged');
+    await until(() => node.output().includes('"statusCode":401'), 'the 401 is logged');
+    expect(node.output()).not.toContain(ALL_KEY);
+    expect(node.output()).not.toContain(EDITOR_TOKEN);
+  });
+});
+
+describe('/metrics', () => {
+  let redis: TestRedis;
+  let tickers: RunningTicker[] = [];
+  beforeAll(async () => {
+    redis = await startTestRedis();
+  });
+  afterAll(async () => {
+    for (const t of tickers) await t.close();
+    await redis?.stop();
+  });
+
+  it('is served to loopback on the main port, not to other addresses', async () => {
+    const t = await startInProcess(redis.url, { host: '0.0.0.0', prefix: 'm1' });
+    tickers.push(t);
+    expect((await fetch(`${t.url}/metrics`)).status).toBe(200);
+    const outside = Object.values(networkInterfaces()).flat().find((i) => i !== undefined && i.family === 'IPv4' && !i.internal);
+    if (outside === undefined) {
+      console.warn('SKIPPED the non-loopback half: this machine has no non-loopback IPv4 address');
+      return;
+    }
+    expect((await fetch(`http://${outside.address}:${t.port}/metrics`)).status).toBe(404);
+    expect((await fetch(`http://${outside.address}:${t.port}/healthz`)).status).toBe(200);
+  });
+
+  it('with METRICS_PORT it is served there only', async () => {
+    const t = await startInProcess(redis.url, { prefix: 'm2', metricsPort: 0 });
+    tickers.push(t);
+    expect((await fetch(`${t.url}/metrics`)).status).toBe(404);
+    expect(t.metricsUrl).toBeDefined();
+    const res = await fetch(`${t.metricsUrl!}/metrics`);
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain('ticker_sockets_connected');
+  });
+});

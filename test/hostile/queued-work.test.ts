@@ -1,0 +1,48 @@
+// Subscribes a socket queued and then left behind are not run for nobody: 40 sockets that
+// queued 10 full replays each and closed leave the gateway idle within a second.
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ALL_KEY } from '../helpers/config.js';
+import { connect, type TestSocket } from '../helpers/clients.js';
+import { startTestRedis, type TestRedis } from '../helpers/redis.js';
+import { startProcess, writeConfigFile, type TickerProcess } from '../helpers/stack.js';
+import { fillLog } from './fill-log.js';
+
+/** CPU time (user + system) a process has used, in ms, from /proc. */
+function cpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime, stime in clock ticks (USER_HZ 100)
+}
+
+describe('work queued by a socket that has gone', () => {
+  let redis: TestRedis;
+  let node: TickerProcess;
+
+  beforeAll(async () => {
+    redis = await startTestRedis();
+    await fillLog(redis.client, 30_000);
+    node = await startProcess('gateway', { REDIS_URL: redis.url, TICKER_CONFIG: writeConfigFile(), DBG: '1' });
+  }, 120_000);
+  afterAll(async () => {
+    await node?.kill();
+    await redis?.stop();
+  });
+
+  it('is dropped: CPU goes quiet within a second after 40 sockets that queued subscribes close', async () => {
+    const sockets: TestSocket[] = await Promise.all(Array.from({ length: 40 }, () => connect(node.url, ALL_KEY)));
+    for (const s of sockets) for (let i = 0; i < 10; i++) s.emit('subscribe', { since: 0 }, () => undefined);
+    // the gateway is at work on them: give the packets time to arrive, then leave
+    await new Promise((r) => setTimeout(r, 300));
+    for (const s of sockets) s.close();
+    await new Promise((r) => setTimeout(r, 1000));
+    const before = cpuMs(node.child.pid!);
+    await new Promise((r) => setTimeout(r, 1000));
+    // An idle gateway uses ~10 ms a second; 400 replays left running took ~65 s of CPU.
+    expect(cpuMs(node.child.pid!) - before).toBeLessThan(250);
+    const metrics = await (await fetch(`${node.url}/metrics`)).text();
+    const dropped = Number(/^ticker_socket_tasks_dropped (\d+)/mu.exec(metrics)?.[1]);
+    expect(dropped).toBeGreaterThanOrEqual(400 - 2 * 40); // at most the first one or two per socket ran
+    expect(node.child.exitCode).toBeNull();
+  }, 60_000);
+});
