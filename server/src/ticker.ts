@@ -120,8 +120,9 @@ export async function startTicker(o: TickerOptions): Promise<RunningTicker> {
         prefix: keys.queuePrefix,
         concurrency: o.workerConcurrency,
         killAfterSeq: o.faultKillAfterSeq,
-        onAppended: ({ status, dueAt }) => {
+        onAppended: ({ status, dueAt, hardDropped }) => {
           metrics.published.inc({ status });
+          if (hardDropped > 0) metrics.hardDropped.inc(hardDropped);
           metrics.ingestLatency.observe(Math.max(0, Date.now() - dueAt) / 1000);
         },
       });

@@ -74,14 +74,17 @@ export function headlinesRoutes({ access, limits, metrics, ingest, log }: Headli
     const q = parseOr400(HistoryQuerySchema, req.query, 'query');
     const sub = subscriptionOf(entitlement, q);
     let upTo: number;
+    let head: number;
     try {
-      upTo = await log.currentSeq();
+      upTo = head = await log.currentSeq();
       // A delayed key's history ends where its delay does.
-      if (entitlement.delaySeconds > 0) upTo = await log.seqAsOf(Date.now() - entitlement.delaySeconds * 1000, upTo);
+      if (entitlement.delaySeconds > 0) upTo = await log.seqAsOf(Date.now() - entitlement.delaySeconds * 1000, head);
     } catch (err) {
       throw new TickerError('unavailable', 'the feed store is unreachable', { cause: err });
     }
-    const answer = await queryFeed(log, sub, { since: q.since, limit: q.limit, upTo });
+    // A delayed key sees each headline in its latest state: what came after its horizon counts.
+    const delayed = entitlement.delaySeconds > 0 ? { delaySeconds: entitlement.delaySeconds, head } : undefined;
+    const answer = await queryFeed(log, sub, { since: q.since, limit: q.limit, upTo, delayed });
     if (answer.reset) metrics.resets.inc();
     const out: HistoryResponse = answer;
     res.json(out);

@@ -46,10 +46,14 @@ const FeedSchema = z.strictObject({
   urgency: z.enum(['flash', 'bulletin', 'urgent', 'routine']).default('routine'),
 });
 
-const RetentionSchema = z.strictObject({
-  maxEvents: z.number().int().min(10).default(100_000),
-  minAgeSeconds: z.number().int().min(0).default(7 * 24 * 3600),
-});
+const RetentionSchema = z
+  .strictObject({
+    maxEvents: z.number().int().min(10).default(100_000),
+    minAgeSeconds: z.number().int().min(0).default(7 * 24 * 3600),
+    /** the log never grows beyond this, whatever the events' age: the oldest go first */
+    maxEventsHard: z.number().int().min(10).default(1_000_000),
+  })
+  .refine((r) => r.maxEventsHard >= r.maxEvents, { message: 'maxEventsHard must be at least maxEvents', path: ['maxEventsHard'] });
 
 const LimitsSchema = z.strictObject({
   authFailuresPerMinute: z.number().int().positive().default(20),
@@ -61,7 +65,7 @@ export const TickerConfigSchema = z.strictObject({
   editors: z.array(EditorSchema).default([]),
   keys: z.array(KeySchema).default([]),
   feeds: z.array(FeedSchema).default([]),
-  retention: RetentionSchema.default({ maxEvents: 100_000, minAgeSeconds: 7 * 24 * 3600 }),
+  retention: RetentionSchema.default({ maxEvents: 100_000, minAgeSeconds: 7 * 24 * 3600, maxEventsHard: 1_000_000 }),
   limits: LimitsSchema.default({ authFailuresPerMinute: 20, historyPerMinute: 120, socketMessagesPer10s: 30 }),
 });
 

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { Redis } from 'ioredis';
-import type { Headline } from '@headline-ticker/sdk/protocol';
 import type { FeedLog } from '../log/feed-log.js';
+import { parseAnnouncement, type LogEvent } from '../log/log-event.js';
 import type { Logger } from '../logger.js';
 
 export interface FeedRelayOptions {
@@ -17,7 +17,7 @@ export interface FeedRelayOptions {
 
 interface RelayEvents {
   /** every event, exactly once, in seq order */
-  event: [Headline];
+  event: [LogEvent];
   /** events that left the log before this relay could read them: they are lost to it */
   gap: [{ from: number; to: number }];
   /** the log's seq went backwards (Redis lost its data): the feed started again at `seq` */
@@ -38,8 +38,8 @@ export class FeedRelay extends EventEmitter<RelayEvents> {
   readonly #capacity: number;
   readonly #reconcileMs: number;
   #lastSeq = 0;
-  #ring: Headline[] = [];
-  #pending = new Map<number, Headline>();
+  #ring: LogEvent[] = [];
+  #pending = new Map<number, LogEvent>();
   #repairing: Promise<void> | null = null;
   #repairAgain = false;
   #timer: NodeJS.Timeout | null = null;
@@ -76,11 +76,11 @@ export class FeedRelay extends EventEmitter<RelayEvents> {
   }
 
   /** Events after `seq` from memory, in order; null when memory does not reach back that far. */
-  recentAfter(seq: number): Headline[] | null {
+  recentAfter(seq: number): LogEvent[] | null {
     if (seq >= this.#lastSeq) return [];
     const first = this.#ring[0];
-    if (first === undefined || first.seq > seq + 1) return null;
-    return this.#ring.slice(seq + 1 - first.seq);
+    if (first === undefined || first.h.seq > seq + 1) return null;
+    return this.#ring.slice(seq + 1 - first.h.seq);
   }
 
   /** Resolves true once every event up to `seq` has been emitted, false after `timeoutMs`. */
@@ -126,24 +126,25 @@ export class FeedRelay extends EventEmitter<RelayEvents> {
   }
 
   #onMessage = (_channel: string, raw: string): void => {
-    let h: Headline;
+    let ev: LogEvent;
     try {
-      h = JSON.parse(raw) as Headline;
+      ev = parseAnnouncement(raw);
     } catch (err) {
       this.#logger.error({ err }, 'unparseable pub/sub message ignored');
       return;
     }
     if (!this.#started) {
-      this.#hold(h);
+      this.#hold(ev);
       return;
     }
-    if (h.seq <= this.#lastSeq) return;
-    if (h.seq === this.#lastSeq + 1) {
-      this.#deliver(h);
+    const { seq } = ev.h;
+    if (seq <= this.#lastSeq) return;
+    if (seq === this.#lastSeq + 1) {
+      this.#deliver(ev);
       this.#drainPending();
       return;
     }
-    this.#hold(h);
+    this.#hold(ev);
     void this.repair();
   };
 
@@ -166,9 +167,9 @@ export class FeedRelay extends EventEmitter<RelayEvents> {
     );
   };
 
-  #hold(h: Headline): void {
+  #hold(ev: LogEvent): void {
     // Held events only save a read; when too many pile up, the log still has them.
-    if (this.#pending.size < MAX_PENDING) this.#pending.set(h.seq, h);
+    if (this.#pending.size < MAX_PENDING) this.#pending.set(ev.h.seq, ev);
   }
 
   async #runRepair(): Promise<void> {
@@ -178,15 +179,16 @@ export class FeedRelay extends EventEmitter<RelayEvents> {
         const head = await this.#log.currentSeq();
         if (head <= this.#lastSeq) return;
         const batch = await this.#log.range(this.#lastSeq, head, 1000);
-        if (batch.length === 0 || batch[0]!.seq > this.#lastSeq + 1) {
-          const oldest = batch[0]?.seq ?? (await this.#log.oldestSeq()) ?? head + 1;
+        if (batch.length === 0 || batch[0]!.h.seq > this.#lastSeq + 1) {
+          const oldest = batch[0]?.h.seq ?? (await this.#log.oldestSeq()) ?? head + 1;
           this.#skipTo(oldest - 1);
           continue;
         }
-        for (const h of batch) {
-          if (h.seq <= this.#lastSeq) continue;
-          if (h.seq !== this.#lastSeq + 1) this.#skipTo(h.seq - 1);
-          this.#deliver(h);
+        for (const ev of batch) {
+          const { seq } = ev.h;
+          if (seq <= this.#lastSeq) continue;
+          if (seq !== this.#lastSeq + 1) this.#skipTo(seq - 1);
+          this.#deliver(ev);
         }
         this.#drainPending();
       }
@@ -224,18 +226,19 @@ export class FeedRelay extends EventEmitter<RelayEvents> {
     for (;;) {
       const next = this.#pending.get(this.#lastSeq + 1);
       if (next === undefined) break;
-      this.#pending.delete(next.seq);
+      this.#pending.delete(next.h.seq);
       this.#deliver(next);
     }
     for (const seq of this.#pending.keys()) if (seq <= this.#lastSeq) this.#pending.delete(seq);
   }
 
-  #deliver(h: Headline): void {
+  #deliver(ev: LogEvent): void {
+    const h = ev.h;
     this.#lastSeq = h.seq;
-    this.#ring.push(h);
+    this.#ring.push(ev);
     if (this.#ring.length > this.#capacity * 1.25) this.#ring = this.#ring.slice(-this.#capacity);
     try {
-      this.emit('event', h);
+      this.emit('event', ev);
     } catch (err) {
       this.#logger.error({ err, seq: h.seq }, 'event listener threw');
     }

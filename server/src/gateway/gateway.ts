@@ -17,8 +17,10 @@ import type { ConnectionCounter } from '../access/connection-counter.js';
 import type { Limits } from '../access/limits.js';
 import type { FeedLog } from '../log/feed-log.js';
 import type { FeedRelay } from './feed-relay.js';
-import { queryFeed, sinceAhead, type FeedAnswer } from '../log/feed-query.js';
-import { matches, subscriptionOf, type Subscription } from '../log/subscription.js';
+import { queryFeed, sinceAhead, viewFor, type FeedAnswer } from '../log/feed-query.js';
+import { delayedEvents } from '../log/delayed-view.js';
+import { withdrawalOf, type LogEvent } from '../log/log-event.js';
+import { subscriptionOf, type Subscription } from '../log/subscription.js';
 import { eventRooms, roomsOf } from './rooms.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
@@ -105,7 +107,18 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
     if (key.maxConnections !== null) {
       const admitted = await connections.tryAcquire(key.digest, key.maxConnections).catch(() => true);
       if (!admitted) return next(new Error('too_many_connections'));
-      socket.once('disconnect', () => connections.release(key.digest));
+      // Released when the underlying connection closes, however early: a client that leaves
+      // during the handshake never gets a 'disconnect', and its slot would be held for good.
+      let released = false;
+      const release = () => {
+        if (released) return;
+        released = true;
+        connections.release(key.digest);
+      };
+      if (socket.conn.readyState === 'closed' || socket.conn.readyState === 'closing') release();
+      else socket.conn.once('close', release);
+      socket.once('disconnect', release);
+      if (released) return next(new Error('gone'));
     }
     socket.data.key = key;
     socket.data.sub = null;
@@ -152,13 +165,33 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
   async function subscribe(socket: TickerSocket, request: unknown): Promise<SubscribeAck> {
     const parsed = SubscribeRequestSchema.safeParse(request);
     if (!parsed.success) return errorAck(badRequest(parsed.error, 'subscribe'));
-    const { since, limit } = parsed.data;
-    const sub = subscriptionOf(socket.data.key.entitlement, parsed.data);
     // Off the live path while the answer is put together; it is completed from memory and the
     // rooms are joined in one synchronous step at the end, so nothing is missed or doubled.
     setRooms(socket, []);
     socket.data.sub = null;
+    // A reload may change the key's entitlement while this subscribe awaits: the answer is then
+    // built again under the entitlement in force, and rooms are joined only for that one.
+    for (let attempt = 0; ; attempt++) {
+      const entitlement = socket.data.key.entitlement;
+      const answer = await answerSubscribe(subscriptionOf(entitlement, parsed.data), parsed.data.since, parsed.data.limit);
+      if (socket.data.key.entitlement !== entitlement) {
+        if (attempt < 3) continue;
+        throw new TickerError('unavailable', 'the access list keeps changing; try again');
+      }
+      const sub = subscriptionOf(entitlement, parsed.data);
+      setRooms(socket, roomsOf(sub));
+      socket.data.sub = sub;
+      socket.data.filter = parsed.data;
+      const ack: SubscribeAck = { ok: true, headlines: answer.headlines, seq: answer.seq };
+      if (parsed.data.since !== undefined) (answer.reset ? metrics.resets : metrics.replays).inc();
+      if (answer.reset) ack.reset = true;
+      if (sub.refusedTopics.length > 0) ack.refused = { topics: [...sub.refusedTopics] };
+      return ack;
+    }
+  }
 
+  /** The subscribe answer, complete up to the relay's (or the delay lane's) position when it returns. */
+  async function answerSubscribe(sub: Subscription, since: number | undefined, limit: number | undefined): Promise<FeedAnswer> {
     // A real-time key sees up to the relay's last event; a delayed key up to its lane's horizon.
     const delay = sub.entitlement.delaySeconds;
     const horizon = () => (delay === 0 ? relay.lastSeq : delays.horizon(delay));
@@ -170,8 +203,22 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
         throw new TickerError('unavailable', 'this gateway is catching up; try again');
       }
     }
-    const match = (h: Headline) => matches(sub, h);
-    const visible = (events: Headline[], upTo: number) => events.filter((h) => h.seq <= upTo && match(h));
+    const view = viewFor(sub);
+    // A delayed key's view of a stretch of the log depends on what came after it (a newer event
+    // overtakes one still inside the delay), so it is always read from the log.
+    if (delay > 0) {
+      const upTo = horizon();
+      const head = relay.lastSeq;
+      const answer = await queryFeed(log, sub, { since, limit, upTo, delayed: { delaySeconds: delay, head } });
+      if (answer.seq === horizon()) return answer;
+      // The lane moved on meanwhile: the rest, up to where it is now, in its latest state.
+      const rest = await log.range(answer.seq, horizon(), 1_000_000);
+      const later = await log.range(rest.at(-1)?.h.seq ?? answer.seq, relay.lastSeq, 1_000_000);
+      const more = delayedEvents(rest, later, delay * 1000).map(view).filter((h): h is Headline => h !== null);
+      return { ...answer, headlines: [...answer.headlines, ...more], seq: rest.at(-1)?.h.seq ?? answer.seq };
+    }
+    const visible = (events: LogEvent[], upTo: number) =>
+      events.filter((ev) => ev.h.seq <= upTo).map(view).filter((h): h is Headline => h !== null);
     const fromMemory = since === undefined ? null : relay.recentAfter(since);
     let answer: FeedAnswer = fromMemory
       ? { headlines: visible(fromMemory, horizon()), seq: horizon() }
@@ -179,21 +226,10 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
     for (;;) {
       const upTo = horizon();
       const tail = relay.recentAfter(answer.seq);
-      if (tail !== null) {
-        answer = { ...answer, headlines: [...answer.headlines, ...visible(tail, upTo)], seq: upTo };
-        break;
-      }
-      const more = await log.readAfter(answer.seq, match, Number.MAX_SAFE_INTEGER, upTo);
+      if (tail !== null) return { ...answer, headlines: [...answer.headlines, ...visible(tail, upTo)], seq: upTo };
+      const more = await log.readAfter(answer.seq, view, Number.MAX_SAFE_INTEGER, upTo);
       answer = { ...answer, headlines: [...answer.headlines, ...more.headlines], seq: more.seq };
     }
-    setRooms(socket, roomsOf(sub));
-    socket.data.sub = sub;
-    socket.data.filter = parsed.data;
-    const ack: SubscribeAck = { ok: true, headlines: answer.headlines, seq: answer.seq };
-    if (since !== undefined) (answer.reset ? metrics.resets : metrics.replays).inc();
-    if (answer.reset) ack.reset = true;
-    if (sub.refusedTopics.length > 0) ack.refused = { topics: [...sub.refusedTopics] };
-    return ack;
   }
 
   function unsubscribe(socket: TickerSocket, request: unknown): UnsubscribeAck {
@@ -227,10 +263,22 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
   }
 
   // Fan-out: one broadcast per event to the union of its rooms. Socket.IO encodes the packet
-  // once and sends each socket one copy however many of the rooms it is in.
-  const broadcast = (h: Headline, delaySeconds: number) => {
+  // once and sends each socket one copy however many of the rooms it is in. Sockets that could
+  // see the previous version but not this one (its topics changed) get a withdrawal of the
+  // version they saw.
+  const broadcast = ({ h, prev }: LogEvent, delaySeconds: number) => {
     const rooms: string[] = [];
-    for (const g of fanOutGroups()) if (g.delaySeconds === delaySeconds) rooms.push(...eventRooms(g, h));
+    const prevRooms: string[] = [];
+    for (const g of fanOutGroups()) {
+      if (g.delaySeconds !== delaySeconds) continue;
+      rooms.push(...eventRooms(g, h));
+      if (prev !== null && prev.status !== 'withdrawn') prevRooms.push(...eventRooms(g, prev));
+    }
+    if (prevRooms.length > 0) {
+      const withdrawal = withdrawalOf(prev!, h);
+      if (rooms.length === 0) io.to(prevRooms).emit('headline', withdrawal);
+      else io.to(prevRooms).except(rooms).emit('headline', withdrawal);
+    }
     if (rooms.length === 0) return;
     io.to(rooms).emit('headline', h);
     metrics.delivered.inc({ delayed: delaySeconds > 0 ? 'yes' : 'no' });
@@ -246,10 +294,10 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
     }
     return groupsCache.groups;
   };
-  const delays = new DelayLine(log, logger.child({ part: 'delay' }), (delaySeconds, h) => broadcast(h, delaySeconds));
-  const onEvent = (h: Headline) => {
-    broadcast(h, 0);
-    delays.push(h);
+  const delays = new DelayLine(log, logger.child({ part: 'delay' }), (delaySeconds, ev) => broadcast(ev, delaySeconds));
+  const onEvent = (ev: LogEvent) => {
+    broadcast(ev, 0);
+    delays.push(ev);
   };
   relay.on('event', onEvent);
   const onGap = ({ from, to }: { from: number; to: number }) => metrics.gaps.inc(to - from + 1);

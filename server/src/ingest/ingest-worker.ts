@@ -13,7 +13,7 @@ export interface IngestWorkerOptions {
   /** jobs in flight; 1 keeps the log in the order the desk submitted (default 1) */
   concurrency?: number;
   /** called after each append, for metrics */
-  onAppended?: (h: { seq: number; status: Headline['status']; job: ParsedIngestJob; dueAt: number }) => void;
+  onAppended?: (h: { seq: number; status: Headline['status']; job: ParsedIngestJob; dueAt: number; hardDropped: number }) => void;
   /**
    * Fault injection for tests: die (SIGKILL) right after appending this seq, before BullMQ
    * records the job as done — the worst moment for exactly-once. Set by
@@ -49,7 +49,16 @@ export function createIngestWorker(options: IngestWorkerOptions): IngestWorker {
       const result = await log.append({ opId, expectedVersion, event, audit: { editor: data.editor, action: data.op } });
       if (result.kind === 'conflict') continue; // another version landed meanwhile: re-read
       if (result.kind === 'appended') {
-        options.onAppended?.({ seq: result.seq, status: event.status, job: data, dueAt: job.timestamp + (job.opts.delay ?? 0) });
+        options.onAppended?.({
+          seq: result.seq,
+          status: event.status,
+          job: data,
+          dueAt: job.timestamp + (job.opts.delay ?? 0),
+          hardDropped: result.hardDropped,
+        });
+        if (result.hardDropped > 0) {
+          logger.warn({ dropped: result.hardDropped, seq: result.seq }, 'the feed log is at its hard size ceiling: oldest events dropped before their minimum age');
+        }
       }
       if (result.kind === 'appended' && result.seq === options.killAfterSeq) process.kill(process.pid, 'SIGKILL');
       logger.info({ op: data.op, id: data.id, seq: result.seq, editor: data.editor, duplicate: result.kind === 'duplicate' }, 'ingested');
