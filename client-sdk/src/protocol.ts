@@ -38,6 +38,8 @@ export const ERROR_CODES = [
   'rate_limited',
   'too_many_connections',
   'unavailable',
+  /** a write's Redis command timed out: it may still happen; retry with the same idempotency key */
+  'outcome_unknown',
   'internal',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];

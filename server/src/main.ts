@@ -83,6 +83,8 @@ async function main(): Promise<void> {
     port: env.PORT,
     host: env.HOST,
     faultKillAfterSeq: env.TICKER_FAULT_KILL_AFTER_SEQ,
+    faultCrashAfterIdempotency: env.TICKER_FAULT_CRASH_AFTER_IDEMPOTENCY === '1',
+    ...(env.TICKER_RETRY_HORIZON_SECONDS === undefined ? {} : { retryHorizonMs: env.TICKER_RETRY_HORIZON_SECONDS * 1000 }),
   });
   if (env.TICKER_ROLE !== 'worker') {
     process.stdout.write(`\n  Headline Ticker is live: http://localhost:${ticker.port}/\n\n`);

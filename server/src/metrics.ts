@@ -52,6 +52,12 @@ export function createMetrics() {
       buckets: LATENCY_BUCKETS,
       registers,
     }),
+    failed: new Counter({
+      name: 'ticker_changes_failed_total',
+      help: 'Queued changes that failed for good (past the retry horizon, or rejected): never published',
+      labelNames: ['op'] as const,
+      registers,
+    }),
     hardDropped: new Counter({
       name: 'ticker_log_hard_dropped_total',
       help: 'Events dropped from the feed log by its hard size ceiling before their minimum age',

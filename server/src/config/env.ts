@@ -15,6 +15,9 @@ const EnvSchema = z.object({
   NODE_ENV: z.string().optional(),
   /** fault injection for the test suite; refused under NODE_ENV=production */
   TICKER_FAULT_KILL_AFTER_SEQ: z.coerce.number().int().positive().optional(),
+  TICKER_FAULT_CRASH_AFTER_IDEMPOTENCY: z.enum(['0', '1']).optional(),
+  /** how long a queued change may be retried after its due time, in seconds (default 300) */
+  TICKER_RETRY_HORIZON_SECONDS: z.coerce.number().int().positive().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
