@@ -79,7 +79,12 @@ export interface SubscribeOk {
   headlines: Headline[];
   /** The feed-wide seq this answer is complete up to; live `headline` events continue after it. */
   seq: number;
-  /** `since` was older than the retained log: `headlines` is a fresh snapshot instead of a replay. */
+  /**
+   * The feed epoch `seq` belongs to. Send it back with `since` when resuming: a different epoch
+   * (numbers could have been reused) answers with a fresh snapshot and `reset`.
+   */
+  epoch?: string;
+  /** `since` was older than the retained log (or of another epoch): `headlines` is a fresh snapshot instead of a replay. */
   reset?: true;
   /** Filter topics the key is not licensed for; nothing of them is delivered. */
   refused?: { topics: string[] };
@@ -148,5 +153,7 @@ export interface ScheduledResponse {
 export interface HistoryResponse {
   headlines: Headline[];
   seq: number;
+  /** the feed epoch `seq` belongs to (see SubscribeOk.epoch) */
+  epoch?: string;
   reset?: true;
 }

@@ -60,6 +60,8 @@ export class TickerClient extends TypedEmitter<TickerClientEvents> {
 
   #status: TickerStatus = 'connecting';
   #filter: FilterUpdate;
+  /** the feed epoch #cursor belongs to; null before the first answer (or from an older server) */
+  #epoch: string | null = null;
   /** the seq this client is complete up to for its filter; null before the first answer */
   #cursor: number | null = null;
   /** set to the old position when the feed turned out to have started again */
@@ -287,7 +289,12 @@ export class TickerClient extends TypedEmitter<TickerClientEvents> {
     const request: SubscribeRequest = {};
     if (this.#filter.topics !== undefined) request.topics = this.#filter.topics;
     if (this.#filter.symbols !== undefined) request.symbols = this.#filter.symbols;
-    if (this.#cursor !== null) request.since = this.#cursor;
+    if (this.#cursor !== null) {
+      request.since = this.#cursor;
+      // The epoch the cursor belongs to: if the feed's numbers were reused since, the server
+      // answers with a reset instead of a replay of other headlines under the same numbers.
+      if (this.#epoch !== null) request.epoch = this.#epoch;
+    }
     else if (this.#options.since !== undefined && !this.#ignoreSinceOption) request.since = this.#options.since;
     else if (this.#options.limit !== undefined) request.limit = this.#options.limit;
 
@@ -329,6 +336,11 @@ export class TickerClient extends TypedEmitter<TickerClientEvents> {
   }
 
   #applyAnswer(ack: SubscribeOk, since: number | undefined): void {
+    if (ack.epoch !== undefined) {
+      // Another epoch: positions from the old one mean nothing; start from this answer.
+      if (this.#epoch !== null && ack.epoch !== this.#epoch) this.#cursor = null;
+      this.#epoch = ack.epoch;
+    }
     if (ack.reset || this.#feedRestarted !== null) {
       this.emit('reset', { headlines: ack.headlines, seq: ack.seq, since: since ?? 0, ...(this.#feedRestarted !== null ? { feedRestarted: true } : {}) });
       this.#feedRestarted = null;

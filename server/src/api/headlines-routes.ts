@@ -75,7 +75,9 @@ export function headlinesRoutes({ access, limits, metrics, ingest, log }: Headli
     const sub = subscriptionOf(entitlement, q);
     let upTo: number;
     let head: number;
+    let epoch: string;
     try {
+      epoch = await log.epoch();
       upTo = head = await log.currentSeq();
       // A delayed key's history ends where its delay does.
       if (entitlement.delaySeconds > 0) upTo = await log.seqAsOf(Date.now() - entitlement.delaySeconds * 1000, head);
@@ -84,9 +86,11 @@ export function headlinesRoutes({ access, limits, metrics, ingest, log }: Headli
     }
     // A delayed key sees each headline in its latest state: what came after its horizon counts.
     const delayed = entitlement.delaySeconds > 0 ? { delaySeconds: entitlement.delaySeconds, head } : undefined;
-    const answer = await queryFeed(log, sub, { since: q.since, limit: q.limit, upTo, delayed });
-    if (answer.reset) metrics.resets.inc();
-    const out: HistoryResponse = answer;
+    // A position from another epoch means nothing now: a fresh snapshot, marked as a reset.
+    const otherEpoch = q.epoch !== undefined && q.since !== undefined && q.epoch !== epoch;
+    const answer = await queryFeed(log, sub, { since: otherEpoch ? undefined : q.since, limit: q.limit, upTo, delayed });
+    if (answer.reset || otherEpoch) metrics.resets.inc();
+    const out: HistoryResponse = { ...answer, epoch, ...(otherEpoch ? { reset: true as const } : {}) };
     res.json(out);
   });
 

@@ -38,6 +38,12 @@ export class FeedRelay extends EventEmitter<RelayEvents> {
   readonly #capacity: number;
   readonly #reconcileMs: number;
   #lastSeq = 0;
+  /** the id of the headline at lastSeq, to tell whether the log still holds what was emitted */
+  #lastId: string | null = null;
+  #epoch = '';
+  #checking = false;
+  /** set on a reconnect until the tail check has passed: nothing is emitted meanwhile */
+  #suspect = false;
   #ring: LogEvent[] = [];
   #pending = new Map<number, LogEvent>();
   #repairing: Promise<void> | null = null;
@@ -56,6 +62,11 @@ export class FeedRelay extends EventEmitter<RelayEvents> {
     this.#reconcileMs = options.reconcileIntervalMs ?? 1000;
   }
 
+  /** The feed epoch this relay follows: a client's position is meaningful only within it. */
+  get epoch(): string {
+    return this.#epoch;
+  }
+
   /** The seq of the last event emitted: this relay is complete up to here. */
   get lastSeq(): number {
     return this.#lastSeq;
@@ -68,6 +79,8 @@ export class FeedRelay extends EventEmitter<RelayEvents> {
     this.#sub.on('ready', this.#onReconnect);
     await this.#sub.subscribe(this.#log.keys.channel);
     this.#lastSeq = await this.#log.currentSeq();
+    this.#lastId = this.#lastSeq > 0 ? await this.#log.idAt(this.#lastSeq) : null;
+    this.#epoch = await this.#log.epoch();
     this.#started = true;
     this.#drainPending();
     if (this.#pending.size > 0) this.repair();
@@ -133,7 +146,7 @@ export class FeedRelay extends EventEmitter<RelayEvents> {
       this.#logger.error({ err }, 'unparseable pub/sub message ignored');
       return;
     }
-    if (!this.#started) {
+    if (!this.#started || this.#suspect) {
       this.#hold(ev);
       return;
     }
@@ -149,23 +162,55 @@ export class FeedRelay extends EventEmitter<RelayEvents> {
   };
 
   #onReconnect = (): void => {
-    if (this.#started) void this.repair();
+    // Redis may have restarted without its last writes (AOF everysec): nothing is emitted until
+    // the tail check has run, so no event with a reused number follows what was emitted before.
+    if (!this.#started) return;
+    this.#suspect = true;
+    void this.#check();
   };
 
   #reconcile = (): void => {
     if (this.#repairing || this.#closed) return;
-    // Compare with lastSeq as it was when the GET was sent: the log cannot be behind what was
-    // already emitted from it, but events keep arriving on the pub/sub connection meanwhile, so
-    // a reply older than the *current* lastSeq is normal and not a restart.
-    const asked = this.#lastSeq;
-    this.#log.currentSeq().then(
-      (seq) => {
-        if (seq < asked) this.#restart(seq);
-        else if (seq > this.#lastSeq) void this.repair();
-      },
-      () => undefined, // Redis away: the next tick tries again
-    );
+    void this.#check();
   };
+
+  /**
+   * The tail check: the log still holds what this relay emitted last, under the same epoch.
+   * A log that went backwards, lost the last emitted event, or moved to another epoch means
+   * numbers are being (or will be) handed out again: a new epoch, and clients start afresh.
+   */
+  async #check(): Promise<void> {
+    if (this.#checking || this.#closed || !this.#started) return;
+    this.#checking = true;
+    // Compare with lastSeq as it was when the check was sent: the log cannot be behind what was
+    // already emitted from it, but events keep arriving on the pub/sub connection meanwhile, so
+    // a head older than the *current* lastSeq is normal and not a restart.
+    const asked = this.#lastSeq;
+    const askedId = this.#lastId;
+    try {
+      const tail = await this.#log.tail(asked);
+      if (this.#closed) return;
+      const lost = tail.head < asked || (asked > 0 && askedId !== null && tail.idAtSeq !== askedId && !(await this.#retired(asked)));
+      this.#suspect = false;
+      if (lost) {
+        this.#epoch = await this.#log.renewEpoch(this.#epoch);
+        this.#restart(tail.head);
+      } else if (tail.epoch !== null && tail.epoch !== this.#epoch) {
+        this.#epoch = tail.epoch;
+        this.#restart(tail.head);
+      } else if (tail.head > this.#lastSeq || this.#pending.size > 0) void this.repair();
+    } catch {
+      // Redis away: the next tick tries again
+    } finally {
+      this.#checking = false;
+    }
+  }
+
+  /** Whether the event at `seq` left the log by retention (not by a loss). */
+  async #retired(seq: number): Promise<boolean> {
+    const oldest = await this.#log.oldestSeq();
+    return oldest === null ? false : oldest > seq;
+  }
 
   #hold(ev: LogEvent): void {
     // Held events only save a read; when too many pile up, the log still has them.
@@ -175,7 +220,7 @@ export class FeedRelay extends EventEmitter<RelayEvents> {
   async #runRepair(): Promise<void> {
     try {
       for (;;) {
-        if (this.#closed) return;
+        if (this.#closed || this.#suspect) return;
         const head = await this.#log.currentSeq();
         if (head <= this.#lastSeq) return;
         const batch = await this.#log.range(this.#lastSeq, head, 1000);
@@ -206,6 +251,7 @@ export class FeedRelay extends EventEmitter<RelayEvents> {
     const from = this.#lastSeq;
     this.#logger.error({ from, seq }, 'the feed log went backwards (Redis lost its data): following the new feed');
     this.#lastSeq = seq;
+    this.#lastId = null;
     this.#ring = [];
     this.#pending.clear();
     this.emit('restart', { from, seq });
@@ -218,6 +264,7 @@ export class FeedRelay extends EventEmitter<RelayEvents> {
     const gap = { from: this.#lastSeq + 1, to: seq };
     this.#logger.error(gap, 'events left the log before this gateway read them');
     this.#lastSeq = seq;
+    this.#lastId = null;
     this.#ring = [];
     this.emit('gap', gap);
   }
@@ -235,6 +282,7 @@ export class FeedRelay extends EventEmitter<RelayEvents> {
   #deliver(ev: LogEvent): void {
     const h = ev.h;
     this.#lastSeq = h.seq;
+    this.#lastId = h.id;
     this.#ring.push(ev);
     if (this.#ring.length > this.#capacity * 1.25) this.#ring = this.#ring.slice(-this.#capacity);
     try {

@@ -171,9 +171,14 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
     socket.data.sub = null;
     // A reload may change the key's entitlement while this subscribe awaits: the answer is then
     // built again under the entitlement in force, and rooms are joined only for that one.
+    // A position from another epoch means nothing here (the numbers may have been reused):
+    // the client gets a fresh snapshot, marked as a reset.
+    const epoch = relay.epoch;
+    const otherEpoch = parsed.data.epoch !== undefined && parsed.data.since !== undefined && parsed.data.epoch !== epoch;
+    const since = otherEpoch ? undefined : parsed.data.since;
     for (let attempt = 0; ; attempt++) {
       const entitlement = socket.data.key.entitlement;
-      const answer = await answerSubscribe(subscriptionOf(entitlement, parsed.data), parsed.data.since, parsed.data.limit);
+      const answer = await answerSubscribe(subscriptionOf(entitlement, parsed.data), since, parsed.data.limit);
       if (socket.data.key.entitlement !== entitlement) {
         if (attempt < 3) continue;
         throw new TickerError('unavailable', 'the access list keeps changing; try again');
@@ -182,9 +187,10 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
       setRooms(socket, roomsOf(sub));
       socket.data.sub = sub;
       socket.data.filter = parsed.data;
-      const ack: SubscribeAck = { ok: true, headlines: answer.headlines, seq: answer.seq };
-      if (parsed.data.since !== undefined) (answer.reset ? metrics.resets : metrics.replays).inc();
-      if (answer.reset) ack.reset = true;
+      if (relay.epoch !== epoch) throw new TickerError('unavailable', 'the feed started again; resubscribe');
+      const ack: SubscribeAck = { ok: true, headlines: answer.headlines, seq: answer.seq, epoch };
+      if (parsed.data.since !== undefined) (answer.reset || otherEpoch ? metrics.resets : metrics.replays).inc();
+      if (answer.reset || otherEpoch) ack.reset = true;
       if (sub.refusedTopics.length > 0) ack.refused = { topics: [...sub.refusedTopics] };
       return ack;
     }

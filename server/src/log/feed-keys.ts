@@ -2,6 +2,8 @@
 export interface FeedKeys {
   /** last assigned seq (INCR) */
   seq: string;
+  /** the feed's epoch: a random id created with the seq counter, changed when numbers could be reused */
+  epoch: string;
   /** the feed log: a stream whose entry ids are `${seq}-0` */
   log: string;
   /** hash id → current event JSON */
@@ -23,6 +25,7 @@ export interface FeedKeys {
 export function feedKeys(prefix = 'ticker'): FeedKeys {
   return {
     seq: `${prefix}:seq`,
+    epoch: `${prefix}:epoch`,
     log: `${prefix}:log`,
     current: `${prefix}:current`,
     versions: `${prefix}:versions`,

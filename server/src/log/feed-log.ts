@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Headline } from '@headline-ticker/sdk/protocol';
 import type { FeedKeys } from './feed-keys.js';
@@ -27,11 +28,11 @@ export type AppendResult =
 // state, announcement, retention. Lua runs without interleaving, so the log order is the
 // announcement order and seq has no gaps. JSON is spliced as text (cjson would turn [] into {}).
 // KEYS[1] seq counter, KEYS[2] log stream, KEYS[3] current (id -> event JSON), KEYS[4] op marker,
-// KEYS[5] versions (id -> "version:seq"), KEYS[6] audit stream.
+// KEYS[5] versions (id -> "version:seq"), KEYS[6] audit stream, KEYS[7] feed epoch.
 // ARGV[1] channel, ARGV[2] headline id, ARGV[3] expected version, ARGV[4] event JSON (no seq),
 // ARGV[5] now (ms), ARGV[6] maxEvents, ARGV[7] minAge (ms), ARGV[8] op marker TTL (s),
 // ARGV[9] editor ('' for none), ARGV[10] audit action, ARGV[11] audit max length,
-// ARGV[12] hard ceiling on the log's length.
+// ARGV[12] hard ceiling on the log's length, ARGV[13] a fresh epoch, used when the counter starts.
 const APPEND_LUA = `
 local done = redis.call('GET', KEYS[4])
 if done then return {'duplicate', tonumber(done)} end
@@ -42,6 +43,10 @@ if version ~= tonumber(ARGV[3]) then return {'conflict', version} end
 -- The version this event replaces goes into the entry and the announcement, so readers who
 -- could see it (its topics, its symbols) are told about the change.
 local prev = redis.call('HGET', KEYS[3], ARGV[2])
+-- The epoch is created with the counter: a counter that starts again (lost data) starts a new epoch.
+if redis.call('EXISTS', KEYS[1]) == 0 or redis.call('EXISTS', KEYS[7]) == 0 then
+  redis.call('SET', KEYS[7], ARGV[13])
+end
 local seq = redis.call('INCR', KEYS[1])
 local ev = '{"seq":' .. seq .. ',' .. string.sub(ARGV[4], 2)
 local now = tonumber(ARGV[5])
@@ -90,6 +95,16 @@ if excess > 0 then
   end
 end
 return {'appended', seq, hardDropped}
+`;
+
+// KEYS[1] epoch; ARGV[1] the epoch the caller knew, ARGV[2] a fresh one. Returns the epoch now.
+const RENEW_EPOCH_LUA = `
+local cur = redis.call('GET', KEYS[1])
+if cur == false or cur == ARGV[1] then
+  redis.call('SET', KEYS[1], ARGV[2])
+  return ARGV[2]
+end
+return cur
 `;
 
 const OP_MARKER_TTL_SECONDS = 8 * 24 * 3600;
@@ -155,7 +170,7 @@ export class FeedLog {
   // e.g. after a Redis restart), instead of sending 2.5 KB of Lua with every headline.
   #script(...args: string[]): Promise<unknown> {
     const redis = this.#redis as Redis & { tickerAppend?: (...a: string[]) => Promise<unknown> };
-    if (redis.tickerAppend === undefined) redis.defineCommand('tickerAppend', { numberOfKeys: 6, lua: APPEND_LUA });
+    if (redis.tickerAppend === undefined) redis.defineCommand('tickerAppend', { numberOfKeys: 7, lua: APPEND_LUA });
     return redis.tickerAppend!(...args);
   }
 
@@ -169,6 +184,7 @@ export class FeedLog {
       k.op(req.opId),
       k.versions,
       k.audit,
+      k.epoch,
       k.channel,
       req.event.id,
       String(req.expectedVersion),
@@ -181,11 +197,59 @@ export class FeedLog {
       req.audit?.action ?? '',
       String(AUDIT_MAX_LEN),
       String(this.#retention.maxEventsHard ?? Number.MAX_SAFE_INTEGER),
+      randomUUID(),
     )) as [string, number, number?];
     const [kind, n, hardDropped] = reply;
     if (kind === 'appended') return { kind, seq: n, hardDropped: hardDropped ?? 0 };
     if (kind === 'duplicate') return { kind, seq: n };
     return { kind: 'conflict', version: n };
+  }
+
+  /** The feed's epoch (created now when the feed has none yet). */
+  async epoch(): Promise<string> {
+    const e = await this.#redis.get(this.#keys.epoch);
+    if (e !== null) return e;
+    await this.#redis.set(this.#keys.epoch, randomUUID(), 'NX');
+    return (await this.#redis.get(this.#keys.epoch)) ?? '';
+  }
+
+  /**
+   * Starts a new epoch unless someone already did: the log lost events that were announced
+   * (Redis restarted without them), so the numbers after them are being handed out again.
+   */
+  async renewEpoch(known: string): Promise<string> {
+    const reply = (await this.#redis.eval(RENEW_EPOCH_LUA, 1, this.#keys.epoch, known, randomUUID())) as string;
+    return reply;
+  }
+
+  /** The id of the headline logged at `seq`, or null when the log has no such entry. */
+  async idAt(seq: number): Promise<string | null> {
+    const entries = (await this.#redis.xrange(this.#keys.log, `${seq}-0`, `${seq}-0`)) as Entry[];
+    const f = entries[0]?.[1];
+    if (f === undefined) return null;
+    for (let j = 0; j < f.length; j += 2) if (f[j] === 'i') return f[j + 1]!;
+    return null;
+  }
+
+  /**
+   * One round trip for a relay's tail check: the head, the epoch, and the id logged at `seq`
+   * (null when there is no such entry).
+   */
+  async tail(seq: number): Promise<{ head: number; epoch: string | null; idAtSeq: string | null }> {
+    const replies = await this.#redis
+      .multi()
+      .get(this.#keys.seq)
+      .get(this.#keys.epoch)
+      .xrange(this.#keys.log, `${seq}-0`, `${seq}-0`)
+      .exec();
+    if (replies === null) throw new Error('tail check aborted');
+    for (const [err] of replies) if (err) throw err;
+    const head = replies[0]![1] as string | null;
+    const entries = replies[2]![1] as Entry[];
+    const f = entries[0]?.[1];
+    let id: string | null = null;
+    if (f !== undefined) for (let j = 0; j < f.length; j += 2) if (f[j] === 'i') id = f[j + 1]!;
+    return { head: head === null ? 0 : Number.parseInt(head, 10), epoch: replies[1]![1] as string | null, idAtSeq: id };
   }
 
   async currentSeq(): Promise<number> {
