@@ -336,13 +336,18 @@ export class TickerClient extends TypedEmitter<TickerClientEvents> {
   }
 
   #applyAnswer(ack: SubscribeOk, since: number | undefined): void {
+    let epochChanged = false;
     if (ack.epoch !== undefined) {
-      // Another epoch: positions from the old one mean nothing; start from this answer.
-      if (this.#epoch !== null && ack.epoch !== this.#epoch) this.#cursor = null;
+      // Another epoch: the feed started again and positions from the old one mean nothing.
+      if (this.#epoch !== null && ack.epoch !== this.#epoch) {
+        this.#cursor = null;
+        epochChanged = true;
+      }
       this.#epoch = ack.epoch;
     }
-    if (ack.reset || this.#feedRestarted !== null) {
-      this.emit('reset', { headlines: ack.headlines, seq: ack.seq, since: since ?? 0, ...(this.#feedRestarted !== null ? { feedRestarted: true } : {}) });
+    if (ack.reset || this.#feedRestarted !== null || epochChanged) {
+      const restarted = this.#feedRestarted !== null || epochChanged;
+      this.emit('reset', { headlines: ack.headlines, seq: ack.seq, since: since ?? 0, ...(restarted ? { feedRestarted: true } : {}) });
       this.#feedRestarted = null;
     }
     for (const h of ack.headlines) this.#deliver(h);
