@@ -43,8 +43,9 @@ if version ~= tonumber(ARGV[3]) then return {'conflict', version} end
 -- The version this event replaces goes into the entry and the announcement, so readers who
 -- could see it (its topics, its symbols) are told about the change.
 local prev = redis.call('HGET', KEYS[3], ARGV[2])
--- The epoch is created with the counter: a counter that starts again (lost data) starts a new epoch.
-if redis.call('EXISTS', KEYS[1]) == 0 or redis.call('EXISTS', KEYS[7]) == 0 then
+-- The epoch is created with the counter (or just before it, by a reader): data lost with the
+-- counter loses the epoch too, so a counter that starts again starts a new epoch.
+if redis.call('EXISTS', KEYS[7]) == 0 then
   redis.call('SET', KEYS[7], ARGV[13])
 end
 local seq = redis.call('INCR', KEYS[1])
