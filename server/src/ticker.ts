@@ -111,11 +111,16 @@ export async function startTicker(o: TickerOptions): Promise<RunningTicker> {
     // With Redis gone or hung nothing will be flushed to it: the connections are dropped first,
     // so every step's Redis calls fail at once instead of waiting for a reconnect, and each step
     // has a deadline, so shutdown ends well inside the process's 10 s limit.
-    const redisAway = connections.some((c) => c.redis.status !== 'ready') || !(await pingWithin(connections[0]?.redis, 500));
-    if (redisAway) {
+    let redisAway = false;
+    const dropRedis = () => {
+      if (redisAway) return;
+      redisAway = true;
       logger.warn('Redis is unreachable at shutdown: closing without it');
       for (const c of connections) c.redis.disconnect();
-    }
+    };
+    if (connections.some((c) => c.redis.status !== 'ready')) dropRedis();
+    // A hung Redis looks ready: probed alongside the first steps (which do not need it).
+    else void pingWithin(connections[0]?.redis, 500).then((ok) => ok || dropRedis());
     for (const step of started.splice(0).reverse()) {
       let timer: NodeJS.Timeout | undefined;
       try {
