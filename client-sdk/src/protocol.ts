@@ -44,6 +44,8 @@ export const ERROR_CODES = [
   'rate_limited',
   'too_many_connections',
   'unavailable',
+  /** a write's Redis command timed out: it may still happen; retry with the same idempotency key */
+  'outcome_unknown',
   'internal',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -83,7 +85,12 @@ export interface SubscribeOk {
   headlines: Headline[];
   /** The feed-wide seq this answer is complete up to; live `headline` events continue after it. */
   seq: number;
-  /** `since` was older than the retained log: `headlines` is a fresh snapshot instead of a replay. */
+  /**
+   * The feed epoch `seq` belongs to. Send it back with `since` when resuming: a different epoch
+   * (numbers could have been reused) answers with a fresh snapshot and `reset`.
+   */
+  epoch?: string;
+  /** `since` was older than the retained log (or of another epoch): `headlines` is a fresh snapshot instead of a replay. */
   reset?: true;
   /** Filter topics the key is not licensed for; nothing of them is delivered. */
   refused?: { topics: string[] };
@@ -177,6 +184,8 @@ export interface ScheduledResponse {
 export interface HistoryResponse {
   headlines: Headline[];
   seq: number;
+  /** the feed epoch `seq` belongs to (see SubscribeOk.epoch) */
+  epoch?: string;
   reset?: true;
   /** more events follow: ask again with `since=<seq>` */
   more?: true;

@@ -170,6 +170,8 @@ export const SubscribeRequestSchema = z.strictObject({
   topics: uniqueList(FilterTopicSchema, 'topics').optional(),
   symbols: SymbolsSchema.optional(),
   since: z.number().int().nonnegative().optional(),
+  /** the feed epoch `since` belongs to, from an earlier ack: another epoch means a reset */
+  epoch: z.string().min(1).max(64).optional(),
   limit: z.number().int().min(0).max(SUBSCRIBE_LIMIT_MAX).optional(),
 });
 export type SubscribeRequest = z.input<typeof SubscribeRequestSchema>;
@@ -189,6 +191,7 @@ export const HistoryQuerySchema = z.object({
   topics: csv(FilterTopicSchema).optional(),
   symbols: csv(SymbolSchema).optional(),
   since: z.coerce.number().int().nonnegative().optional(),
+  epoch: z.string().min(1).max(64).optional(),
   limit: z.coerce.number().int().min(1).max(HISTORY_LIMIT_MAX).optional(),
   key: z.string().optional(),
 });

@@ -98,6 +98,8 @@ async function main(): Promise<void> {
     faultKillAfterSeq: env.TICKER_FAULT_KILL_AFTER_SEQ,
     ...(env.METRICS_PORT === undefined ? {} : { metricsPort: env.METRICS_PORT }),
     ...(env.METRICS_ALLOW === undefined ? {} : { metricsAllow: env.METRICS_ALLOW }),
+    faultCrashAfterIdempotency: env.TICKER_FAULT_CRASH_AFTER_IDEMPOTENCY === '1',
+    ...(env.TICKER_RETRY_HORIZON_SECONDS === undefined ? {} : { retryHorizonMs: env.TICKER_RETRY_HORIZON_SECONDS * 1000 }),
   });
   if (env.TICKER_ROLE !== 'worker') {
     process.stdout.write(`\n  Headline Ticker is live: http://localhost:${ticker.port}/\n\n`);

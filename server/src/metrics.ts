@@ -52,6 +52,17 @@ export function createMetrics() {
       buckets: LATENCY_BUCKETS,
       registers,
     }),
+    failed: new Counter({
+      name: 'ticker_changes_failed_total',
+      help: 'Queued changes that failed for good (past the retry horizon, or rejected): never published',
+      labelNames: ['op'] as const,
+      registers,
+    }),
+    hardDropped: new Counter({
+      name: 'ticker_log_hard_dropped_total',
+      help: 'Events dropped from the feed log by its hard size ceiling before their minimum age',
+      registers,
+    }),
     replays: new Counter({ name: 'ticker_replays_total', help: 'Subscribes with since served as a replay', registers }),
     resets: new Counter({ name: 'ticker_resets_total', help: 'Subscribes or history reads whose since had left the log', registers }),
     gaps: new Counter({ name: 'ticker_feed_gaps_total', help: 'Events that left the log before this gateway read them', registers }),

@@ -10,6 +10,7 @@ import { streamRoute, type StreamOptions } from './api/stream-route.js';
 import { createMetricsServer } from './api/metrics-route.js';
 import type { Role } from './config/env.js';
 import type { TickerConfig } from './config/ticker-config.js';
+import { AuditLog } from './log/audit-log.js';
 import { feedKeys } from './log/feed-keys.js';
 import type { FetchLimits } from './sources/feed-fetch.js';
 import { FeedMemory } from './sources/feed-memory.js';
@@ -42,6 +43,12 @@ export interface TickerOptions {
   relayBufferSize?: number;
   /** fault injection for tests only: see IngestWorkerOptions.killAfterSeq */
   faultKillAfterSeq?: number;
+  /** fault injection for tests only: see IngestQueueOptions.crashAfterIdempotency */
+  faultCrashAfterIdempotency?: boolean;
+  /** fault injection for tests only: see IngestWorkerOptions.failTextContaining */
+  faultFailTextContaining?: string;
+  /** how long a queued change may be retried after its due time (default 5 minutes) */
+  retryHorizonMs?: number;
   /** feed polling limits (tests shorten the timeout) */
   feedLimits?: Partial<FetchLimits>;
   /** Server-Sent Events heartbeat, retry and slow-consumer settings (tests shorten them) */
@@ -70,6 +77,23 @@ export interface RunningTicker {
    */
   reload(config: TickerConfig): Promise<void>;
   close(): Promise<void>;
+}
+
+/** Per shutdown step: the whole shutdown must end inside main.ts's 10 s forced exit. */
+const STEP_DEADLINE_MS = 3000;
+const STEP_DEADLINE_NO_REDIS_MS = 500;
+
+async function pingWithin(redis: RedisClient | undefined, ms: number): Promise<boolean> {
+  if (redis === undefined) return true;
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([redis.ping().then(() => true, () => false), late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** Starts the parts of the product a role needs, and stops them in reverse order. */
@@ -103,11 +127,32 @@ export async function startTicker(o: TickerOptions): Promise<RunningTicker> {
   // that fails half-way cleans up exactly what it had started.
   const started: { name: string; close: () => Promise<void> }[] = [];
   const stopAll = async () => {
+    // With Redis gone or hung nothing will be flushed to it: the connections are dropped first,
+    // so every step's Redis calls fail at once instead of waiting for a reconnect, and each step
+    // has a deadline, so shutdown ends well inside the process's 10 s limit.
+    let redisAway = false;
+    const dropRedis = () => {
+      if (redisAway) return;
+      redisAway = true;
+      logger.warn('Redis is unreachable at shutdown: closing without it');
+      for (const c of connections) c.redis.disconnect();
+    };
+    if (connections.some((c) => c.redis.status !== 'ready')) dropRedis();
+    // A hung Redis looks ready: probed alongside the first steps (which do not need it).
+    else void pingWithin(connections[0]?.redis, 500).then((ok) => ok || dropRedis());
     for (const step of started.splice(0).reverse()) {
+      let timer: NodeJS.Timeout | undefined;
       try {
-        await step.close();
+        const deadline = new Promise<'late'>((resolve) => {
+          timer = setTimeout(() => resolve('late'), redisAway ? STEP_DEADLINE_NO_REDIS_MS : STEP_DEADLINE_MS);
+        });
+        if ((await Promise.race([step.close(), deadline])) === 'late') {
+          logger.warn({ step: step.name }, 'shutdown step did not finish in time; going on');
+        }
       } catch (err) {
         logger.warn({ step: step.name, err: (err as Error).message }, 'shutdown step failed');
+      } finally {
+        clearTimeout(timer);
       }
     }
   };
@@ -129,7 +174,13 @@ export async function startTicker(o: TickerOptions): Promise<RunningTicker> {
     const addressLimits = new AddressLimits(o.config.limits);
 
     // The API queues the desk's flashes; the worker role queues feed items the same way.
-    const ingest = new IngestQueue({ connection: redis, log, keys, prefix: keys.queuePrefix });
+    const ingest = new IngestQueue({
+      connection: redis,
+      log,
+      keys,
+      prefix: keys.queuePrefix,
+      crashAfterIdempotency: o.faultCrashAfterIdempotency ?? false,
+    });
     started.push({ name: 'queue', close: () => ingest.close() });
     metrics.gauge('ticker_queue_jobs', 'Ingest jobs by state', ['state'], async (g) => {
       const counts = await ingest.queue.getJobCounts('waiting', 'active', 'delayed', 'failed').catch(() => null);
@@ -148,8 +199,13 @@ export async function startTicker(o: TickerOptions): Promise<RunningTicker> {
         prefix: keys.queuePrefix,
         concurrency: o.workerConcurrency,
         killAfterSeq: o.faultKillAfterSeq,
-        onAppended: ({ status, dueAt }) => {
+        failTextContaining: o.faultFailTextContaining,
+        retryHorizonMs: o.retryHorizonMs,
+        audit: new AuditLog(redis, keys),
+        onFailed: ({ op }) => metrics.failed.inc({ op }),
+        onAppended: ({ status, dueAt, hardDropped }) => {
           metrics.published.inc({ status });
+          if (hardDropped > 0) metrics.hardDropped.inc(hardDropped);
           metrics.ingestLatency.observe(Math.max(0, Date.now() - dueAt) / 1000);
         },
       });

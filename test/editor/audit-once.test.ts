@@ -40,7 +40,7 @@ async function auditOf(id: string): Promise<AuditEntry[]> {
 }
 
 const eventsOf = async (id: string): Promise<Headline[]> =>
-  (await log.range(0, '+', 100_000)).filter((h) => h.id === id);
+  (await log.range(0, '+', 100_000)).map((ev) => ev.h).filter((h) => h.id === id);
 
 /** Runs `job` through the real worker and resolves with what the worker returned. */
 async function processed(jobId: string, job: IngestJob): Promise<{ seq: number; duplicate: boolean }> {

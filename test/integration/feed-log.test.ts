@@ -41,7 +41,7 @@ describe('the atomic append', () => {
     const keys = feedKeys('conc');
     const sub = connection();
     const announced: number[] = [];
-    sub.on('message', (_c, raw: string) => announced.push((JSON.parse(raw) as { seq: number }).seq));
+    sub.on('message', (_c, raw: string) => announced.push((JSON.parse(raw) as { e: { seq: number } }).e.seq));
     await sub.subscribe(keys.channel);
     const logs = Array.from({ length: 6 }, () => new FeedLog(connection(), keys, { maxEvents: 100_000, minAgeSeconds: 0 }));
     const results = await Promise.all(
@@ -62,7 +62,7 @@ describe('the atomic append', () => {
     const log = new FeedLog(connection(), feedKeys('idem'), { maxEvents: 1000, minAgeSeconds: 0 });
     const a = await log.append({ opId: 'job-1', expectedVersion: 0, event: event('x') });
     const b = await log.append({ opId: 'job-1', expectedVersion: 0, event: event('x') });
-    expect(a).toEqual({ kind: 'appended', seq: 1 });
+    expect(a).toEqual({ kind: 'appended', seq: 1, hardDropped: 0 });
     expect(b).toEqual({ kind: 'duplicate', seq: 1 });
     expect(await log.currentSeq()).toBe(1);
   });
@@ -90,9 +90,9 @@ describe('the atomic append', () => {
     // A headline whose last event left the log leaves the current state with it.
     expect(await old.current('o0')).toBeNull();
     expect(await old.current('o29')).not.toBeNull();
-    const replay = await old.readAfter(5, () => true, 100, 30);
+    const replay = await old.readAfter(5, (ev) => ev.h, 100, 30);
     expect(replay.reset).toBe(true);
-    const ok = await old.readAfter(20, () => true, 100, 30);
+    const ok = await old.readAfter(20, (ev) => ev.h, 100, 30);
     expect(ok.headlines.map((h) => h.seq)).toEqual([21, 22, 23, 24, 25, 26, 27, 28, 29, 30]);
   });
 
@@ -111,5 +111,25 @@ describe('the atomic append', () => {
     // As of an earlier seq, the earlier state.
     const earlier = await log.snapshot(() => true, 10, 3);
     expect(earlier.map((h) => h.id)).toEqual(['a', 'b', 'c']);
+  });
+});
+
+describe('the hard ceiling on the log', () => {
+  it('drops the oldest events whatever their age, never refusing a new one, and says how many', async () => {
+    const keys = feedKeys('hard');
+    const log = new FeedLog(connection(), keys, { maxEvents: 10, minAgeSeconds: 7 * 24 * 3600, maxEventsHard: 20 });
+    let dropped = 0;
+    for (let i = 0; i < 50; i++) {
+      const r = await log.append({ opId: `hard-${i}`, expectedVersion: 0, event: event(`x${i}`) });
+      expect(r.kind).toBe('appended');
+      if (r.kind === 'appended') dropped += r.hardDropped;
+    }
+    expect(await redis.client.xlen(keys.log)).toBe(20);
+    expect(await log.oldestSeq()).toBe(31);
+    expect(dropped).toBe(30);
+    // Without the ceiling, minAge keeps everything young.
+    const soft = new FeedLog(connection(), feedKeys('soft'), { maxEvents: 10, minAgeSeconds: 7 * 24 * 3600 });
+    for (let i = 0; i < 30; i++) await soft.append({ opId: `soft-${i}`, expectedVersion: 0, event: event(`y${i}`) });
+    expect(await redis.client.xlen('soft:log')).toBe(30);
   });
 });

@@ -27,6 +27,7 @@ export function exitCodeOf(code: ErrorCode): ExitCode {
     case 'conflict':
       return EXIT.rejected;
     case 'unavailable':
+    case 'outcome_unknown':
     case 'rate_limited':
     case 'too_many_connections':
       return EXIT.unavailable;

@@ -43,7 +43,10 @@ export async function push(args: string[], io: CliIo, fetchFn: typeof fetch = fe
   if (values.summary !== undefined) body['summary'] = values.summary;
   if (values.link !== undefined) body['url'] = values.link;
   if (values.embargo !== undefined) body['embargoUntil'] = values.embargo;
-  if (values['idempotency-key'] !== undefined) body['idempotencyKey'] = values['idempotency-key'];
+  // Always sent, so a push whose outcome is unknown (a timeout, a lost answer) can be retried
+  // safely: the key is printed with the error.
+  const idempotencyKey = values['idempotency-key'] ?? globalThis.crypto.randomUUID();
+  body['idempotencyKey'] = idempotencyKey;
 
   let res: Response;
   try {
@@ -58,7 +61,11 @@ export async function push(args: string[], io: CliIo, fetchFn: typeof fetch = fe
     return fail(io, new TickerError('unavailable', `cannot reach ${url}: ${why}`));
   }
   const answer: unknown = await res.json().catch(() => null);
-  if (!res.ok) return fail(io, fromHttpError(res.status, answer));
+  if (!res.ok) {
+    const code = fail(io, fromHttpError(res.status, answer));
+    if (res.status >= 500) io.err(`  retry safely with: --idempotency-key ${idempotencyKey}`);
+    return code;
+  }
   const accepted = answer as IngestAccepted | null;
   if (accepted === null || typeof accepted.id !== 'string') return fail(io, new TickerError('internal', 'the server answered with an unexpected body'));
   io.out(values.json ? JSON.stringify(accepted) : `${accepted.id} ${accepted.status}`);

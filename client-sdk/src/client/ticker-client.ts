@@ -72,6 +72,8 @@ export class TickerClient extends TypedEmitter<TickerClientEvents> {
 
   #status: TickerStatus = 'connecting';
   #filter: FilterUpdate;
+  /** the feed epoch #cursor belongs to; null before the first answer (or from an older server) */
+  #epoch: string | null = null;
   /** the seq this client is complete up to for its filter; null before the first answer */
   #cursor: number | null = null;
   /** set to the old position when the feed turned out to have started again */
@@ -354,7 +356,7 @@ export class TickerClient extends TypedEmitter<TickerClientEvents> {
         this.#applyAnswer(ack, request.since ?? this.#feedRestarted ?? this.#gapFrom ?? undefined);
         if (ack.more !== true) break;
         if (ack.seq <= (request.since ?? -1)) throw new TickerError('internal', `the server paged without progress (since ${request.since}, seq ${ack.seq})`);
-        request = { ...this.#filterRequest(), since: ack.seq };
+        request = this.#resumeRequest(ack.seq);
       }
     } finally {
       if (generation === this.#generation) this.#inflight--;
@@ -375,9 +377,19 @@ export class TickerClient extends TypedEmitter<TickerClientEvents> {
     return request;
   }
 
+  /**
+   * After `since`, with the epoch that position belongs to: if the feed's numbers were reused
+   * since, the server answers with a reset instead of a replay of other headlines.
+   */
+  #resumeRequest(since: number): SubscribeRequest {
+    const request: SubscribeRequest = { ...this.#filterRequest(), since };
+    if (this.#epoch !== null) request.epoch = this.#epoch;
+    return request;
+  }
+
   /** Resume after the cursor; else the `since` option (first connect only); else a snapshot. */
   #firstRequest(): SubscribeRequest {
-    if (this.#cursor !== null) return { ...this.#filterRequest(), since: this.#cursor };
+    if (this.#cursor !== null) return this.#resumeRequest(this.#cursor);
     if (this.#options.since !== undefined && !this.#ignoreSinceOption) return { ...this.#filterRequest(), since: this.#options.since };
     return this.#snapshotRequest();
   }
@@ -400,8 +412,18 @@ export class TickerClient extends TypedEmitter<TickerClientEvents> {
   }
 
   #applyAnswer(ack: SubscribeOk, since: number | undefined): void {
-    if (ack.reset || this.#feedRestarted !== null || this.#gapFrom !== null) {
-      this.emit('reset', { headlines: ack.headlines, seq: ack.seq, since: since ?? 0, ...(this.#feedRestarted !== null ? { feedRestarted: true } : {}) });
+    let epochChanged = false;
+    if (ack.epoch !== undefined) {
+      // Another epoch: the feed started again and positions from the old one mean nothing.
+      if (this.#epoch !== null && ack.epoch !== this.#epoch) {
+        this.#cursor = null;
+        epochChanged = true;
+      }
+      this.#epoch = ack.epoch;
+    }
+    if (ack.reset || this.#feedRestarted !== null || this.#gapFrom !== null || epochChanged) {
+      const restarted = this.#feedRestarted !== null || epochChanged;
+      this.emit('reset', { headlines: ack.headlines, seq: ack.seq, since: since ?? 0, ...(restarted ? { feedRestarted: true } : {}) });
       this.#feedRestarted = null;
       this.#gapFrom = null;
     }

@@ -7,13 +7,14 @@ const DONE: Record<AuditEntry['action'], string> = {
   correct: 'corrected',
   withdraw: 'withdrawn',
   cancel: 'cancelled',
+  failed: 'failed',
 };
 
 /** "published by night-desk 21:55 · corrected by day-desk 22:01", oldest first. */
 export function trailOf(entries: readonly AuditEntry[]): string {
   return [...entries]
     .reverse()
-    .map((e) => `${DONE[e.action]} by ${e.editor} ${stamp(new Date(e.at))}`)
+    .map((e) => `${DONE[e.action]}${e.reason === undefined ? '' : ` (${e.reason})`} by ${e.editor} ${stamp(new Date(e.at))}`)
     .join(' · ');
 }
 

@@ -15,6 +15,7 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   rate_limited: 429,
   too_many_connections: 429,
   unavailable: 503,
+  outcome_unknown: 503,
   internal: 500,
 };
 
@@ -44,7 +45,7 @@ export function errorHandler(logger: Logger, onError: (req: Request, code: Error
       e = new TickerError('internal', 'internal error');
     }
     onError(req, e.code);
-    if (e.code === 'unavailable') res.setHeader('Retry-After', '1');
+    if (e.code === 'unavailable' || e.code === 'outcome_unknown') res.setHeader('Retry-After', '1');
     const retry = (e.details as { retryAfterSeconds?: number } | undefined)?.retryAfterSeconds;
     if (e.code === 'rate_limited' && retry !== undefined) res.setHeader('Retry-After', String(retry));
     res.status(HTTP_STATUS[e.code]).json({ error: e.toJSON() });

@@ -18,8 +18,9 @@ import type { Gateway } from '../gateway/gateway.js';
 import type { FeedRelay } from '../gateway/feed-relay.js';
 import { protocolVersionAccepted } from '../gateway/protocol-version.js';
 import type { FeedLog } from '../log/feed-log.js';
-import { queryFeed } from '../log/feed-query.js';
-import { matches, subscriptionOf, type Subscription } from '../log/subscription.js';
+import { queryFeed, viewFor } from '../log/feed-query.js';
+import type { LogEvent } from '../log/log-event.js';
+import { subscriptionOf, type Subscription } from '../log/subscription.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import { keyOf, requireKey } from './auth.js';
@@ -126,7 +127,7 @@ export function streamRoute(deps: StreamRouteDeps): Router {
     // Live events are buffered from before the replay is read, so the hand-over from replay to
     // live misses nothing; `sent` drops what the replay already carried.
     let sent = -1;
-    let pending: Headline[] | null = [];
+    let pending: LogEvent[] | null = [];
     let ended = false;
     const closed = new Promise<void>((resolve) => res.once('close', resolve));
 
@@ -135,10 +136,15 @@ export function streamRoute(deps: StreamRouteDeps): Router {
       res.write(chunk);
       if (res.writableLength > maxOwedBytes) stream.end('slow_consumer');
     };
-    const send = (h: Headline) => {
-      if (h.seq <= sent) return;
-      sent = h.seq;
-      if (matches(sub, h)) write(`id: ${h.seq}\nevent: headline\ndata: ${JSON.stringify(h)}\n\n`);
+    // What this reader sees of an event: it, a withdrawal of the version it saw, or nothing.
+    const view = viewFor(sub);
+    const send = (h: Headline | null, seq: number) => {
+      if (seq <= sent) return;
+      sent = seq;
+      if (h !== null) write(`id: ${h.seq}\nevent: headline\ndata: ${JSON.stringify(h)}\n\n`);
+    };
+    const sendAll = (headlines: readonly Headline[]) => {
+      for (const h of headlines) send(h, h.seq);
     };
     const reset = (seq: number, reason: StreamResetReason) => {
       sent = Math.max(sent, seq);
@@ -155,10 +161,10 @@ export function streamRoute(deps: StreamRouteDeps): Router {
         res.end();
       },
     };
-    const untap = gateway.tap((h, d) => {
+    const untap = gateway.tap((ev, d) => {
       if (d !== delay) return;
-      if (pending !== null) pending.push(h);
-      else send(h);
+      if (pending !== null) pending.push(ev);
+      else send(view(ev), ev.h.seq);
     });
     open.add(stream);
     const heartbeat = setInterval(() => write(': heartbeat\n\n'), heartbeatMs);
@@ -184,26 +190,29 @@ export function streamRoute(deps: StreamRouteDeps): Router {
       } catch (err) {
         throw err instanceof TickerError ? err : new TickerError('unavailable', 'the feed store is unreachable', { cause: err });
       }
+      // A delayed key sees each headline in its latest state (what came after its horizon counts).
+      const delayed = delay > 0 ? { delaySeconds: delay, head } : undefined;
+      const snapshot = async () => queryFeed(log, sub, { limit, upTo, delayed });
       if (since === undefined) {
-        const snapshot = await queryFeed(log, sub, { limit, upTo });
-        for (const h of snapshot.headlines) send(h);
-        sent = Math.max(sent, snapshot.seq);
+        const first = await snapshot();
+        sendAll(first.headlines);
+        sent = Math.max(sent, first.seq);
       } else if (since > head) {
         // Ahead of the feed: it started again (its Redis lost its data). Start afresh.
-        const snapshot = await queryFeed(log, sub, { limit, upTo });
-        for (const h of snapshot.headlines) send(h);
-        reset(snapshot.seq, 'feed_restarted');
+        const first = await snapshot();
+        sendAll(first.headlines);
+        reset(first.seq, 'feed_restarted');
       } else if (since >= upTo) {
         sent = since; // nothing to replay: live continues after it
       } else {
-        const replay = await log.readAfter(since, (h) => matches(sub, h), REPLAY_PAGE_MAX_EVENTS, upTo);
+        const replay = await queryFeed(log, sub, { since, limit: REPLAY_PAGE_MAX_EVENTS, upTo, delayed });
         if (replay.reset) {
-          const snapshot = await queryFeed(log, sub, { limit, upTo });
-          for (const h of snapshot.headlines) send(h);
-          reset(snapshot.seq, 'log_trimmed');
+          const first = await snapshot();
+          sendAll(first.headlines);
+          reset(first.seq, 'log_trimmed');
           metrics.resets.inc();
         } else {
-          for (const h of replay.headlines) send(h);
+          sendAll(replay.headlines);
           if (replay.seq < upTo) reset(upTo, 'replay_bound');
           else sent = Math.max(sent, replay.seq);
         }
@@ -211,7 +220,7 @@ export function streamRoute(deps: StreamRouteDeps): Router {
       if (since !== undefined) metrics.replays.inc();
       const buffered = pending;
       pending = null;
-      for (const h of buffered) send(h);
+      for (const ev of buffered) send(view(ev), ev.h.seq);
       await closed;
     } catch (err) {
       // Headers are out: an error can only be said on the stream, then the stream ends.

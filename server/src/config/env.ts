@@ -38,6 +38,9 @@ const EnvSchema = z.object({
     .string()
     .transform((s) => s.split(',').map((x) => x.trim()).filter((x) => x.length > 0))
     .optional(),
+  TICKER_FAULT_CRASH_AFTER_IDEMPOTENCY: z.enum(['0', '1']).optional(),
+  /** how long a queued change may be retried after its due time, in seconds (default 300) */
+  TICKER_RETRY_HORIZON_SECONDS: z.coerce.number().int().positive().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

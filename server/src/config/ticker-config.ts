@@ -55,10 +55,14 @@ const FeedSchema = z.strictObject({
   maxItemsPerPoll: z.number().int().min(1).max(10_000).optional(),
 });
 
-const RetentionSchema = z.strictObject({
-  maxEvents: z.number().int().min(10).default(100_000),
-  minAgeSeconds: z.number().int().min(0).default(7 * 24 * 3600),
-});
+const RetentionSchema = z
+  .strictObject({
+    maxEvents: z.number().int().min(10).default(100_000),
+    minAgeSeconds: z.number().int().min(0).default(7 * 24 * 3600),
+    /** the log never grows beyond this, whatever the events' age: the oldest go first */
+    maxEventsHard: z.number().int().min(10).default(1_000_000),
+  })
+  .refine((r) => r.maxEventsHard >= r.maxEvents, { message: 'maxEventsHard must be at least maxEvents', path: ['maxEventsHard'] });
 
 // Defaults admit a real audience behind one address (office or carrier NAT: 2,000 widgets and more).
 const LimitsSchema = z.strictObject({
@@ -76,7 +80,7 @@ export const TickerConfigSchema = z.strictObject({
   editors: z.array(EditorSchema).default([]),
   keys: z.array(KeySchema).default([]),
   feeds: z.array(FeedSchema).default([]),
-  retention: RetentionSchema.default({ maxEvents: 100_000, minAgeSeconds: 7 * 24 * 3600 }),
+  retention: RetentionSchema.default({ maxEvents: 100_000, minAgeSeconds: 7 * 24 * 3600, maxEventsHard: 1_000_000 }),
   limits: LimitsSchema.prefault({}),
   usage: UsageConfigSchema.default(USAGE_DEFAULTS),
   /** proxies whose X-Forwarded-For is believed (proxy-addr names, addresses or CIDR); TRUSTED_PROXIES overrides */

@@ -25,12 +25,18 @@ const event = (seq: number): Headline => ({
   updatedAt: '2026-01-01T00:00:00.000Z',
 });
 
-/** A log whose `currentSeq` answers only when the test says so. */
+/** A log whose `currentSeq` and tail check answer (with the head) only when the test says so. */
 function heldLog() {
   const asks: ((seq: number) => void)[] = [];
   const log = {
     keys: feedKeys('t'),
     currentSeq: () => new Promise<number>((resolve) => asks.push(resolve)),
+    // The log still holds what was emitted (same ids) unless the head went below it.
+    tail: (seq: number) =>
+      new Promise((resolve) => asks.push((head) => resolve({ head, epoch: 'e1', idAtSeq: seq <= head ? `h${seq}` : null }))),
+    epoch: async () => 'e1',
+    renewEpoch: async () => 'e2',
+    idAt: async () => null,
     range: async () => [],
     oldestSeq: async () => null,
   };
@@ -80,6 +86,7 @@ describe('the relay tail check', () => {
     (await nextAsk())(0); // the repair that follows a restart finds the new feed empty
     expect(restarts).toEqual([{ from: 2, seq: 0 }]);
     expect(relay.lastSeq).toBe(0);
+    expect(relay.epoch).toBe('e2');
     await relay.close();
   });
 });

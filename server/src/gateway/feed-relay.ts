@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import { isCluster, type RedisClient } from '../redis/connection.js';
 import type { Headline } from '@headline-ticker/sdk/protocol';
 import type { FeedLog } from '../log/feed-log.js';
+import { parseAnnouncement, type LogEvent } from '../log/log-event.js';
 import type { Logger } from '../logger.js';
 
 export interface FeedRelayOptions {
@@ -17,7 +18,7 @@ export interface FeedRelayOptions {
 
 interface RelayEvents {
   /** every event, exactly once, in seq order */
-  event: [Headline];
+  event: [LogEvent];
   /** events that left the log before this relay could read them: they are lost to it */
   gap: [{ from: number; to: number }];
   /** the log's seq went backwards (Redis lost its data): the feed started again at `seq` */
@@ -39,8 +40,14 @@ export class FeedRelay extends EventEmitter<RelayEvents> {
   readonly #capacity: number;
   readonly #reconcileMs: number;
   #lastSeq = 0;
-  #ring: Headline[] = [];
-  #pending = new Map<number, Headline>();
+  /** the id of the headline at lastSeq, to tell whether the log still holds what was emitted */
+  #lastId: string | null = null;
+  #epoch = '';
+  #checking = false;
+  /** set on a reconnect until the tail check has passed: nothing is emitted meanwhile */
+  #suspect = false;
+  #ring: LogEvent[] = [];
+  #pending = new Map<number, LogEvent>();
   #repairing: Promise<void> | null = null;
   #repairAgain = false;
   #timer: NodeJS.Timeout | null = null;
@@ -58,6 +65,11 @@ export class FeedRelay extends EventEmitter<RelayEvents> {
     this.#reconcileMs = options.reconcileIntervalMs ?? 1000;
   }
 
+  /** The feed epoch this relay follows: a client's position is meaningful only within it. */
+  get epoch(): string {
+    return this.#epoch;
+  }
+
   /** The seq of the last event emitted: this relay is complete up to here. */
   get lastSeq(): number {
     return this.#lastSeq;
@@ -72,6 +84,8 @@ export class FeedRelay extends EventEmitter<RelayEvents> {
     if (this.#sharded) await this.#sub.ssubscribe(this.#log.keys.channel);
     else await this.#sub.subscribe(this.#log.keys.channel);
     this.#lastSeq = await this.#log.currentSeq();
+    this.#lastId = this.#lastSeq > 0 ? await this.#log.idAt(this.#lastSeq) : null;
+    this.#epoch = await this.#log.epoch();
     this.#started = true;
     this.#drainPending();
     if (this.#pending.size > 0) this.repair();
@@ -80,11 +94,11 @@ export class FeedRelay extends EventEmitter<RelayEvents> {
   }
 
   /** Events after `seq` from memory, in order; null when memory does not reach back that far. */
-  recentAfter(seq: number): Headline[] | null {
+  recentAfter(seq: number): LogEvent[] | null {
     if (seq >= this.#lastSeq) return [];
     const first = this.#ring[0];
-    if (first === undefined || first.seq > seq + 1) return null;
-    return this.#ring.slice(seq + 1 - first.seq);
+    if (first === undefined || first.h.seq > seq + 1) return null;
+    return this.#ring.slice(seq + 1 - first.h.seq);
   }
 
   /** Resolves true once every event up to `seq` has been emitted, false after `timeoutMs`. */
@@ -130,67 +144,101 @@ export class FeedRelay extends EventEmitter<RelayEvents> {
   }
 
   #onMessage = (_channel: string, raw: string): void => {
-    let h: Headline;
+    let ev: LogEvent;
     try {
-      h = JSON.parse(raw) as Headline;
+      ev = parseAnnouncement(raw);
     } catch (err) {
       this.#logger.error({ err }, 'unparseable pub/sub message ignored');
       return;
     }
-    if (!this.#started) {
-      this.#hold(h);
+    if (!this.#started || this.#suspect) {
+      this.#hold(ev);
       return;
     }
-    if (h.seq <= this.#lastSeq) return;
-    if (h.seq === this.#lastSeq + 1) {
-      this.#deliver(h);
+    const { seq } = ev.h;
+    if (seq <= this.#lastSeq) return;
+    if (seq === this.#lastSeq + 1) {
+      this.#deliver(ev);
       this.#drainPending();
       return;
     }
-    this.#hold(h);
+    this.#hold(ev);
     void this.repair();
   };
 
   #onReconnect = (): void => {
-    if (this.#started) void this.repair();
+    // Redis may have restarted without its last writes (AOF everysec): nothing is emitted until
+    // the tail check has run, so no event with a reused number follows what was emitted before.
+    if (!this.#started) return;
+    this.#suspect = true;
+    void this.#check();
   };
 
   #reconcile = (): void => {
     if (this.#repairing || this.#closed) return;
-    // Compare with lastSeq as it was when the GET was sent: the log cannot be behind what was
-    // already emitted from it, but events keep arriving on the pub/sub connection meanwhile, so
-    // a reply older than the *current* lastSeq is normal and not a restart.
-    const asked = this.#lastSeq;
-    this.#log.currentSeq().then(
-      (seq) => {
-        if (seq < asked) this.#restart(seq);
-        else if (seq > this.#lastSeq) void this.repair();
-      },
-      () => undefined, // Redis away: the next tick tries again
-    );
+    void this.#check();
   };
 
-  #hold(h: Headline): void {
+  /**
+   * The tail check: the log still holds what this relay emitted last, under the same epoch.
+   * A log that went backwards, lost the last emitted event, or moved to another epoch means
+   * numbers are being (or will be) handed out again: a new epoch, and clients start afresh.
+   */
+  async #check(): Promise<void> {
+    if (this.#checking || this.#closed || !this.#started) return;
+    this.#checking = true;
+    // Compare with lastSeq as it was when the check was sent: the log cannot be behind what was
+    // already emitted from it, but events keep arriving on the pub/sub connection meanwhile, so
+    // a head older than the *current* lastSeq is normal and not a restart.
+    const asked = this.#lastSeq;
+    const askedId = this.#lastId;
+    try {
+      const tail = await this.#log.tail(asked);
+      if (this.#closed) return;
+      const lost = tail.head < asked || (asked > 0 && askedId !== null && tail.idAtSeq !== askedId && !(await this.#retired(asked)));
+      this.#suspect = false;
+      if (lost) {
+        this.#epoch = await this.#log.renewEpoch(this.#epoch);
+        this.#restart(tail.head);
+      } else if (tail.epoch !== null && tail.epoch !== this.#epoch) {
+        this.#epoch = tail.epoch;
+        this.#restart(tail.head);
+      } else if (tail.head > this.#lastSeq || this.#pending.size > 0) void this.repair();
+    } catch {
+      // Redis away: the next tick tries again
+    } finally {
+      this.#checking = false;
+    }
+  }
+
+  /** Whether the event at `seq` left the log by retention (not by a loss). */
+  async #retired(seq: number): Promise<boolean> {
+    const oldest = await this.#log.oldestSeq();
+    return oldest === null ? false : oldest > seq;
+  }
+
+  #hold(ev: LogEvent): void {
     // Held events only save a read; when too many pile up, the log still has them.
-    if (this.#pending.size < MAX_PENDING) this.#pending.set(h.seq, h);
+    if (this.#pending.size < MAX_PENDING) this.#pending.set(ev.h.seq, ev);
   }
 
   async #runRepair(): Promise<void> {
     try {
       for (;;) {
-        if (this.#closed) return;
+        if (this.#closed || this.#suspect) return;
         const head = await this.#log.currentSeq();
         if (head <= this.#lastSeq) return;
         const batch = await this.#log.range(this.#lastSeq, head, 1000);
-        if (batch.length === 0 || batch[0]!.seq > this.#lastSeq + 1) {
-          const oldest = batch[0]?.seq ?? (await this.#log.oldestSeq()) ?? head + 1;
+        if (batch.length === 0 || batch[0]!.h.seq > this.#lastSeq + 1) {
+          const oldest = batch[0]?.h.seq ?? (await this.#log.oldestSeq()) ?? head + 1;
           this.#skipTo(oldest - 1);
           continue;
         }
-        for (const h of batch) {
-          if (h.seq <= this.#lastSeq) continue;
-          if (h.seq !== this.#lastSeq + 1) this.#skipTo(h.seq - 1);
-          this.#deliver(h);
+        for (const ev of batch) {
+          const { seq } = ev.h;
+          if (seq <= this.#lastSeq) continue;
+          if (seq !== this.#lastSeq + 1) this.#skipTo(seq - 1);
+          this.#deliver(ev);
         }
         this.#drainPending();
       }
@@ -208,6 +256,7 @@ export class FeedRelay extends EventEmitter<RelayEvents> {
     const from = this.#lastSeq;
     this.#logger.error({ from, seq }, 'the feed log went backwards (Redis lost its data): following the new feed');
     this.#lastSeq = seq;
+    this.#lastId = null;
     this.#ring = [];
     this.#pending.clear();
     this.emit('restart', { from, seq });
@@ -220,6 +269,7 @@ export class FeedRelay extends EventEmitter<RelayEvents> {
     const gap = { from: this.#lastSeq + 1, to: seq };
     this.#logger.error(gap, 'events left the log before this gateway read them');
     this.#lastSeq = seq;
+    this.#lastId = null;
     this.#ring = [];
     this.emit('gap', gap);
   }
@@ -228,18 +278,20 @@ export class FeedRelay extends EventEmitter<RelayEvents> {
     for (;;) {
       const next = this.#pending.get(this.#lastSeq + 1);
       if (next === undefined) break;
-      this.#pending.delete(next.seq);
+      this.#pending.delete(next.h.seq);
       this.#deliver(next);
     }
     for (const seq of this.#pending.keys()) if (seq <= this.#lastSeq) this.#pending.delete(seq);
   }
 
-  #deliver(h: Headline): void {
+  #deliver(ev: LogEvent): void {
+    const h = ev.h;
     this.#lastSeq = h.seq;
-    this.#ring.push(h);
+    this.#lastId = h.id;
+    this.#ring.push(ev);
     if (this.#ring.length > this.#capacity * 1.25) this.#ring = this.#ring.slice(-this.#capacity);
     try {
-      this.emit('event', h);
+      this.emit('event', ev);
     } catch (err) {
       this.#logger.error({ err, seq: h.seq }, 'event listener threw');
     }

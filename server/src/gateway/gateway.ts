@@ -19,8 +19,10 @@ import type { ConnectionCounter } from '../access/connection-counter.js';
 import type { Limits } from '../access/limits.js';
 import type { FeedLog } from '../log/feed-log.js';
 import type { FeedRelay } from './feed-relay.js';
-import { queryFeed, sinceAhead, type FeedAnswer } from '../log/feed-query.js';
-import { matches, subscriptionOf, type Subscription } from '../log/subscription.js';
+import { queryFeed, sinceAhead, viewFor, type FeedAnswer } from '../log/feed-query.js';
+import { delayedEvents } from '../log/delayed-view.js';
+import { withdrawalOf, type LogEvent } from '../log/log-event.js';
+import { subscriptionOf, type Subscription } from '../log/subscription.js';
 import { eventRooms, roomsOf } from './rooms.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
@@ -28,7 +30,7 @@ import { badRequest } from '../validation.js';
 import { byeInfo } from './bye.js';
 import { DelayLine } from './delay-line.js';
 import { protocolVersionAccepted } from './protocol-version.js';
-import { DEFAULT_PAGE_BOUNDS, jsonBytes, replayPage } from './replay-pages.js';
+import { DEFAULT_PAGE_BOUNDS, jsonBytes, replayPage } from '../log/replay-pages.js';
 import { EDITOR_ENTITLEMENT, editorKeyRecord } from './editor-socket.js';
 import type { UsageRecorder } from '../usage/usage-recorder.js';
 import { watchBackpressure, type Backpressure, type BackpressureOptions } from './backpressure.js';
@@ -72,7 +74,8 @@ export interface Gateway {
   readonly io: TickerServer;
   readonly backpressure: Backpressure;
   /** Every event as this gateway delivers it to keys with `delaySeconds` (0: live), in seq order; returns the disposer. (The SSE stream rides on it.) */
-  tap(listener: (h: Headline, delaySeconds: number) => void): () => void;
+  /** every event as it is broadcast (with the version it replaces), per delay lane */
+  tap(listener: (ev: LogEvent, delaySeconds: number) => void): () => void;
   /** The seq a key with that delay has been delivered up to. */
   horizon(delaySeconds: number): number;
   close(): Promise<void>;
@@ -88,6 +91,25 @@ function errorAck(err: unknown): AckError {
 }
 
 const delaysOf = (access: AccessRegistry) => access.groups.map((g) => g.delaySeconds);
+
+/** Whether the socket's underlying connection has already closed. */
+const gone = (socket: TickerSocket): boolean => socket.conn.readyState === 'closed' || socket.conn.readyState === 'closing';
+
+/**
+ * Runs `release` once when the connection closes, however early: a client that leaves during
+ * the handshake never gets a 'disconnect', and whatever it held (a slot) would be held for good.
+ */
+function onGone(socket: TickerSocket, release: () => void): void {
+  let done = false;
+  const once = () => {
+    if (done) return;
+    done = true;
+    release();
+  };
+  if (gone(socket)) return once();
+  socket.conn.once('close', once);
+  socket.once('disconnect', once);
+}
 
 export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
   const { access, limits, connections, log, relay, logger, metrics, usage } = deps;
@@ -136,9 +158,11 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
         deps.addressLimits.closeSocket(ip);
         return next(new Error('too_many_connections'));
       }
-      socket.once('disconnect', () => connections.release(key.digest));
+      onGone(socket, () => connections.release(key.digest));
     }
-    socket.once('disconnect', () => deps.addressLimits.closeSocket(ip));
+    onGone(socket, () => deps.addressLimits.closeSocket(ip));
+    // The client left during the handshake (its slots are already back): nothing to admit.
+    if (gone(socket)) return next(new Error('gone'));
     socket.data.ip = ip;
     socket.data.key = key;
     socket.data.sub = null;
@@ -228,13 +252,57 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
   async function subscribe(socket: TickerSocket, request: unknown): Promise<SubscribeAck> {
     const parsed = SubscribeRequestSchema.safeParse(request);
     if (!parsed.success) return errorAck(badRequest(parsed.error, 'subscribe'));
-    const { since, limit } = parsed.data;
-    const sub = subscriptionOf(socket.data.key.entitlement, parsed.data);
     // Off the live path while the answer is put together; it is completed from memory and the
     // rooms are joined in one synchronous step at the end, so nothing is missed or doubled.
     setRooms(socket, []);
     socket.data.sub = null;
+    // A reload may change the key's entitlement while this subscribe awaits: the answer is then
+    // built again under the entitlement in force, and rooms are joined only for that one.
+    // A position from another epoch means nothing here (the numbers may have been reused):
+    // the client gets a fresh snapshot, marked as a reset.
+    const epoch = relay.epoch;
+    const otherEpoch = parsed.data.epoch !== undefined && parsed.data.since !== undefined && parsed.data.epoch !== epoch;
+    const since = otherEpoch ? undefined : parsed.data.since;
+    for (let attempt = 0; ; attempt++) {
+      const entitlement = socket.data.key.entitlement;
+      const answer = await answerSubscribe(socket, subscriptionOf(entitlement, parsed.data), since, parsed.data.limit);
+      if (socket.data.key.entitlement !== entitlement) {
+        if (attempt < 3) continue;
+        throw new TickerError('unavailable', 'the access list keeps changing; try again');
+      }
+      if (relay.epoch !== epoch) throw new TickerError('unavailable', 'the feed started again; resubscribe');
+      const sub = subscriptionOf(entitlement, parsed.data);
+      if (answer.more) {
+        // One page of a longer replay: not live yet; the client asks again from `seq`.
+        socket.data.pageAt = answer.seq;
+        metrics.replays.inc();
+        const page: SubscribeAck = { ok: true, headlines: answer.headlines, seq: answer.seq, epoch, more: true };
+        if (sub.refusedTopics.length > 0) page.refused = { topics: [...sub.refusedTopics] };
+        return page;
+      }
+      socket.data.pageAt = null;
+      setRooms(socket, roomsOf(sub));
+      socket.data.sub = sub;
+      socket.data.filter = parsed.data;
+      const ack: SubscribeAck = { ok: true, headlines: answer.headlines, seq: answer.seq, epoch };
+      if (parsed.data.since !== undefined) (answer.reset || otherEpoch ? metrics.resets : metrics.replays).inc();
+      if (answer.reset || otherEpoch) ack.reset = true;
+      if (sub.refusedTopics.length > 0) ack.refused = { topics: [...sub.refusedTopics] };
+      return ack;
+    }
+  }
 
+  /**
+   * The subscribe answer, complete up to the relay's (or the delay lane's) position when it
+   * returns; or, for a replay longer than a page, one page with `more` (the socket stays off the
+   * live path until the last page).
+   */
+  async function answerSubscribe(
+    socket: TickerSocket,
+    sub: Subscription,
+    since: number | undefined,
+    limit: number | undefined,
+  ): Promise<FeedAnswer & { more?: true }> {
     // A real-time key sees up to the relay's last event; a delayed key up to its lane's horizon.
     const delay = sub.entitlement.delaySeconds;
     const horizon = () => (delay === 0 ? relay.lastSeq : delays.horizon(delay));
@@ -246,57 +314,70 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
         throw new TickerError('unavailable', 'this gateway is catching up; try again');
       }
     }
-    const match = (h: Headline) => matches(sub, h);
-    const visible = (events: Headline[], upTo: number) => events.filter((h) => h.seq <= upTo && match(h));
+    const view = viewFor(sub);
+    if (delay > 0) return answerDelayed(sub, since, limit, delay, horizon);
     let answer: FeedAnswer;
     let bytes = 0;
-    const nextPage = (a: FeedAnswer): SubscribeAck => {
-      socket.data.pageAt = a.seq;
-      metrics.replays.inc();
-      return { ok: true, headlines: a.headlines, seq: a.seq, more: true };
-    };
     if (since !== undefined) {
       // A replay comes in pages (replay-pages.ts); only the last one joins live delivery.
-      const page = await replayPage(log, relay, match, since, horizon(), DEFAULT_PAGE_BOUNDS, () => !socket.connected);
-      if (page.more) return nextPage({ headlines: page.headlines, seq: page.seq });
+      const page = await replayPage(log, relay, view, since, horizon(), DEFAULT_PAGE_BOUNDS, () => !socket.connected);
+      if (page.more) return { headlines: page.headlines, seq: page.seq, more: true };
       bytes = page.bytes;
       answer = page.reset ? await queryFeed(log, sub, { since, limit, upTo: horizon() }) : { headlines: page.headlines, seq: page.seq };
     } else {
-      answer = await queryFeed(log, sub, { since, limit, upTo: horizon() });
+      answer = await queryFeed(log, sub, { limit, upTo: horizon() });
     }
-    // Complete it and join the rooms in one synchronous step, so nothing is missed or doubled.
-    // What arrived meanwhile is added if the page has room for it; else it is one more page.
-    const paging = since !== undefined && !answer.reset;
+    // Complete it up to the horizon: what arrived meanwhile is added if the page has room for
+    // it; else it is one more page.
+    const paging = since !== undefined && answer.reset === undefined;
     const room = (added: Headline[]): boolean => {
       if (!paging) return true;
       for (const h of added) bytes += jsonBytes(h);
       return answer.headlines.length + added.length <= DEFAULT_PAGE_BOUNDS.maxEvents && bytes <= DEFAULT_PAGE_BOUNDS.maxBytes;
     };
+    const visible = (events: LogEvent[], upTo: number) =>
+      events.filter((ev) => ev.h.seq <= upTo).map(view).filter((h): h is Headline => h !== null);
     for (;;) {
-      if (!socket.connected) return errorAck(new TickerError('unavailable', 'disconnected'));
+      if (!socket.connected) throw new TickerError('unavailable', 'disconnected');
       const upTo = horizon();
-      // Nothing between the answer and the horizon (a delayed lane may sit far behind memory).
-      if (answer.seq >= upTo) break;
+      if (answer.seq >= upTo) return answer;
       const tail = relay.recentAfter(answer.seq);
       if (tail !== null) {
         const added = visible(tail, upTo);
-        if (!room(added)) return nextPage(answer);
-        answer = { ...answer, headlines: [...answer.headlines, ...added], seq: upTo };
-        break;
+        if (!room(added)) return { ...answer, more: true };
+        return { ...answer, headlines: [...answer.headlines, ...added], seq: upTo };
       }
-      const more = await log.readAfter(answer.seq, match, REPLAY_PAGE_MAX_EVENTS, upTo);
-      if (!room(more.headlines)) return nextPage(answer);
+      const more = await log.readAfter(answer.seq, view, REPLAY_PAGE_MAX_EVENTS, upTo);
+      if (!room(more.headlines)) return { ...answer, more: true };
       answer = { ...answer, headlines: [...answer.headlines, ...more.headlines], seq: more.seq };
     }
-    socket.data.pageAt = null;
-    setRooms(socket, roomsOf(sub));
-    socket.data.sub = sub;
-    socket.data.filter = parsed.data;
-    const ack: SubscribeAck = { ok: true, headlines: answer.headlines, seq: answer.seq };
-    if (since !== undefined) (answer.reset ? metrics.resets : metrics.replays).inc();
-    if (answer.reset) ack.reset = true;
-    if (sub.refusedTopics.length > 0) ack.refused = { topics: [...sub.refusedTopics] };
-    return ack;
+  }
+
+  /**
+   * A delayed key's answer. Its view of a stretch of the log depends on what came after it (a
+   * newer event overtakes one still inside the delay), so it is read from the log. Such keys are
+   * demo and widget feeds that show a few items: a resume from further back than a page gets a
+   * fresh snapshot (`reset`) instead of a replay, which keeps the read bounded.
+   */
+  async function answerDelayed(
+    sub: Subscription,
+    since: number | undefined,
+    limit: number | undefined,
+    delay: number,
+    horizon: () => number,
+  ): Promise<FeedAnswer> {
+    const view = viewFor(sub);
+    const upTo = horizon();
+    const head = relay.lastSeq;
+    const tooFar = since !== undefined && upTo - since > REPLAY_PAGE_MAX_EVENTS;
+    const answer = await queryFeed(log, sub, { since: tooFar ? undefined : since, limit, upTo, delayed: { delaySeconds: delay, head } });
+    if (tooFar) return { ...answer, reset: true };
+    if (answer.seq >= horizon()) return answer;
+    // The lane moved on meanwhile: the rest, up to where it is now, in its latest state.
+    const rest = await log.range(answer.seq, horizon(), REPLAY_PAGE_MAX_EVENTS);
+    const later = await log.range(rest.at(-1)?.h.seq ?? answer.seq, relay.lastSeq, REPLAY_PAGE_MAX_EVENTS * 10);
+    const more = delayedEvents(rest, later, delay * 1000).map(view).filter((h): h is Headline => h !== null);
+    return { ...answer, headlines: [...answer.headlines, ...more], seq: rest.at(-1)?.h.seq ?? answer.seq };
   }
 
   function unsubscribe(socket: TickerSocket, request: unknown): UnsubscribeAck {
@@ -330,12 +411,25 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
   }
 
   // Fan-out: one broadcast per event to the union of its rooms. Socket.IO encodes the packet
-  // once and sends each socket one copy however many of the rooms it is in.
-  const taps = new Set<(h: Headline, delaySeconds: number) => void>();
-  const broadcast = (h: Headline, delaySeconds: number) => {
-    for (const tap of taps) tap(h, delaySeconds);
+  // once and sends each socket one copy however many of the rooms it is in. Sockets that could
+  // see the previous version but not this one (its topics changed) get a withdrawal of the
+  // version they saw.
+  const taps = new Set<(ev: LogEvent, delaySeconds: number) => void>();
+  const broadcast = (ev: LogEvent, delaySeconds: number) => {
+    for (const tap of taps) tap(ev, delaySeconds);
+    const { h, prev } = ev;
     const rooms: string[] = [];
-    for (const g of fanOutGroups()) if (g.delaySeconds === delaySeconds) rooms.push(...eventRooms(g, h));
+    const prevRooms: string[] = [];
+    for (const g of fanOutGroups()) {
+      if (g.delaySeconds !== delaySeconds) continue;
+      rooms.push(...eventRooms(g, h));
+      if (prev !== null && prev.status !== 'withdrawn') prevRooms.push(...eventRooms(g, prev));
+    }
+    if (prevRooms.length > 0) {
+      const withdrawal = withdrawalOf(prev!, h);
+      if (rooms.length === 0) io.to(prevRooms).emit('headline', withdrawal);
+      else io.to(prevRooms).except(rooms).emit('headline', withdrawal);
+    }
     if (rooms.length === 0) return;
     usage?.delivered(rooms.map((r) => io.of('/').adapter.rooms.get(r)));
     io.to(rooms).emit('headline', h);
@@ -352,10 +446,10 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
     }
     return groupsCache.groups;
   };
-  const delays = new DelayLine(log, logger.child({ part: 'delay' }), (delaySeconds, h) => broadcast(h, delaySeconds));
-  const onEvent = (h: Headline) => {
-    broadcast(h, 0);
-    delays.push(h);
+  const delays = new DelayLine(log, logger.child({ part: 'delay' }), (delaySeconds, ev) => broadcast(ev, delaySeconds));
+  const onEvent = (ev: LogEvent) => {
+    broadcast(ev, 0);
+    delays.push(ev);
   };
   relay.on('event', onEvent);
   const onGap = ({ from, to }: { from: number; to: number }) => metrics.gaps.inc(to - from + 1);

@@ -6,6 +6,7 @@ import type { CorrectionDraft, HeadlineDraft } from '@headline-ticker/sdk/schema
 import { AuditLog } from '../log/audit-log.js';
 import type { FeedLog } from '../log/feed-log.js';
 import type { FeedKeys } from '../log/feed-keys.js';
+import { isCommandTimeout } from '../redis/connection.js';
 import { newHeadlineId } from './headline-id.js';
 import { INGEST_QUEUE, IngestJobSchema, publishJobId, type IngestJob, type PublishDraft } from './ingest-jobs.js';
 
@@ -15,15 +16,29 @@ export interface IngestQueueOptions {
   log: FeedLog;
   keys: FeedKeys;
   prefix: string;
+  /**
+   * Fault injection for tests: die (SIGKILL) after the idempotency key is claimed and before
+   * the job is queued — the step the key must survive. TICKER_FAULT_CRASH_AFTER_IDEMPOTENCY.
+   */
+  crashAfterIdempotency?: boolean;
 }
 
 export type WithdrawResult = { id: string; status: 'queued' | 'cancelled' };
 
-const IDEMPOTENCY_TTL_SECONDS = 24 * 3600;
+/**
+ * The idempotency window: a retry with the same key within it returns the first answer and
+ * never publishes twice. It holds after the job is gone: the append's operation marker (kept 8
+ * days, feed-log.ts) makes a re-queued job a no-op.
+ */
+export const IDEMPOTENCY_TTL_SECONDS = 24 * 3600;
 
+/**
+ * Attempts are many and the backoff capped (ingest-worker.ts); the worker's retry horizon is
+ * what bounds them in time.
+ */
 const JOB_DEFAULTS = {
-  attempts: 20,
-  backoff: { type: 'exponential', delay: 200 },
+  attempts: 1000,
+  backoff: { type: 'capped' },
   removeOnComplete: { age: 3600, count: 10_000 },
   removeOnFail: { age: 7 * 24 * 3600 },
 } as const;
@@ -35,6 +50,7 @@ export class IngestQueue {
   readonly #log: FeedLog;
   readonly #keys: FeedKeys;
   readonly #audit: AuditLog;
+  readonly #crashAfterIdempotency: boolean;
   #closing: Promise<void> | null = null;
 
   constructor(options: IngestQueueOptions) {
@@ -42,6 +58,7 @@ export class IngestQueue {
     this.#log = options.log;
     this.#keys = options.keys;
     this.#audit = new AuditLog(options.connection, options.keys);
+    this.#crashAfterIdempotency = options.crashAfterIdempotency ?? false;
     this.queue = new Queue(INGEST_QUEUE, {
       connection: options.connection,
       prefix: options.prefix,
@@ -66,27 +83,32 @@ export class IngestQueue {
     const delay = embargoUntil === undefined ? 0 : Math.max(0, Date.parse(embargoUntil) - Date.now());
     const accepted: IngestAccepted = { id: newHeadlineId(), status: delay > 0 ? 'scheduled' : 'queued' };
 
-    let idemKey: string | null = null;
-    if (idempotencyKey !== undefined) {
-      idemKey = this.#keys.idempotency(editorScoped(editor, idempotencyKey));
-      const claimed = await this.#guard(
-        this.#redis.set(idemKey, JSON.stringify(accepted), 'EX', IDEMPOTENCY_TTL_SECONDS, 'NX'),
-      );
-      if (claimed === null) {
-        const earlier = await this.#guard(this.#redis.get(idemKey));
-        if (earlier !== null) return this.#durable(JSON.parse(earlier) as IngestAccepted);
-      }
-    }
     const publishDraft: PublishDraft = { ...fields, ...(extra.publishedAt ? { publishedAt: extra.publishedAt } : {}) };
-    const job: IngestJob = { op: 'publish', id: accepted.id, draft: publishDraft, editor };
-    try {
-      await this.#guard(this.queue.add('publish', job, { jobId: publishJobId(accepted.id), delay }));
-    } catch (err) {
-      // Not queued, so the key must not point at it: a retry will queue afresh.
-      if (idemKey !== null) await this.#redis.del(idemKey).catch(() => undefined);
-      throw err;
+    const enqueue = async (answer: IngestAccepted) => {
+      const job: IngestJob = { op: 'publish', id: answer.id, draft: publishDraft, editor };
+      // The job id derives from the headline id, so BullMQ itself ignores a second add while
+      // the job exists; once it is gone, the append's operation marker does.
+      await this.#guardWrite(this.queue.add('publish', job, { jobId: publishJobId(answer.id), delay }));
+    };
+    if (idempotencyKey === undefined) {
+      await enqueue(accepted);
+      return this.#durable(accepted);
     }
-    return this.#durable(accepted);
+    // The key is claimed first, then the job queued. A crash or a timeout between the two is
+    // healed by the retry: it finds the claim and queues the same job again (a no-op when the
+    // first add did happen), so a retry with the same key publishes exactly once.
+    const idemKey = this.#keys.idempotency(editorScoped(editor, idempotencyKey));
+    const claimed = await this.#guardWrite(
+      this.#redis.set(idemKey, JSON.stringify(accepted), 'EX', IDEMPOTENCY_TTL_SECONDS, 'NX'),
+    );
+    let answer = accepted;
+    if (claimed === null) {
+      const earlier = await this.#guard(this.#redis.get(idemKey));
+      if (earlier !== null) answer = JSON.parse(earlier) as IngestAccepted;
+    }
+    if (this.#crashAfterIdempotency) process.kill(process.pid, 'SIGKILL');
+    await enqueue(answer);
+    return this.#durable(answer);
   }
 
   async correct(id: string, changes: CorrectionDraft, editor: string): Promise<IngestAccepted> {
@@ -100,7 +122,7 @@ export class IngestQueue {
     if (current.status === 'withdrawn') throw new TickerError('conflict', `headline ${id} was withdrawn and cannot be corrected`);
     const { idempotencyKey, ...rest } = changes;
     const jobId = idempotencyKey === undefined ? `cor-${id}-${randomUUID()}` : `cor-${id}-${editorScoped(editor, idempotencyKey)}`;
-    await this.#guard(this.queue.add('correct', { op: 'correct', id, changes: rest, editor } satisfies IngestJob, { jobId }));
+    await this.#guardWrite(this.queue.add('correct', { op: 'correct', id, changes: rest, editor } satisfies IngestJob, { jobId }));
     return this.#durable({ id, status: 'queued' });
   }
 
@@ -110,7 +132,7 @@ export class IngestQueue {
     const current = await this.#guard(this.#log.current(id));
     if (current !== null) {
       if (current.status !== 'withdrawn') {
-        await this.#guard(this.queue.add('withdraw', { op: 'withdraw', id, editor } satisfies IngestJob, { jobId: `wdr-${id}` }));
+        await this.#guardWrite(this.queue.add('withdraw', { op: 'withdraw', id, editor } satisfies IngestJob, { jobId: `wdr-${id}` }));
       }
       return this.#durable({ id, status: 'queued' });
     }
@@ -120,6 +142,9 @@ export class IngestQueue {
     if (state === 'delayed' || state === 'waiting' || state === 'prioritized') {
       const removed = await pending.remove().then(() => true, () => false); // false: it started meanwhile
       if (removed) {
+        // A retry of the same idempotent publish must not queue it again: the operation is
+        // marked done, so a re-added job appends nothing.
+        await this.#guard(this.#redis.set(this.#keys.op(publishJobId(id)), '0', 'EX', 8 * 24 * 3600));
         // Nothing reaches the log for a cancellation, so it is audited here, after the removal:
         // an audit line for a cancel that did not happen would be worse than a missing one.
         await this.#guard(this.#audit.record({ id, action: 'cancel', editor }));
@@ -166,6 +191,21 @@ export class IngestQueue {
 
   #assertReady(): void {
     if (!this.ready) throw new TickerError('unavailable', 'the feed store is unreachable; nothing was queued, try again');
+  }
+
+  /**
+   * A write whose command timed out may still run: the answer says the outcome is unknown
+   * (retrying with the same idempotency key is safe). Other failures are `unavailable`.
+   */
+  async #guardWrite<T>(p: Promise<T>): Promise<T> {
+    try {
+      return await p;
+    } catch (err) {
+      if (isCommandTimeout(err)) {
+        throw new TickerError('outcome_unknown', 'the feed store did not answer in time: the change may or may not be queued; retry with the same idempotency key', { cause: err });
+      }
+      return this.#guard(Promise.reject(err));
+    }
   }
 
   /** Redis failures become `unavailable`, so the client knows to retry and nothing half-happened. */

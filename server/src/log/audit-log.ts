@@ -3,7 +3,8 @@ import { z } from 'zod';
 import { AUDIT_MAX_LEN } from './feed-log.js';
 import type { FeedKeys } from './feed-keys.js';
 
-export const AUDIT_ACTIONS = ['publish', 'correct', 'withdraw', 'cancel'] as const;
+/** `failed`: a queued change that could not be applied within the retry horizon (never published). */
+export const AUDIT_ACTIONS = ['publish', 'correct', 'withdraw', 'cancel', 'failed'] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
 /** One line of the audit as `GET /api/audit` answers it. */
@@ -16,6 +17,8 @@ export interface AuditEntry {
   /** the log event it produced; absent for a cancellation (nothing reached the log) */
   seq?: number;
   version?: number;
+  /** why a change failed */
+  reason?: string;
 }
 
 // Stream entries are written by the append script and by `record`; read back, they are checked
@@ -27,6 +30,7 @@ const StoredEntrySchema = z.object({
   at: z.coerce.number().int().nonnegative(),
   seq: z.coerce.number().int().positive().optional(),
   version: z.coerce.number().int().positive().optional(),
+  reason: z.string().max(500).optional(),
 });
 
 type Entry = [id: string, fields: string[]];
@@ -36,8 +40,14 @@ function entryOf([, fields]: Entry): AuditEntry | null {
   for (let j = 0; j + 1 < fields.length; j += 2) raw[fields[j]!] = fields[j + 1]!;
   const parsed = StoredEntrySchema.safeParse(raw);
   if (!parsed.success) return null;
-  const { at, seq, version, ...rest } = parsed.data;
-  return { ...rest, at: new Date(at).toISOString(), ...(seq === undefined ? {} : { seq }), ...(version === undefined ? {} : { version }) };
+  const { at, seq, version, reason, ...rest } = parsed.data;
+  return {
+    ...rest,
+    at: new Date(at).toISOString(),
+    ...(seq === undefined ? {} : { seq }),
+    ...(version === undefined ? {} : { version }),
+    ...(reason === undefined ? {} : { reason }),
+  };
 }
 
 /** How far back a filtered read looks before it gives up (the stream is capped anyway). */
@@ -71,10 +81,11 @@ export class AuditLog {
     this.#key = keys.audit;
   }
 
-  async record(entry: { id: string; action: AuditAction; editor: string }): Promise<void> {
+  async record(entry: { id: string; action: AuditAction; editor: string; reason?: string }): Promise<void> {
     await this.#redis.xadd(
       this.#key, 'MAXLEN', '~', String(AUDIT_MAX_LEN), '*',
       'id', entry.id, 'action', entry.action, 'editor', entry.editor, 'at', String(Date.now()),
+      ...(entry.reason === undefined ? [] : ['reason', entry.reason.slice(0, 500)]),
     );
   }
 

@@ -4,6 +4,8 @@ export interface FeedKeys {
   seq: string;
   /** under durability "replica": the last seq known to be on a replica, what the feed serves up to */
   committed: string;
+  /** the feed's epoch: a random id created with the seq counter, changed when numbers could be reused */
+  epoch: string;
   /** the feed log: a stream whose entry ids are `${seq}-0` */
   log: string;
   /** hash id → current event JSON */
@@ -26,6 +28,7 @@ export function feedKeys(prefix = 'ticker'): FeedKeys {
   return {
     seq: `${prefix}:seq`,
     committed: `${prefix}:committed`,
+    epoch: `${prefix}:epoch`,
     log: `${prefix}:log`,
     current: `${prefix}:current`,
     versions: `${prefix}:versions`,

@@ -1,8 +1,10 @@
+import { randomUUID } from 'node:crypto';
 import { isCluster, type RedisClient } from '../redis/connection.js';
 import type { Durability } from '../redis/redis-topology.js';
 import { ReplicaCommit } from './replica-commit.js';
 import type { Headline } from '@headline-ticker/sdk/protocol';
 import type { FeedKeys } from './feed-keys.js';
+import type { LogEvent } from './log-event.js';
 
 /** A headline event before the log gives it its seq. */
 export type UnsequencedEvent = Omit<Headline, 'seq'>;
@@ -10,10 +12,15 @@ export type UnsequencedEvent = Omit<Headline, 'seq'>;
 export interface Retention {
   maxEvents: number;
   minAgeSeconds: number;
+  /**
+   * A hard ceiling: beyond it the oldest events go whatever their age, so a flood cannot grow
+   * Redis without bound. A new headline is never refused for it.
+   */
+  maxEventsHard?: number;
 }
 
 export type AppendResult =
-  | { kind: 'appended'; seq: number }
+  | { kind: 'appended'; seq: number; /** events dropped by the hard ceiling */ hardDropped: number }
   /** this operation was applied before (a retried job): nothing appended */
   | { kind: 'duplicate'; seq: number }
   /** the headline's version moved since it was read: re-read and try again */
@@ -22,6 +29,12 @@ export type AppendResult =
 // ONE atomic step: idempotency check, optimistic version check, seq, log append, current
 // state, announcement, retention. Lua runs without interleaving, so the log order is the
 // announcement order and seq has no gaps. JSON is spliced as text (cjson would turn [] into {}).
+// KEYS[1] seq counter, KEYS[2] log stream, KEYS[3] current (id -> event JSON), KEYS[4] op marker,
+// KEYS[5] versions (id -> "version:seq"), KEYS[6] audit stream, KEYS[7] feed epoch.
+// ARGV[1] channel, ARGV[2] headline id, ARGV[3] expected version, ARGV[4] event JSON (no seq),
+// ARGV[5] now (ms), ARGV[6] maxEvents, ARGV[7] minAge (ms), ARGV[8] op marker TTL (s),
+// ARGV[9] editor ('' for none), ARGV[10] audit action, ARGV[11] audit max length,
+// ARGV[12] hard ceiling on the log's length, ARGV[13] a fresh epoch, used when the counter starts.
 const APPEND_LUA = `
 local done = redis.call('GET', KEYS[4])
 if done then return {'duplicate', tonumber(done)} end
@@ -29,33 +42,51 @@ local cur = redis.call('HGET', KEYS[5], ARGV[2])
 local version = 0
 if cur then version = tonumber(string.match(cur, '^(%d+):')) end
 if version ~= tonumber(ARGV[3]) then return {'conflict', version} end
+-- The version this event replaces goes into the entry and the announcement, so readers who
+-- could see it (its topics, its symbols) are told about the change.
+local prev = redis.call('HGET', KEYS[3], ARGV[2])
+-- The epoch is created with the counter (or just before it, by a reader): data lost with the
+-- counter loses the epoch too, so a counter that starts again starts a new epoch.
+if redis.call('EXISTS', KEYS[7]) == 0 then
+  redis.call('SET', KEYS[7], ARGV[13])
+end
 local seq = redis.call('INCR', KEYS[1])
 local ev = '{"seq":' .. seq .. ',' .. string.sub(ARGV[4], 2)
 local now = tonumber(ARGV[5])
-redis.call('XADD', KEYS[2], seq .. '-0', 'e', ev, 't', ARGV[5], 'i', ARGV[2])
+if prev then
+  redis.call('XADD', KEYS[2], seq .. '-0', 'e', ev, 't', ARGV[5], 'i', ARGV[2], 'p', prev)
+else
+  redis.call('XADD', KEYS[2], seq .. '-0', 'e', ev, 't', ARGV[5], 'i', ARGV[2])
+end
 redis.call('HSET', KEYS[3], ARGV[2], ev)
 redis.call('HSET', KEYS[5], ARGV[2], (version + 1) .. ':' .. seq)
 redis.call('SET', KEYS[4], seq, 'EX', tonumber(ARGV[8]))
-redis.call('PUBLISH', ARGV[1], ev)
+redis.call('PUBLISH', ARGV[1], '{"e":' .. ev .. ',"p":' .. (prev or 'null') .. '}')
 -- The audit entry is part of the same step, so a retried job (recognised above) never adds a second.
 if ARGV[9] ~= '' then
   redis.call('XADD', KEYS[6], 'MAXLEN', '~', ARGV[11], '*', 'id', ARGV[2], 'action', ARGV[10],
     'editor', ARGV[9], 'at', ARGV[5], 'seq', seq, 'version', version + 1)
 end
 -- Retention: drop the oldest entries only when beyond maxEvents AND older than minAge; a few
--- per append keeps each call short and still catches up. A headline whose newest event leaves
--- the log leaves the current state too.
+-- per append keeps each call short and still catches up. Beyond the hard ceiling, age does not
+-- matter. A headline whose newest event leaves the log leaves the current state too.
 local maxLen = tonumber(ARGV[6])
-local excess = redis.call('XLEN', KEYS[2]) - maxLen
+local hardMax = tonumber(ARGV[12])
+local len = redis.call('XLEN', KEYS[2])
+local excess = len - maxLen
+local hardExcess = len - hardMax
+local hardDropped = 0
 if excess > 0 then
-  local oldest = redis.call('XRANGE', KEYS[2], '-', '+', 'COUNT', math.min(excess, 16))
-  for _, entry in ipairs(oldest) do
+  local oldest = redis.call('XRANGE', KEYS[2], '-', '+', 'COUNT', math.min(excess, math.max(16, math.min(hardExcess + 1, 1000))))
+  for n, entry in ipairs(oldest) do
     local f = entry[2]
     local t, hid = 0, nil
     for j = 1, #f, 2 do
       if f[j] == 't' then t = tonumber(f[j + 1]) elseif f[j] == 'i' then hid = f[j + 1] end
     end
-    if t > now - tonumber(ARGV[7]) then break end
+    local forced = n <= hardExcess
+    if not forced and t > now - tonumber(ARGV[7]) then break end
+    if forced and t > now - tonumber(ARGV[7]) then hardDropped = hardDropped + 1 end
     redis.call('XDEL', KEYS[2], entry[1])
     if hid then
       local vs = redis.call('HGET', KEYS[5], hid)
@@ -66,7 +97,17 @@ if excess > 0 then
     end
   end
 end
-return {'appended', seq}
+return {'appended', seq, hardDropped}
+`;
+
+// KEYS[1] epoch; ARGV[1] the epoch the caller knew, ARGV[2] a fresh one. Returns the epoch now.
+const RENEW_EPOCH_LUA = `
+local cur = redis.call('GET', KEYS[1])
+if cur == false or cur == ARGV[1] then
+  redis.call('SET', KEYS[1], ARGV[2])
+  return ARGV[2]
+end
+return cur
 `;
 
 const OP_MARKER_TTL_SECONDS = 8 * 24 * 3600;
@@ -98,10 +139,16 @@ export interface ReadAfterResult {
 
 type Entry = [id: string, fields: string[]];
 
-function eventOf(entry: Entry): Headline {
+function logEventOf(entry: Entry): LogEvent {
   const f = entry[1];
-  for (let j = 0; j < f.length; j += 2) if (f[j] === 'e') return JSON.parse(f[j + 1]!) as Headline;
-  throw new Error(`log entry ${entry[0]} has no event`);
+  let h: Headline | null = null;
+  let prev: Headline | null = null;
+  for (let j = 0; j < f.length; j += 2) {
+    if (f[j] === 'e') h = JSON.parse(f[j + 1]!) as Headline;
+    else if (f[j] === 'p') prev = JSON.parse(f[j + 1]!) as Headline;
+  }
+  if (h === null) throw new Error(`log entry ${entry[0]} has no event`);
+  return { h, prev };
 }
 
 const seqOf = (entry: Entry): number => Number.parseInt(entry[0], 10);
@@ -136,18 +183,18 @@ export class FeedLog {
     // One command per variant, so logs of either durability can share a connection.
     const name = this.#replica === null ? 'tickerAppend' : 'tickerAppendUnannounced';
     const redis = this.#redis as RedisClient & Record<string, ((...a: string[]) => Promise<unknown>) | undefined>;
-    if (redis[name] === undefined) redis.defineCommand(name, { numberOfKeys: 6, lua: this.#appendLua(isCluster(this.#redis)) });
+    if (redis[name] === undefined) redis.defineCommand(name, { numberOfKeys: 7, lua: this.#appendLua(isCluster(this.#redis)) });
     return redis[name]!(...args);
   }
 
   // In a cluster the announcement is sharded (SPUBLISH): it stays on the feed slot's node
   // instead of crossing the whole cluster bus.
   #appendLua(cluster: boolean): string {
-    const publish = "redis.call('PUBLISH', ARGV[1], ev)";
-    if (!APPEND_LUA.includes(publish)) throw new Error('append script: announcement line not found');
+    const announce = APPEND_LUA.split('\n').find((line) => line.startsWith("redis.call('PUBLISH', ARGV[1],"));
+    if (announce === undefined) throw new Error('append script: announcement line not found');
     // Under durability "replica" the commit step announces, once a replica has the event.
-    if (this.#replica !== null) return APPEND_LUA.replace(publish, '');
-    return cluster ? APPEND_LUA.replace(publish, "redis.call('SPUBLISH', ARGV[1], ev)") : APPEND_LUA;
+    if (this.#replica !== null) return APPEND_LUA.replace(announce, '');
+    return cluster ? APPEND_LUA.replace(announce, announce.replace("'PUBLISH'", "'SPUBLISH'")) : APPEND_LUA;
   }
 
   async append(req: AppendRequest): Promise<AppendResult> {
@@ -160,6 +207,7 @@ export class FeedLog {
       k.op(req.opId),
       k.versions,
       k.audit,
+      k.epoch,
       k.channel,
       req.event.id,
       String(req.expectedVersion),
@@ -171,13 +219,67 @@ export class FeedLog {
       req.audit?.editor ?? '',
       req.audit?.action ?? '',
       String(AUDIT_MAX_LEN),
-    )) as [string, number];
-    const [kind, n] = reply;
+      String(this.#retention.maxEventsHard ?? Number.MAX_SAFE_INTEGER),
+      randomUUID(),
+    )) as [string, number, number?];
+    const [kind, n, hardDropped] = reply;
     if (kind === 'conflict') return { kind: 'conflict', version: n };
     // A retried job (duplicate) commits too: its first run may have died before the replica step.
     await this.#replica?.commit(n);
-    return { kind: kind === 'appended' ? 'appended' : 'duplicate', seq: n };
+    if (kind === 'appended') return { kind, seq: n, hardDropped: hardDropped ?? 0 };
+    return { kind: 'duplicate', seq: n };
   }
+
+  /** The feed's epoch (created now when the feed has none yet). */
+  async epoch(): Promise<string> {
+    const e = await this.#redis.get(this.#keys.epoch);
+    if (e !== null) return e;
+    await this.#redis.set(this.#keys.epoch, randomUUID(), 'NX');
+    return (await this.#redis.get(this.#keys.epoch)) ?? '';
+  }
+
+  /**
+   * Starts a new epoch unless someone already did: the log lost events that were announced
+   * (Redis restarted without them), so the numbers after them are being handed out again.
+   */
+  async renewEpoch(known: string): Promise<string> {
+    const reply = (await this.#redis.eval(RENEW_EPOCH_LUA, 1, this.#keys.epoch, known, randomUUID())) as string;
+    return reply;
+  }
+
+  /** The id of the headline logged at `seq`, or null when the log has no such entry. */
+  async idAt(seq: number): Promise<string | null> {
+    const entries = (await this.#redis.xrange(this.#keys.log, `${seq}-0`, `${seq}-0`)) as Entry[];
+    const f = entries[0]?.[1];
+    if (f === undefined) return null;
+    for (let j = 0; j < f.length; j += 2) if (f[j] === 'i') return f[j + 1]!;
+    return null;
+  }
+
+  /**
+   * One round trip for a relay's tail check: the head, the epoch, and the id logged at `seq`
+   * (null when there is no such entry).
+   */
+  async tail(seq: number): Promise<{ head: number; epoch: string | null; idAtSeq: string | null }> {
+    const replies = await this.#redis
+      .multi()
+      .get(this.#keys.seq)
+      .get(this.#keys.epoch)
+      .xrange(this.#keys.log, `${seq}-0`, `${seq}-0`)
+      .get(this.#keys.committed)
+      .exec();
+    if (replies === null) throw new Error('tail check aborted');
+    for (const [err] of replies) if (err) throw err;
+    // Under durability "replica" the head is the committed watermark (see currentSeq).
+    const committed = this.#replica === null ? null : (replies[3]![1] as string | null);
+    const head = committed ?? (replies[0]![1] as string | null);
+    const entries = replies[2]![1] as Entry[];
+    const f = entries[0]?.[1];
+    let id: string | null = null;
+    if (f !== undefined) for (let j = 0; j < f.length; j += 2) if (f[j] === 'i') id = f[j + 1]!;
+    return { head: head === null ? 0 : Number.parseInt(head, 10), epoch: replies[1]![1] as string | null, idAtSeq: id };
+  }
+
 
   /**
    * The last seq the feed serves: the counter, or under durability "replica" the committed
@@ -198,10 +300,10 @@ export class FeedLog {
   }
 
   /** Events with seq in (after, upTo], in order, at most `count`. */
-  async range(after: number, upTo: number | '+', count: number): Promise<Headline[]> {
+  async range(after: number, upTo: number | '+', count: number): Promise<LogEvent[]> {
     const end = upTo === '+' ? '+' : `${upTo}-0`;
     const entries = (await this.#redis.xrange(this.#keys.log, `(${after}-0`, end, 'COUNT', count)) as Entry[];
-    return entries.map(eventOf);
+    return entries.map(logEventOf);
   }
 
   /** Oldest retained seq, or null for an empty log. */
@@ -232,12 +334,12 @@ export class FeedLog {
   }
 
   /**
-   * Every event after `since` that `matches`, in seq order, at most `limit`, reading no further
-   * than `upTo`. `reset` when events after `since` have already left the log.
+   * What `view` shows of every event after `since`, in seq order, at most `limit`, reading no
+   * further than `upTo`. `reset` when events after `since` have already left the log.
    */
   async readAfter(
     since: number,
-    matches: (h: Headline) => boolean,
+    view: (ev: LogEvent) => Headline | null,
     limit: number,
     upTo: number,
   ): Promise<ReadAfterResult> {
@@ -249,9 +351,10 @@ export class FeedLog {
     while (cursor < upTo) {
       const batch = await this.range(cursor, upTo, 500);
       if (batch.length === 0) break;
-      for (const h of batch) {
-        cursor = h.seq;
-        if (matches(h)) {
+      for (const ev of batch) {
+        cursor = ev.h.seq;
+        const h = view(ev);
+        if (h !== null) {
           out.push(h);
           if (out.length >= limit) return { headlines: out, seq: cursor, reset: false };
         }
@@ -279,7 +382,7 @@ export class FeedLog {
       if (entries.length === 0) break;
       for (const entry of entries) {
         scanned++;
-        const h = eventOf(entry);
+        const { h } = logEventOf(entry);
         if (seen.has(h.id)) continue;
         seen.add(h.id);
         if (h.status !== 'withdrawn' && matches(h)) {

@@ -1,5 +1,5 @@
 import { TickerError } from '@headline-ticker/sdk/protocol';
-import { isCluster, type RedisClient } from '../redis/connection.js';
+import { COMMAND_TIMEOUT_MS, isCluster, type RedisClient } from '../redis/connection.js';
 import { waitForReplicas } from '../redis/replication.js';
 import type { FeedKeys } from './feed-keys.js';
 
@@ -19,16 +19,22 @@ if upto <= cur then return cur end
 local entries = redis.call('XRANGE', KEYS[2], '(' .. cur .. '-0', upto .. '-0', 'COUNT', tonumber(ARGV[4]))
 for _, entry in ipairs(entries) do
   local f = entry[2]
+  local ev, prev = nil, 'null'
   for j = 1, #f, 2 do
-    if f[j] == 'e' then redis.call('PUBLISH', ARGV[2], f[j + 1]) end
+    if f[j] == 'e' then ev = f[j + 1] elseif f[j] == 'p' then prev = f[j + 1] end
   end
+  -- The same announcement as the append script's: the event and the version it replaces.
+  if ev then redis.call('PUBLISH', ARGV[2], '{"e":' .. ev .. ',"p":' .. prev .. '}') end
 end
 redis.call('SET', KEYS[1], upto)
 return upto
 `;
 
-/** How long an append or a queued job waits for a replica before the caller is told to retry. */
-export const REPLICA_WAIT_MS = 1000;
+/**
+ * How long an append or a queued job waits for a replica before the caller is told to retry:
+ * well inside the command timeout, so WAIT's own answer (0 replicas) comes back, not a timeout.
+ */
+export const REPLICA_WAIT_MS = COMMAND_TIMEOUT_MS / 2;
 
 /**
  * The durability "replica" step: after a write, WAIT until a replica holds it; after an append,
@@ -47,7 +53,9 @@ export class ReplicaCommit {
   async replicated(what: string): Promise<void> {
     const acked = await waitForReplicas(this.#redis, this.#keys.seq, 1, REPLICA_WAIT_MS);
     if (acked < 1) {
-      throw new TickerError('unavailable', `${what} is not yet on a replica; retry (with the same idempotency key)`);
+      // Done on the primary, not yet confirmed on a replica: a retry with the same idempotency
+      // key is safe and either finds it or does it again.
+      throw new TickerError('outcome_unknown', `${what} is not yet on a replica; retry with the same idempotency key`);
     }
   }
 

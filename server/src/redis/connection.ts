@@ -16,6 +16,15 @@ export type ConnectionPurpose =
   /** BullMQ worker: blocking commands, never gives up on a request */
   | 'worker';
 
+/**
+ * How long a request/response command may take before it fails: a hung Redis (paused, a
+ * black-holed path) must give a quick 503, not a request that hangs for minutes.
+ */
+export const COMMAND_TIMEOUT_MS = 1000;
+
+/** ioredis's error for a command that hit `commandTimeout` (it may still run on the server). */
+export const isCommandTimeout = (err: unknown): boolean => err instanceof Error && err.message === 'Command timed out';
+
 /** One place that decides how each kind of connection behaves when Redis goes away. */
 export function createRedis(topology: RedisTopology, name: string, purpose: ConnectionPurpose): RedisClient {
   const options: RedisOptions = {
@@ -24,6 +33,7 @@ export function createRedis(topology: RedisTopology, name: string, purpose: Conn
     retryStrategy: (times) => Math.min(50 * times, 1000),
     enableOfflineQueue: purpose !== 'command',
     maxRetriesPerRequest: purpose === 'command' ? 1 : null,
+    ...(purpose === 'command' ? { commandTimeout: COMMAND_TIMEOUT_MS, connectTimeout: 2000 } : {}),
     lazyConnect: false,
     // A primary demoted to replica answers writes with READONLY: reconnect, which asks the
     // Sentinels (or the cluster) for the current primary, and resend the command.

@@ -1,9 +1,10 @@
 import { REPLAY_PAGE_MAX_BYTES, REPLAY_PAGE_MAX_EVENTS, type Headline } from '@headline-ticker/sdk/protocol';
-import type { FeedLog } from '../log/feed-log.js';
+import type { FeedLog } from './feed-log.js';
+import type { LogEvent } from './log-event.js';
 
 /** Recent events held in memory (the gateway's relay); null when it does not reach back to `seq`. */
 export interface RecentEvents {
-  recentAfter(seq: number): Headline[] | null;
+  recentAfter(seq: number): LogEvent[] | null;
 }
 
 export interface PageBounds {
@@ -43,7 +44,8 @@ export const jsonBytes = (h: Headline): number => Buffer.byteLength(JSON.stringi
 export async function replayPage(
   log: FeedLog,
   memory: RecentEvents | null,
-  match: (h: Headline) => boolean,
+  /** what the reader sees of an event (see log-event.ts viewOf): it, a withdrawal, or nothing */
+  view: (ev: LogEvent) => Headline | null,
   since: number,
   upTo: number,
   bounds: PageBounds = DEFAULT_PAGE_BOUNDS,
@@ -55,16 +57,17 @@ export async function replayPage(
   let scanned = 0;
   let covered = since;
   /** false when the page is full before `h`: the page ends at `covered` */
-  const take = (h: Headline): boolean => {
+  const take = (ev: LogEvent): boolean => {
     if (scanned >= bounds.maxScan) return false;
-    if (match(h)) {
+    const h = view(ev);
+    if (h !== null) {
       const size = jsonBytes(h);
       if (headlines.length >= bounds.maxEvents || (headlines.length > 0 && bytes + size > bounds.maxBytes)) return false;
       headlines.push(h);
       bytes += size;
     }
     scanned++;
-    covered = h.seq;
+    covered = ev.h.seq;
     return true;
   };
   const full = (): ReplayPage => ({ headlines, seq: covered, more: true, reset: false, bytes });
@@ -72,9 +75,9 @@ export async function replayPage(
   if (since >= upTo) return { headlines, seq: upTo, more: false, reset: false, bytes };
   const recent = memory?.recentAfter(since) ?? null;
   if (recent !== null) {
-    for (const h of recent) {
-      if (h.seq > upTo) break;
-      if (!take(h)) return full();
+    for (const ev of recent) {
+      if (ev.h.seq > upTo) break;
+      if (!take(ev)) return full();
     }
     return { headlines, seq: upTo, more: false, reset: false, bytes };
   }
@@ -84,7 +87,7 @@ export async function replayPage(
     if (abandoned()) return full();
     const batch = await log.range(covered, upTo, Math.min(500, bounds.maxScan));
     if (batch.length === 0 || abandoned()) break;
-    for (const h of batch) if (!take(h)) return full();
+    for (const ev of batch) if (!take(ev)) return full();
   }
   return { headlines, seq: upTo, more: false, reset: false, bytes };
 }

@@ -1,0 +1,112 @@
+// Idempotent publish survives a crash between claiming the key and queueing the job, and the
+// cleanup of the completed job; a change that keeps failing is failed (audited, counted) at its
+// retry horizon and never published late.
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Headline, HistoryResponse } from '@headline-ticker/sdk/protocol';
+import type { AuditEntry } from '../../server/src/log/audit-log.js';
+import type { RunningTicker } from '../../server/src/ticker.js';
+import { ALL_KEY, EDITOR_TOKEN } from '../helpers/config.js';
+import { postHeadline } from '../helpers/clients.js';
+import { startTestRedis, type TestRedis } from '../helpers/redis.js';
+import { startInProcess, startProcess, writeConfigFile } from '../helpers/stack.js';
+import { until } from '../helpers/wait.js';
+
+const HORIZON_MS = 1500;
+let redis: TestRedis;
+let ticker: RunningTicker;
+
+beforeAll(async () => {
+  redis = await startTestRedis();
+  ticker = await startInProcess(redis.url, { retryHorizonMs: HORIZON_MS, faultFailTextContaining: 'POISON' });
+});
+afterAll(async () => {
+  await ticker?.close();
+  await redis?.stop();
+});
+
+async function allEvents(base: string): Promise<Headline[]> {
+  const res = await fetch(`${base}/api/headlines?since=0&limit=1000`, { headers: { authorization: `Bearer ${ALL_KEY}` } });
+  return ((await res.json()) as HistoryResponse).headlines;
+}
+
+/** Publishes a marker and waits for it: with one worker, everything queued before is done. */
+async function drained(base: string): Promise<Headline[]> {
+  const marker = await postHeadline(base, { text: `marker ${Math.random()}` });
+  expect(marker.status).toBe(202);
+  let events: Headline[] = [];
+  await until(async () => (events = await allEvents(base)).some((h) => h.id === marker.json.id), 'the marker is out');
+  return events;
+}
+
+describe('idempotent publish', () => {
+  it('a crash between claiming the key and queueing the job: the retry publishes exactly once', async () => {
+    const own = await startTestRedis();
+    const config = writeConfigFile();
+    const body = { text: 'Filed just before the crash', idempotencyKey: 'crash-1' };
+    const crashing = await startProcess('all', { REDIS_URL: own.url, TICKER_CONFIG: config, TICKER_FAULT_CRASH_AFTER_IDEMPOTENCY: '1' });
+    try {
+      await expect(postHeadline(crashing.url, body)).rejects.toThrow();
+      expect((await crashing.exited).signal).toBe('SIGKILL');
+      const node = await startProcess('all', { REDIS_URL: own.url, TICKER_CONFIG: config });
+      try {
+        const retry = await postHeadline(node.url, body);
+        expect(retry.status).toBe(202);
+        const again = await postHeadline(node.url, body);
+        expect(again.json.id).toBe(retry.json.id);
+        const events = await drained(node.url);
+        expect(events.filter((h) => h.text === body.text).map((h) => h.id)).toEqual([retry.json.id]);
+      } finally {
+        await node.kill();
+      }
+    } finally {
+      await crashing.kill('SIGKILL');
+      await own.stop();
+    }
+  });
+
+  it('a retry after the completed job was cleaned up returns the original id and publishes nothing new', async () => {
+    const body = { text: 'Filed once, retried after cleanup', idempotencyKey: 'cleanup-1' };
+    const first = await postHeadline(ticker.url, body);
+    expect(first.status).toBe(202);
+    await drained(ticker.url);
+    const connection = new Redis(redis.url, { maxRetriesPerRequest: null });
+    const queue = new Queue('ingest', { connection, prefix: 'ticker:bull' });
+    try {
+      const removed = await queue.clean(0, 10_000, 'completed');
+      expect(removed).toContain(`pub-${first.json.id}`);
+    } finally {
+      await queue.close();
+      connection.disconnect();
+    }
+    const retry = await postHeadline(ticker.url, body);
+    expect(retry.status).toBe(202);
+    expect(retry.json.id).toBe(first.json.id);
+    const events = await drained(ticker.url);
+    expect(events.filter((h) => h.text === body.text).map((h) => h.seq)).toHaveLength(1);
+  });
+});
+
+describe(`a change that keeps failing (horizon ${HORIZON_MS} ms)`, () => {
+  it('is failed in the audit with its reason, counted, and never published after the horizon', async () => {
+    const posted = await postHeadline(ticker.url, { text: 'POISON story' });
+    expect(posted.status).toBe(202);
+    const id = posted.json.id!;
+    let entries: AuditEntry[] = [];
+    await until(async () => {
+      const res = await fetch(`${ticker.url}/api/audit?id=${id}`, { headers: { authorization: `Bearer ${EDITOR_TOKEN}` } });
+      entries = ((await res.json()) as { entries: AuditEntry[] }).entries;
+      return entries.length > 0;
+    }, 'the failure is audited', HORIZON_MS + 15_000);
+    expect(entries).toHaveLength(1);
+    expect(entries[0]).toMatchObject({ id, action: 'failed', editor: 'test-desk' });
+    expect(entries[0]!.reason).toMatch(/expired/u);
+    const metrics = await (await fetch(`${ticker.url}/metrics`)).text();
+    expect(metrics).toMatch(/ticker_changes_failed_total\{op="publish"\} 1/u);
+    // Well past the horizon, with the queue drained: it never went out.
+    await new Promise((r) => setTimeout(r, 1000));
+    const events = await drained(ticker.url);
+    expect(events.some((h) => h.id === id)).toBe(false);
+  });
+});

@@ -1,0 +1,85 @@
+// Races between a client's handshake or subscribe and what happens meanwhile: a reload that
+// narrows the key, a client that leaves before the handshake is done. Redis is made slow with
+// CLIENT PAUSE, so the awaits in the gateway really are in flight when the change comes.
+import { io } from 'socket.io-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningTicker } from '../../server/src/ticker.js';
+import { testConfig } from '../helpers/config.js';
+import { Recorder, connect, postHeadline, subscribe, type TestSocket } from '../helpers/clients.js';
+import { startTestRedis, type TestRedis } from '../helpers/redis.js';
+import { startInProcess } from '../helpers/stack.js';
+import { waitFor } from '../helpers/wait.js';
+
+const NARROWED = 'sdk_narrowed';
+const CAPPED = 'sdk_capped';
+const config = (narrowedTopics: string[]) =>
+  testConfig({
+    keys: [
+      { key: NARROWED, name: 'narrowed on reload', topics: narrowedTopics },
+      // keeps the [a] group alive after the reload, so its rooms still get topic-a headlines
+      { key: 'sdk_still_a', name: 'still topic a', topics: ['a'] },
+      { key: CAPPED, name: 'two connections', topics: ['*'], maxConnections: 2 },
+    ],
+  });
+
+let redis: TestRedis;
+let ticker: RunningTicker;
+const sockets: TestSocket[] = [];
+
+beforeAll(async () => {
+  redis = await startTestRedis();
+  ticker = await startInProcess(redis.url, { config: config(['a']) });
+});
+afterAll(async () => {
+  for (const s of sockets) s.close();
+  await ticker?.close();
+  await redis?.stop();
+});
+
+/** Pauses every Redis client for `ms`; resolves when the pause has ended. */
+async function pauseRedis(ms: number): Promise<() => Promise<void>> {
+  await redis.client.call('CLIENT', 'PAUSE', String(ms), 'ALL');
+  const ends = Date.now() + ms;
+  return () => new Promise((r) => setTimeout(r, Math.max(0, ends - Date.now()) + 50));
+}
+
+describe('a reload during a slow subscribe', () => {
+  it('joins rooms only for the entitlement in force when the subscribe completes', async () => {
+    const socket = await connect(ticker.url, NARROWED);
+    sockets.push(socket);
+    const rec = new Recorder(socket);
+    const resumed = await pauseRedis(800);
+    const pending = subscribe(socket, {});
+    // The subscribe is waiting on Redis (its snapshot read) when the key is narrowed to [b].
+    await new Promise((r) => setTimeout(r, 200));
+    await ticker.reload(config(['b']));
+    await resumed();
+    const ack = await pending;
+    expect(ack.ok).toBe(true);
+    expect((await postHeadline(ticker.url, { text: 'topic a, no longer licensed', topics: ['a'] })).status).toBe(202);
+    expect((await postHeadline(ticker.url, { text: 'topic b, licensed now', topics: ['b'] })).status).toBe(202);
+    const first = await rec.count(1);
+    // Both went through the one ordered log: had the a-headline reached this socket, it would be first.
+    expect(first.map((h) => h.text)).toEqual(['topic b, licensed now']);
+  });
+});
+
+describe('a client that leaves during the handshake', () => {
+  it('does not keep its maxConnections slot: the key can open its two connections afterwards', async () => {
+    const resumed = await pauseRedis(1200);
+    const leaver = io(ticker.url, { auth: { key: CAPPED }, transports: ['websocket'], reconnection: false, forceNew: true });
+    // The handshake is waiting on Redis (the connection count) when the client goes away.
+    await waitFor(leaver.io, 'open');
+    await new Promise((r) => setTimeout(r, 200));
+    leaver.close();
+    await resumed();
+    // Let the gateway finish the abandoned handshake's admission before counting.
+    await new Promise((r) => setTimeout(r, 300));
+    const one = await connect(ticker.url, CAPPED);
+    sockets.push(one);
+    const two = await connect(ticker.url, CAPPED);
+    sockets.push(two);
+    expect(one.connected && two.connected).toBe(true);
+    await expect(connect(ticker.url, CAPPED)).rejects.toThrow('too_many_connections');
+  });
+});
