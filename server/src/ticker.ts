@@ -1,4 +1,5 @@
 import { createServer, type Server as HttpServer } from 'node:http';
+import { Router, type Express } from 'express';
 import type { AddressInfo } from 'node:net';
 import { AccessRegistry } from './access/access-registry.js';
 import { AddressLimits } from './access/address-limits.js';
@@ -67,6 +68,8 @@ export interface RunningTicker {
   readonly access: AccessRegistry;
   readonly gateway: Gateway | null;
   readonly httpServer: HttpServer;
+  /** the Express app behind Socket.IO (the OpenAPI test enumerates its routes) */
+  readonly app: Express;
   /** the feed poller (worker roles only) */
   readonly feeds: FeedScheduler | null;
   /** licence usage (API roles only) */
@@ -162,9 +165,11 @@ export async function startTicker(o: TickerOptions): Promise<RunningTicker> {
   let feeds: FeedScheduler | null = null;
   let gateway: Gateway | null = null;
   let usage: UsageRecorder | null = null;
-  let stream: ReturnType<typeof streamRoute> | null = null;
+  // The stream route needs the gateway, which attaches after Express: mounted here once built.
+  const streamMount = Router();
   const httpServer = createServer();
   let port: number;
+  let app: Express;
   let metricsUrl: string | undefined;
   try {
     const redis = connect('command', 'command');
@@ -251,7 +256,7 @@ export async function startTicker(o: TickerOptions): Promise<RunningTicker> {
     // Express first, Socket.IO second: Engine.IO then takes over the one request listener and
     // hands Express only what is not /socket.io/. Attached the other way round both answered a
     // long-polling request, and the second write crashed the process (ERR_HTTP_HEADERS_SENT).
-    const app = createApp({
+    app = createApp({
       access,
       limits,
       ingest: serves.api ? ingest : null,
@@ -261,7 +266,7 @@ export async function startTicker(o: TickerOptions): Promise<RunningTicker> {
       metrics,
       api: serves.api,
       usage,
-      stream: () => stream,
+      stream: serves.api ? streamMount : null,
       trustedProxies: o.config.trustedProxies,
       addressLimits,
       metricsAccess: { ownPort: o.metricsPort !== undefined, allow: o.metricsAllow ?? [] },
@@ -296,7 +301,7 @@ export async function startTicker(o: TickerOptions): Promise<RunningTicker> {
       });
       gateway = gw;
       started.push({ name: 'gateway', close: () => gw.close() });
-      stream = streamRoute({ ...o.stream, access, limits, connections: connCounter, log, relay, gateway: gw, metrics, logger: logger.child({ part: 'stream' }) });
+      streamMount.use(streamRoute({ ...o.stream, access, limits, connections: connCounter, log, relay, gateway: gw, metrics, logger: logger.child({ part: 'stream' }) }));
     }
 
     await new Promise<void>((resolve, reject) => {
@@ -329,6 +334,7 @@ export async function startTicker(o: TickerOptions): Promise<RunningTicker> {
     access,
     gateway,
     httpServer,
+    app,
     feeds,
     usage,
     reload: async (config) => {

@@ -2,6 +2,7 @@
 // loader), NODE_ENV=production with a config file; a headline published over REST reaches a
 // socket subscriber. And the compiled code needs nothing at run time that the image's
 // `npm ci --omit=dev` leaves out.
+import { createHash } from 'node:crypto';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { builtinModules } from 'node:module';
 import { readFileSync } from 'node:fs';
@@ -9,7 +10,7 @@ import { join } from 'node:path';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, postHeadline, Recorder, subscribeOk } from '../helpers/clients.js';
-import { ALL_KEY } from '../helpers/config.js';
+import { ALL_KEY, EDITOR_TOKEN } from '../helpers/config.js';
 import { startTestRedis, type TestRedis } from '../helpers/redis.js';
 import { ROOT, writeConfigFile } from '../helpers/stack.js';
 import { ensureBuilt } from './build.js';
@@ -70,7 +71,14 @@ describe('the compiled server (the image command: node server/dist/main.js)', ()
   beforeAll(async () => {
     ensureBuilt('sdk', 'server');
     redis = await startTestRedis();
-    server = await startBuiltServer({ NODE_ENV: 'production', REDIS_URL: redis.url, TICKER_CONFIG: writeConfigFile() });
+    // Production refuses short secrets in clear; digests are accepted, and the test's clients
+    // still present the same key and token.
+    const sha = (s: string) => createHash('sha256').update(s).digest('hex');
+    const config = {
+      editors: [{ name: 'test-desk', tokenSha256: sha(EDITOR_TOKEN) }],
+      keys: [{ keySha256: sha(ALL_KEY), name: 'all topics', topics: ['*'] }],
+    };
+    server = await startBuiltServer({ NODE_ENV: 'production', REDIS_URL: redis.url, TICKER_CONFIG: writeConfigFile(config) });
   }, 120_000);
   afterAll(async () => {
     await server?.stop();

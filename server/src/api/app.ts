@@ -33,8 +33,11 @@ export interface AppDeps {
   api: boolean;
   /** licence usage (API nodes) */
   usage?: UsageRecorder | null;
-  /** `GET /api/stream` (stream-route.ts): built with the gateway, after the app is attached */
-  stream?: (() => Router | null) | null;
+  /**
+   * Where `GET /api/stream` (stream-route.ts) is mounted: the route itself is built with the
+   * gateway, after this app is attached to the server, and added to this router then.
+   */
+  stream?: Router | null;
   /** proxies whose X-Forwarded-For is believed */
   trustedProxies: readonly string[];
   addressLimits: AddressLimits;
@@ -63,15 +66,7 @@ export function createApp(deps: AppDeps): Express {
     app.use(headlinesRoutes(deps));
     app.use(widgetRoute());
     app.use(openApiRoute());
-    // The stream route is built with the gateway, after this app is attached (see ticker.ts).
-    const stream = deps.stream;
-    if (stream) {
-      app.use((req, res, next) => {
-        const route = stream();
-        if (route) route(req, res, next);
-        else next();
-      });
-    }
+    if (deps.stream) app.use(deps.stream);
     app.use(auditRoutes({ access: deps.access, limits: deps.limits, audit: new AuditLog(deps.redis, deps.log.keys) }));
     app.use(editorRoute(deps));
     if (deps.usage) app.use(usageRoutes({ access: deps.access, limits: deps.limits, usage: deps.usage }));

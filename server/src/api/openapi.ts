@@ -6,6 +6,8 @@
 import { readFileSync } from 'node:fs';
 import { Router } from 'express';
 import { z } from 'zod';
+import { USAGE_DEFAULTS } from '../usage/usage-config.js';
+import { usageQuerySchema } from '../usage/usage-query.js';
 import {
   CorrectionInputSchema,
   HeadlineInputSchema,
@@ -103,7 +105,7 @@ export const ROUTES: RouteDoc[] = [
     summary: 'Publish a headline (editors)',
     description: 'Queued for the ingest worker; with `embargoUntil`, scheduled for then. The same `idempotencyKey` never publishes twice.',
     ok: { 202: { description: 'accepted', json: 'IngestAccepted' } },
-    errors: ['unavailable'],
+    errors: ['unavailable', 'outcome_unknown'],
   },
   {
     method: 'get', path: '/api/headlines/scheduled', tag: 'headlines', auth: 'editor',
@@ -115,17 +117,17 @@ export const ROUTES: RouteDoc[] = [
     method: 'patch', path: '/api/headlines/:id', tag: 'headlines', auth: 'editor', body: 'CorrectionInput',
     summary: 'Correct a published headline (a new version, a new seq)',
     ok: { 202: { description: 'correction queued', json: 'IngestAccepted' } },
-    errors: ['not_found', 'conflict', 'unavailable'],
+    errors: ['not_found', 'conflict', 'unavailable', 'outcome_unknown'],
   },
   {
     method: 'delete', path: '/api/headlines/:id', tag: 'headlines', auth: 'editor',
     summary: 'Withdraw a published headline, or cancel one still scheduled',
     ok: { 200: { description: 'cancelled before publication', json: 'WithdrawResult' }, 202: { description: 'withdrawal queued', json: 'WithdrawResult' } },
-    errors: ['not_found', 'conflict', 'unavailable'],
+    errors: ['not_found', 'conflict', 'unavailable', 'outcome_unknown'],
   },
   {
     method: 'get', path: '/api/headlines', tag: 'headlines', auth: 'key', query: HistoryQuerySchema,
-    summary: 'History and backfill for an API key',
+    summary: 'History and backfill for an API key (paged: `more` says to continue from `seq`)',
     description: 'The latest `limit` matching headlines, or with `since` every matching event after it, in seq order. A delayed key sees history up to its delay.',
     ok: { 200: { description: 'headlines in seq order', json: 'HistoryResponse' } },
     errors: ['unavailable'],
@@ -144,6 +146,13 @@ export const ROUTES: RouteDoc[] = [
     summary: 'Who did what, newest first (editors)',
     ok: { 200: { description: 'audit entries', json: 'AuditResponse' } },
     errors: ['unavailable'],
+  },
+  {
+    method: 'get', path: '/api/usage', tag: 'editors', auth: 'editor', query: usageQuerySchema(USAGE_DEFAULTS.retentionDays),
+    summary: 'Licence usage and refused use per key (editors with `admin: true`)',
+    description: 'Roll-ups per UTC day: viewers now and peak, connects, deliveries, last seen; refused origins with counts. See docs/access.md.',
+    ok: { 200: { description: 'the usage report', media: 'application/json' } },
+    errors: ['forbidden', 'unavailable'],
   },
   {
     method: 'get', path: '/api/editor/me', tag: 'editors', auth: 'editor',
