@@ -1,6 +1,7 @@
 // Idempotent publish survives a crash between claiming the key and queueing the job, and the
 // cleanup of the completed job; a change that keeps failing is failed (audited, counted) at its
 // retry horizon and never published late.
+import { launchChromium, noChromium } from '../helpers/editor-browser.js';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -108,5 +109,22 @@ describe(`a change that keeps failing (horizon ${HORIZON_MS} ms)`, () => {
     await new Promise((r) => setTimeout(r, 1000));
     const events = await drained(ticker.url);
     expect(events.some((h) => h.id === id)).toBe(false);
+  });
+
+  it.skipIf(noChromium !== null)(`is shown in the editor console's Failed list with its reason ${noChromium ?? ''}`, async () => {
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage();
+      await page.goto(`${ticker.url}/editor`);
+      await page.getByLabel('Token', { exact: true }).fill(EDITOR_TOKEN);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      const failed = page.getByRole('region', { name: 'Failed (not published)' });
+      await failed.getByText('POISON story').waitFor({ timeout: 15_000 });
+      const row = await failed.locator('li').first().innerText();
+      expect(row).toMatch(/publish “POISON story”: .*expired/u);
+      expect(row).toMatch(/not published/u);
+    } finally {
+      await browser.close();
+    }
   });
 });

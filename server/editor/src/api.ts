@@ -39,9 +39,10 @@ export class EditorApi {
     return this.#request('GET', '/api/headlines/scheduled');
   }
 
-  audit(query: { id?: string; limit?: number }): Promise<ApiResult<AuditResponse>> {
+  audit(query: { id?: string; limit?: number; action?: 'failed' }): Promise<ApiResult<AuditResponse>> {
     const params = new URLSearchParams();
     if (query.id !== undefined) params.set('id', query.id);
+    if (query.action !== undefined) params.set('action', query.action);
     if (query.limit !== undefined) params.set('limit', String(query.limit));
     return this.#request('GET', `/api/audit?${params.toString()}`);
   }

@@ -9,6 +9,7 @@ import { DraftForm } from './draft-form.js';
 import { followFeed } from './feed-socket.js';
 import { LicencesView } from './licences-view.js';
 import { RecentList } from './recent-list.js';
+import { FailedList } from './failed-list.js';
 import { ScheduledList, type ScheduledItem } from './scheduled-list.js';
 
 const TOKEN_KEY = 'headline-ticker.editor.token';
@@ -25,6 +26,7 @@ const live = byId('live');
 const draft = new DraftForm();
 const confirmDialog = new ConfirmDialog();
 const recent = new RecentList(byId('recent'), { correct: startCorrecting, withdraw: (h) => void confirmWithdraw(h) });
+const failed = new FailedList(byId('failed-section'), byId('failed'));
 const scheduled = new ScheduledList(byId('scheduled'), (item) => void cancelScheduled(item), byId('scheduled-title'));
 const draftKey = new DraftKey();
 const licences = new LicencesView(byId('licences'), byId('licences-table'), byId('licences-status'));
@@ -81,6 +83,11 @@ async function refreshScheduled(): Promise<void> {
   try {
     const res = await api.scheduled();
     if (res.ok) scheduled.replaceAll(res.body.scheduled.map((s) => ({ id: s.id, text: s.text, at: s.embargoUntil })));
+    // Changes the worker gave up on (past their retry horizon): shown with their reason.
+    const gaveUp = await api.audit({ action: 'failed', limit: 20 });
+    if (gaveUp.ok) {
+      failed.replaceAll(gaveUp.body.entries.map((e) => ({ key: `${e.id}|${e.at}`, id: e.id, editor: e.editor, at: e.at, reason: e.reason ?? 'failed' })));
+    }
   } catch {
     // The server is away for a moment: the next refresh tries again.
   }
@@ -97,6 +104,7 @@ function signOutNow(message = ''): void {
   stopCorrecting();
   recent.clear();
   scheduled.clear();
+  failed.clear();
   who.textContent = '';
   signOut.hidden = true;
   consoleMain.hidden = true;

@@ -2,7 +2,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { TickerError } from '@headline-ticker/sdk/protocol';
 import type { AccessRegistry } from '../access/access-registry.js';
-import type { AuditEntry, AuditLog } from '../log/audit-log.js';
+import { AUDIT_ACTIONS, type AuditEntry, type AuditLog } from '../log/audit-log.js';
 import { HEADLINE_ID_PATTERN } from '../ingest/headline-id.js';
 import type { Limits } from '../access/limits.js';
 import { requireEditor } from './auth.js';
@@ -13,13 +13,15 @@ export const AUDIT_LIMIT_MAX = 1000;
 export const AuditQuerySchema = z.strictObject({
   id: z.string().regex(HEADLINE_ID_PATTERN, { message: 'id must be a headline id' }).optional(),
   limit: z.coerce.number().int().min(1).max(AUDIT_LIMIT_MAX).default(100),
+  /** only entries of this action, e.g. `failed`: changes that never went out */
+  action: z.enum(AUDIT_ACTIONS).optional(),
 });
 
 export interface AuditResponse {
   entries: AuditEntry[];
 }
 
-/** `GET /api/audit?id=&limit=`: who did what, newest first; editors only. */
+/** `GET /api/audit?id=&action=&limit=`: who did what, newest first; editors only. */
 export function auditRoutes({ access, limits, audit }: { access: AccessRegistry; limits: Limits; audit: AuditLog }): Router {
   const router = Router();
   router.get('/api/audit', requireEditor(access, limits), async (req, res) => {

@@ -118,7 +118,7 @@ export function createIngestWorker(options: IngestWorkerOptions): IngestWorker {
     options.onFailed?.({ id, op, reason: err.message });
     if (options.audit && parsed.success) {
       options.audit
-        .record({ id, action: 'failed', editor: parsed.data.editor, reason: `${op}: ${err.message}` })
+        .record({ id, action: 'failed', editor: parsed.data.editor, reason: failureReason(parsed.data, err.message) })
         .catch((e: unknown) => logger.error({ id, err: (e as Error).message }, 'failed change not audited'));
     }
   });
@@ -156,4 +156,11 @@ async function buildEvent(
 
 function next(base: Omit<Headline, 'seq'>, status: Headline['status'], now: string): UnsequencedEvent {
   return { ...base, version: base.version + 1, status, updatedAt: now };
+}
+
+/** What the audit (and the console) says of a change that never went out: which, and why. */
+function failureReason(job: ParsedIngestJob, message: string): string {
+  // A first publication has no row in the console yet: its text says which one it was.
+  if (job.op === 'publish') return `publish “${job.draft.text.slice(0, 120)}”: ${message}`;
+  return `${job.op}: ${message}`;
 }

@@ -89,20 +89,21 @@ export class AuditLog {
     );
   }
 
-  /** Newest first, at most `limit`, only those about headline `id` when given. */
-  async list({ id, limit }: { id?: string | undefined; limit: number }): Promise<AuditEntry[]> {
+  /** Newest first, at most `limit`, only those about headline `id` / of `action` when given. */
+  async list({ id, limit, action }: { id?: string | undefined; limit: number; action?: AuditAction | undefined }): Promise<AuditEntry[]> {
     const out: AuditEntry[] = [];
     let end = '+';
     const floor = id === undefined ? '-' : floorOf(id);
     let scanned = 0;
     while (out.length < limit && scanned < MAX_SCAN) {
-      const count = id === undefined ? limit - out.length : BATCH;
+      const filtered = id !== undefined || action !== undefined;
+      const count = filtered ? BATCH : limit - out.length;
       const entries = (await this.#redis.xrevrange(this.#key, end, floor, 'COUNT', count)) as Entry[];
       if (entries.length === 0) break;
       for (const e of entries) {
         scanned++;
         const entry = entryOf(e);
-        if (entry !== null && (id === undefined || entry.id === id)) {
+        if (entry !== null && (id === undefined || entry.id === id) && (action === undefined || entry.action === action)) {
           out.push(entry);
           if (out.length >= limit) break;
         }
