@@ -86,6 +86,8 @@ export class TickerClient extends TypedEmitter<TickerClientEvents> {
   #socket: TickerSocket | null = null;
   /** `bye` reason the server sent on the current socket, read when it disconnects */
   #bye: ByeReason | null = null;
+  /** the wait the server asked for with its `bye` (its own jitter), if any */
+  #byeWaitMs: number | null = null;
   /** subscribes awaiting their answer on the current socket; live events wait while > 0 */
   #inflight = 0;
   #pendingLive: Headline[] = [];
@@ -273,6 +275,7 @@ export class TickerClient extends TypedEmitter<TickerClientEvents> {
     });
     this.#socket = socket;
     this.#bye = null;
+    this.#byeWaitMs = null;
     this.#inflight = 0;
     this.#pendingLive = [];
     const current = () => generation === this.#generation;
@@ -292,7 +295,11 @@ export class TickerClient extends TypedEmitter<TickerClientEvents> {
       if (current()) this.#onLive(h);
     });
     socket.on('bye', (info) => {
-      if (current()) this.#bye = info.reason;
+      if (current()) {
+        this.#bye = info.reason;
+        // The server spreads its clients' returns itself; capped, so a wrong hint cannot park us.
+        this.#byeWaitMs = typeof info.retryAfterMs === 'number' && info.retryAfterMs >= 0 ? Math.min(info.retryAfterMs, 60_000) : null;
+      }
     });
     socket.on('disconnect', () => {
       if (!current()) return;
@@ -301,7 +308,7 @@ export class TickerClient extends TypedEmitter<TickerClientEvents> {
       if (bye === 'revoked') return this.#fail(new TickerError('unauthorized', 'the key was revoked', { details: { bye } }), 'revoked');
       // Any other goodbye (shutdown, slow_consumer, too_many_connections): back, resuming, after
       // a random delay: the server sent everyone away at once, and they must not return at once.
-      if (bye !== null) return this.#retry(bye, undefined, this.#backoff.spread());
+      if (bye !== null) return this.#retry(bye, undefined, this.#byeWaitMs ?? this.#backoff.spread());
       this.#retry('connection_lost');
     });
   }
