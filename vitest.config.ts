@@ -10,6 +10,8 @@ export default defineConfig({
   ssr: { resolve: { conditions: [...conditions, ...defaultServerConditions], externalConditions: conditions } },
   test: {
     include: ['test/**/*.test.ts', '{server,client-sdk,widgets}/src/**/*.test.ts'],
+    // One redis-server for the run; files isolate themselves by key prefix (test/helpers/harness.ts).
+    globalSetup: ['test/helpers/global-redis.ts'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: 'forks',

@@ -7,8 +7,7 @@ import { buildWidget } from '../../widgets/scripts/build.js';
 import { hasChromium, launchChromium, NO_CHROMIUM, startHostServer, type HostServer } from '../helpers/browser.js';
 import { ALL_KEY, EDITOR_TOKEN, testConfig } from '../helpers/config.js';
 import { postHeadline } from '../helpers/clients.js';
-import { startTestRedis, type TestRedis } from '../helpers/redis.js';
-import { startInProcess } from '../helpers/stack.js';
+import { useStack } from '../helpers/harness.js';
 
 const hostile = JSON.parse(readFileSync(new URL('../fixtures/hostile-text.json', import.meta.url), 'utf8')) as {
   mustRenderAsText: string[];
@@ -21,7 +20,6 @@ const wire = JSON.parse(readFileSync(new URL('../fixtures/wire-2019-12-14.json',
 
 const KEY = 'wgt_browser_test';
 
-let redis: TestRedis;
 let ticker: RunningTicker;
 let host: HostServer;
 let foreign: HostServer;
@@ -79,10 +77,11 @@ async function publish(text: string, fields: Record<string, unknown>): Promise<s
 }
 
 describe.skipIf(!hasChromium)(`<headline-ticker> in Chromium, embedded from another origin${hasChromium ? '' : ` (${NO_CHROMIUM})`}`, () => {
+  const stack = useStack({ ticker: false });
   let live: Awaited<ReturnType<typeof open>>;
 
   beforeAll(async () => {
-    [redis, host, foreign] = await Promise.all([startTestRedis(), startHostServer(), startHostServer()]);
+    [host, foreign] = await Promise.all([startHostServer(), startHostServer()]);
     config = testConfig({
       editors: [{ name: 'test-desk', token: EDITOR_TOKEN }],
       keys: [
@@ -90,7 +89,7 @@ describe.skipIf(!hasChromium)(`<headline-ticker> in Chromium, embedded from anot
         { key: KEY, name: 'host page', topics: ['*'], origins: [host.origin] },
       ],
     });
-    [ticker, browser] = await Promise.all([startInProcess(redis.url, { config }), launchChromium(), buildWidget()]).then(([t, b]) => [t, b] as const);
+    [ticker, browser] = await Promise.all([stack.startTicker({ config }), launchChromium(), buildWidget()]).then(([t, b]) => [t, b] as const);
     live = await open(
       host.page(
         '/live.html',
@@ -106,8 +105,7 @@ describe.skipIf(!hasChromium)(`<headline-ticker> in Chromium, embedded from anot
 
   afterAll(async () => {
     await browser?.close();
-    await ticker?.close();
-    await Promise.all([redis?.stop(), host?.close(), foreign?.close()]);
+    await Promise.all([host?.close(), foreign?.close()]);
   });
 
   it('shows every hostile text literally, in both modes, and runs none of it', async () => {
@@ -199,7 +197,7 @@ describe.skipIf(!hasChromium)(`<headline-ticker> in Chromium, embedded from anot
     const line = await live.page.evaluate(() => document.querySelector('#desk')?.shadowRoot?.querySelector('[part=status]')?.textContent);
     expect(line).toContain('unavailable');
     expect(await texts(live.page, '#desk')).toEqual(before); // what was shown stays
-    ticker = await startInProcess(redis.url, { config, port });
+    ticker = await stack.startTicker({ config, port });
     await untilStatus(live.page, '#desk', 'live');
     await publish('After the restart', { topics: ['desk'] });
     await untilShown(live.page, '#desk', before.length + 1);
