@@ -18,6 +18,6 @@ export default defineConfig({
     // Two cores: files that start redis-servers, gateways and browsers contend for them.
     maxWorkers: 2,
     reporters: ['default'],
-    typecheck: { enabled: true, include: ['{client-sdk,widgets,test}/**/*.test-d.ts'], tsconfig: './tsconfig.check.json' },
+    typecheck: { enabled: true, include: ['{client-sdk,widgets,test}/**/*.test-d.ts'], tsconfig: './test/tsconfig.json' },
   },
 });

@@ -1,5 +1,5 @@
 import { writeFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { Headline, SubscribeRequest } from '@headline-ticker/sdk/protocol';
 import { parseTickerConfig, type TickerConfig } from '../../server/src/config/ticker-config.js';
 import { sha256Hex } from '../../server/src/access/access-registry.js';
@@ -156,7 +156,7 @@ describe('reload', () => {
     await subscribeOk(changed, { limit: 0 });
     const bye = waitFor<{ reason: string }>(doomed, 'bye');
     const gone = waitFor(doomed, 'disconnect');
-    stack.ticker.reload(
+    await stack.ticker.reload(
       parseTickerConfig(
         {
           editors: [{ name: 'desk', token: EDITOR_TOKEN }],
@@ -182,7 +182,7 @@ describe('reload', () => {
     await markerRec.count(1);
     await until(() => changedRec.received.length >= 2, 'the marker arrives');
     expect(changedRec.received.map((h) => h.text)).toEqual(['politics story', 'politics marker']);
-    stack.ticker.reload(config());
+    await stack.ticker.reload(config());
   });
 });
 

@@ -7,7 +7,6 @@ import { Recorder, connect, postHeadline, subscribeOk, type TestSocket } from '.
 import { ALL_KEY, EDITOR_TOKEN, testConfig } from '../helpers/config.js';
 import { LOCAL_TIME_ZONE, launchChromium, localDateTime, noChromium } from '../helpers/editor-browser.js';
 import { useStack } from '../helpers/harness.js';
-import { startInProcess } from '../helpers/stack.js';
 import { until } from '../helpers/wait.js';
 
 const NIGHT_TOKEN = 'ed_test_night_desk';

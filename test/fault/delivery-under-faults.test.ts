@@ -3,7 +3,7 @@
 // gateway is SIGKILLed, the gateways' pub/sub connections are dropped, the worker is SIGKILLed
 // mid-stream and replaced, and Redis is killed and restarted from its AOF. Every client must end
 // with every headline exactly once, seq strictly +1.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { ALL_KEY, EDITOR_TOKEN } from '../helpers/config.js';
 import { usePrivateStack } from '../helpers/harness.js';
 import { ResumingClient } from '../helpers/resuming-client.js';

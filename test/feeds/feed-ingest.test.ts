@@ -6,7 +6,6 @@ import { register } from 'prom-client';
 import type { Headline } from '@headline-ticker/sdk/protocol';
 import { parseTickerConfig, type TickerConfig } from '../../server/src/config/ticker-config.js';
 import type { RunningTicker } from '../../server/src/ticker.js';
-import { feedKeys } from '../../server/src/log/feed-keys.js';
 import { FeedLog } from '../../server/src/log/feed-log.js';
 import { parseFeedDate } from '../../server/src/sources/feed-date.js';
 import { FeedMemory } from '../../server/src/sources/feed-memory.js';
@@ -341,7 +340,9 @@ describe('reload and restart', () => {
     const titled = parsed.items.filter((i) => i.text !== null);
     await ticker.feeds!.pollNow(slug(file));
     if (titled.length === 0) {
-      await expectNothingNew(slug(file), async () => void (await ticker.feeds!.pollNow(slug(file))));
+      await expectNothingNew(slug(file), async () => {
+        await ticker.feeds!.pollNow(slug(file));
+      });
       return;
     }
     const got = await headlinesFor(slug(file), titled.length);

@@ -83,7 +83,7 @@ describe('the worker process', () => {
     // proc-a's schedule (every 5 s) fires in the new process; its log line comes after the
     // poll queued whatever it found.
     await until(() => /"feed":"proc-a"[^\n]*"msg":"feed polled"/u.test(worker!.output()), 'the new worker polls proc-a', 20_000);
-    expect(worker!.output()).toMatch(/"feed":"proc-a"[^\n]*"published":0[^\n]*"msg":"feed polled"/u);
+    expect(worker.output()).toMatch(/"feed":"proc-a"[^\n]*"published":0[^\n]*"msg":"feed polled"/u);
     const marker = await postHeadline(gateway.url, { text: 'after restart', topics: ['proc-a'] });
     const [first] = await recorder.count(1);
     expect(first).toMatchObject({ id: marker.json.id, text: 'after restart' });

@@ -43,7 +43,7 @@ describe('backpressure on a plain Socket.IO server', () => {
     for (const c of clients.splice(0)) c.ws.terminate();
   });
   afterAll(async () => {
-    await new Promise<void>((resolve) => io.close(() => resolve()));
+    await new Promise<void>((resolve) => void io.close(() => resolve()));
   });
 
   const connectRaw = async () => {

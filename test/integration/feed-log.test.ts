@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { FeedLog, type UnsequencedEvent } from '../../server/src/log/feed-log.js';
 import { useStack } from '../helpers/harness.js';
 import { until } from '../helpers/wait.js';

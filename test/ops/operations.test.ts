@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { createServer, type AddressInfo } from 'node:net';
 import { writeFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { ALL_KEY } from '../helpers/config.js';
 import { Recorder, connect, postHeadline, subscribeOk } from '../helpers/clients.js';

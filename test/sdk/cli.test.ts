@@ -1,8 +1,10 @@
 // The `headline-ticker` CLI as a user runs it: the bin launcher (TypeScript source through
 // tsx, as right after `npm ci`), against the real server, with its exit codes and messages.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Headline } from '@headline-ticker/sdk';
+// The CLI's entry point is no export of the package: the test runs it in-process by path.
+// eslint-disable-next-line no-restricted-imports
 import { run } from '../../client-sdk/src/cli/main.js';
 import { ALL_KEY, EDITOR_TOKEN } from '../helpers/config.js';
 import { postHeadline } from '../helpers/clients.js';
@@ -30,8 +32,8 @@ function cli(args: string[], env: Record<string, string> = {}): Cli {
   });
   let out = '';
   let err = '';
-  child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
-  child.stderr!.on('data', (c: Buffer) => (err += c.toString()));
+  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (err += c.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   // Bounded: a CLI that hangs fails the test instead of the suite (generous: tsx compiles on a loaded machine).
   const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);

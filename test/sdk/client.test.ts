@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { io, type ManagerOptions, type SocketOptions } from 'socket.io-client';
 import { TickerClient, TickerError, type Headline, type SubscribeAck, type TickerClientOptions, type TickerSocket } from '@headline-ticker/sdk';
 import { ALL_KEY, testConfig } from '../helpers/config.js';

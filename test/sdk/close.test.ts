@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { ALL_KEY } from '../helpers/config.js';
 import { postHeadline } from '../helpers/clients.js';
 import { useStack } from '../helpers/harness.js';

@@ -2,7 +2,7 @@
 // clients hold are then ahead of the feed. The gateway notices (its once-a-second tail check),
 // tells every client `feed_restarted`, and the SDK starts afresh with a `reset` instead of
 // refusing for good or waiting for seqs to catch up with the old ones.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { TickerClient, type Headline } from '@headline-ticker/sdk';
 import { ALL_KEY } from '../helpers/config.js';
 import { postHeadline } from '../helpers/clients.js';

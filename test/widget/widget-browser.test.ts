@@ -4,6 +4,8 @@ import type { Browser, Page } from 'playwright-core';
 import type { Headline } from '@headline-ticker/sdk/protocol';
 import type { RunningTicker } from '../../server/src/ticker.js';
 import { buildWidget } from '../../widgets/scripts/build.js';
+// The element's global typings (HTMLElementTagNameMap['headline-ticker']), for the page-side code.
+import type {} from '../../widgets/src/define.js';
 import { hasChromium, launchChromium, NO_CHROMIUM, startHostServer, type HostServer } from '../helpers/browser.js';
 import { ALL_KEY, EDITOR_TOKEN, testConfig } from '../helpers/config.js';
 import { postHeadline } from '../helpers/clients.js';
@@ -59,7 +61,7 @@ const untilShown = (page: Page, selector: string, n: number) =>
     { timeout: 10_000 },
   );
 const untilStatus = (page: Page, selector: string, status: string) =>
-  page.waitForFunction(([sel, s]) => (document.querySelector(sel) as HTMLElementTagNameMap['headline-ticker'] | null)?.status === s, [selector, status] as const, { timeout: 10_000 });
+  page.waitForFunction(([sel, s]) => document.querySelector<HTMLElementTagNameMap['headline-ticker']>(sel)?.status === s, [selector, status] as const, { timeout: 10_000 });
 
 async function editorCall(method: 'PATCH' | 'DELETE', id: string, body?: unknown): Promise<number> {
   const res = await fetch(`${ticker.url}/api/headlines/${id}`, {

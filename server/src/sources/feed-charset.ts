@@ -1,5 +1,6 @@
 // Bytes → text. A feed names its charset in the HTTP Content-Type, in its XML declaration, or
 // nowhere; and servers get it wrong often enough that the bytes have the last word.
+import { TextDecoder } from 'node:util';
 
 export interface DecodedFeed {
   text: string;
