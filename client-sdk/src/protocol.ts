@@ -27,7 +27,20 @@ export type {
 
 export const PROTOCOL_VERSION = 1;
 
-/** Stable error codes; REST maps each to one HTTP status (server/src/api/http-errors.ts). */
+// The contract's rules, written once: the zod schemas (./schemas.ts) and the widget's attribute
+// parsing (widgets/src/widget-filter.ts) both read them from here.
+/** A topic: a lowercase slug like "energy" or "central-banks". */
+export const TOPIC_PATTERN = /^[a-z0-9]+(?:-[a-z0-9]+)*$/u;
+/** A symbol: a ticker like "GAZP", "BRK.B" or "LSE:VOD". */
+export const SYMBOL_PATTERN = /^[A-Z0-9](?:[A-Z0-9.:-]{0,15})$/u;
+/** Most topics (or symbols) one headline or one filter may list. */
+export const LIST_MAX = 20;
+/** Most headlines a subscribe's snapshot may ask for. */
+export const SUBSCRIBE_LIMIT_MAX = 500;
+/** Most headlines one history read may ask for. */
+export const HISTORY_LIMIT_MAX = 1000;
+
+/** Stable error codes; REST answers each with one HTTP status (`ERROR_HTTP_STATUS`). */
 export const ERROR_CODES = [
   'bad_request',
   'unauthorized',
@@ -41,6 +54,30 @@ export const ERROR_CODES = [
   'internal',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
+
+/** The one table from error code to HTTP status; `errorCodeForHttpStatus` reads it backwards. */
+export const ERROR_HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
+  bad_request: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  payload_too_large: 413,
+  rate_limited: 429,
+  too_many_connections: 429,
+  unavailable: 503,
+  internal: 500,
+};
+
+/**
+ * The code for an HTTP status that came without a `{ error }` body (a proxy, a crash): the first
+ * code the table gives that status; any 5xx is `unavailable` (worth a retry), anything else
+ * unknown a `bad_request`.
+ */
+export function errorCodeForHttpStatus(status: number): ErrorCode {
+  if (status >= 500) return 'unavailable';
+  return ERROR_CODES.find((code) => ERROR_HTTP_STATUS[code] === status) ?? 'bad_request';
+}
 
 export interface ErrorBody {
   code: ErrorCode;
@@ -147,4 +184,30 @@ export interface HistoryResponse {
   headlines: Headline[];
   seq: number;
   reset?: true;
+}
+
+/** Answer of `DELETE /api/headlines/:id`: a withdrawal queued, or a scheduled one cancelled. */
+export interface WithdrawResult {
+  id: string;
+  status: 'queued' | 'cancelled';
+}
+
+export const AUDIT_ACTIONS = ['publish', 'correct', 'withdraw', 'cancel'] as const;
+export type AuditAction = (typeof AUDIT_ACTIONS)[number];
+
+/** One line of the audit as `GET /api/audit` answers it. */
+export interface AuditEntry {
+  id: string;
+  action: AuditAction;
+  editor: string;
+  /** ISO 8601 UTC */
+  at: string;
+  /** the log event it produced; absent for a cancellation (nothing reached the log) */
+  seq?: number;
+  version?: number;
+}
+
+/** Answer of `GET /api/audit` (editors only). */
+export interface AuditResponse {
+  entries: AuditEntry[];
 }

@@ -2,7 +2,7 @@ import { Queue } from 'bullmq';
 import { io } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Headline } from '@headline-ticker/sdk/protocol';
-import type { AuditEntry } from '../../server/src/log/audit-log.js';
+import type { AuditEntry } from '@headline-ticker/sdk/protocol';
 import { FeedLog, type UnsequencedEvent } from '../../server/src/log/feed-log.js';
 import { newHeadlineId } from '../../server/src/ingest/headline-id.js';
 import { INGEST_QUEUE, publishJobId, type IngestJob } from '../../server/src/ingest/ingest-jobs.js';

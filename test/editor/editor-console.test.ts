@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { Headline } from '@headline-ticker/sdk/protocol';
 import { buildEditor } from '../../server/editor/build.js';
-import type { AuditEntry } from '../../server/src/log/audit-log.js';
+import type { AuditEntry } from '@headline-ticker/sdk/protocol';
 import { Recorder, connect, postHeadline, subscribeOk, type TestSocket } from '../helpers/clients.js';
 import { ALL_KEY, EDITOR_TOKEN, testConfig } from '../helpers/config.js';
 import { LOCAL_TIME_ZONE, launchChromium, localDateTime, noChromium } from '../helpers/editor-browser.js';

@@ -1,6 +1,6 @@
 // Every failure the client meets becomes a TickerError with a stable code, in this one place,
 // so applications switch on `error.code` and never on message text.
-import { TickerError, type ErrorBody, type ErrorCode } from '../protocol.js';
+import { TickerError, errorCodeForHttpStatus, type ErrorBody, type ErrorCode } from '../protocol.js';
 
 /** Codes after which retrying cannot help: the client stops and closes. */
 const FATAL_CODES: ReadonlySet<ErrorCode> = new Set(['unauthorized', 'forbidden', 'bad_request']);
@@ -37,15 +37,7 @@ export function fromAckError(body: ErrorBody | undefined): TickerError {
 export function fromHttpError(status: number, body: unknown): TickerError {
   const error = (body as { error?: ErrorBody } | null)?.error;
   if (error !== undefined && TickerError.isCode(error.code) && typeof error.message === 'string') return fromAckError(error);
-  const code: ErrorCode =
-    status === 401 ? 'unauthorized'
-    : status === 403 ? 'forbidden'
-    : status === 404 ? 'not_found'
-    : status === 413 ? 'payload_too_large'
-    : status === 429 ? 'rate_limited'
-    : status >= 500 ? 'unavailable'
-    : 'bad_request';
-  return new TickerError(code, `the server answered HTTP ${status}`);
+  return new TickerError(errorCodeForHttpStatus(status), `the server answered HTTP ${status}`);
 }
 
 /** Anything thrown where a TickerError is wanted. */

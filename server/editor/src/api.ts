@@ -1,6 +1,4 @@
-import type { CorrectionInput, ErrorBody, Headline, HeadlineInput, IngestAccepted, ScheduledResponse } from '@headline-ticker/sdk/protocol';
-import type { AuditResponse } from '../../src/api/audit-routes.js';
-import type { WithdrawResult } from '../../src/ingest/ingest-queue.js';
+import type { AuditResponse, CorrectionInput, ErrorBody, Headline, HeadlineInput, IngestAccepted, ScheduledResponse, WithdrawResult } from '@headline-ticker/sdk/protocol';
 
 export type ApiResult<T> = { ok: true; status: number; body: T } | { ok: false; status: number; error: ErrorBody };
 

@@ -1,8 +1,8 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { TickerError } from '@headline-ticker/sdk/protocol';
+import { TickerError, type AuditResponse } from '@headline-ticker/sdk/protocol';
 import type { AccessRegistry } from '../access/access-registry.js';
-import type { AuditEntry, AuditLog } from '../log/audit-log.js';
+import type { AuditLog } from '../log/audit-log.js';
 import { HEADLINE_ID_PATTERN } from '../ingest/headline-id.js';
 import type { Limits } from '../access/limits.js';
 import { requireEditor } from './auth.js';
@@ -15,9 +15,7 @@ export const AuditQuerySchema = z.strictObject({
   limit: z.coerce.number().int().min(1).max(AUDIT_LIMIT_MAX).default(100),
 });
 
-export interface AuditResponse {
-  entries: AuditEntry[];
-}
+export type { AuditResponse };
 
 /** `GET /api/audit?id=&limit=`: who did what, newest first; editors only. */
 export function auditRoutes({ access, limits, audit }: { access: AccessRegistry; limits: Limits; audit: AuditLog }): Router {

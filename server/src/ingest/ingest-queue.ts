@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { TickerError, type IngestAccepted, type ScheduledHeadline } from '@headline-ticker/sdk/protocol';
+import { TickerError, type IngestAccepted, type ScheduledHeadline, type WithdrawResult } from '@headline-ticker/sdk/protocol';
 import type { CorrectionDraft, HeadlineDraft } from '@headline-ticker/sdk/schemas';
 import { AuditLog } from '../log/audit-log.js';
 import type { FeedLog } from '../log/feed-log.js';
@@ -17,7 +17,7 @@ export interface IngestQueueOptions {
   prefix: string;
 }
 
-export type WithdrawResult = { id: string; status: 'queued' | 'cancelled' };
+export type { WithdrawResult };
 
 const IDEMPOTENCY_TTL_SECONDS = 24 * 3600;
 
