@@ -155,6 +155,12 @@ export const SINCE_AHEAD = 'since_ahead';
 /** `connect_error` messages the server uses; the SDK maps them to error codes. */
 export const CONNECT_ERRORS = ['unauthorized', 'too_many_connections', 'rate_limited'] as const;
 export type ConnectErrorMessage = (typeof CONNECT_ERRORS)[number];
+/** The same reasons by name, for the code that sends or compares them. */
+export const CONNECT_ERROR: { readonly [K in ConnectErrorMessage]: K } = {
+  unauthorized: 'unauthorized',
+  too_many_connections: 'too_many_connections',
+  rate_limited: 'rate_limited',
+};
 
 /** Answer of `POST /api/headlines`. */
 export interface IngestAccepted {

@@ -1,6 +1,6 @@
 // Every failure the client meets becomes a TickerError with a stable code, in this one place,
 // so applications switch on `error.code` and never on message text.
-import { TickerError, errorCodeForHttpStatus, type ErrorBody, type ErrorCode } from '../protocol.js';
+import { CONNECT_ERROR, TickerError, errorCodeForHttpStatus, type ErrorBody, type ErrorCode } from '../protocol.js';
 
 /** Codes after which retrying cannot help: the client stops and closes. */
 const FATAL_CODES: ReadonlySet<ErrorCode> = new Set(['unauthorized', 'forbidden', 'bad_request']);
@@ -15,13 +15,13 @@ export function isFatal(error: TickerError): boolean {
  */
 export function fromConnectError(err: Error): TickerError {
   const message = err.message;
-  if (message === 'unauthorized') {
+  if (message === CONNECT_ERROR.unauthorized) {
     return new TickerError('unauthorized', 'the server refused the key (unknown, revoked, or a widget key from another origin)', { cause: err });
   }
-  if (message === 'too_many_connections') {
+  if (message === CONNECT_ERROR.too_many_connections) {
     return new TickerError('too_many_connections', 'the key has too many open connections', { cause: err });
   }
-  if (message === 'rate_limited') return new TickerError('rate_limited', 'too many connection attempts', { cause: err });
+  if (message === CONNECT_ERROR.rate_limited) return new TickerError('rate_limited', 'too many connection attempts', { cause: err });
   return new TickerError('unavailable', `cannot reach the ticker: ${message}`, { cause: err });
 }
 

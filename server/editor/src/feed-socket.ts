@@ -1,5 +1,5 @@
 import { io, type Socket } from 'socket.io-client';
-import type { ClientToServerEvents, Headline, ServerToClientEvents } from '@headline-ticker/sdk/protocol';
+import { CONNECT_ERROR, type ClientToServerEvents, type Headline, type ServerToClientEvents } from '@headline-ticker/sdk/protocol';
 
 export interface FeedHandlers {
   /** a fresh snapshot (first connect, or `since` fell out of the log): replace what is shown */
@@ -38,7 +38,7 @@ export function followFeed(token: string, on: FeedHandlers): { close(): void } {
     on.headline(h);
   });
   socket.on('connect_error', (err) => {
-    if (err.message === 'unauthorized') {
+    if (err.message === CONNECT_ERROR.unauthorized) {
       socket.close();
       on.refused();
     } else on.state('reconnecting…');

@@ -1,6 +1,7 @@
 import type { Server as HttpServer } from 'node:http';
 import { Server, type Socket } from 'socket.io';
 import {
+  CONNECT_ERROR,
   TickerError,
   type AckError,
   type ClientToServerEvents,
@@ -88,23 +89,23 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
 
   io.use(async (socket, next) => {
     const ip = clientAddress(socket.request);
-    if ((await limits.authBlocked(ip)) !== null) return next(new Error('rate_limited'));
+    if ((await limits.authBlocked(ip)) !== null) return next(new Error(CONNECT_ERROR.rate_limited));
     const key = recordOf(socket);
     if (key === undefined) {
       await limits.authFailed(ip);
-      return next(new Error('unauthorized'));
+      return next(new Error(CONNECT_ERROR.unauthorized));
     }
     if (key.origins !== null) {
       const origin = socket.handshake.headers.origin;
       if (origin === undefined || !key.origins.has(origin)) {
         logger.info({ keyRef: key.ref, origin }, 'widget key used from an origin it is not bound to');
         await limits.authFailed(ip);
-        return next(new Error('unauthorized'));
+        return next(new Error(CONNECT_ERROR.unauthorized));
       }
     }
     if (key.maxConnections !== null) {
       const admitted = await connections.tryAcquire(key.digest, key.maxConnections).catch(() => true);
-      if (!admitted) return next(new Error('too_many_connections'));
+      if (!admitted) return next(new Error(CONNECT_ERROR.too_many_connections));
       socket.once('disconnect', () => connections.release(key.digest));
     }
     socket.data.key = key;
