@@ -140,10 +140,8 @@ export interface ClientToServerEvents {
   unsubscribe: (request: UnsubscribeRequest, ack: (response: UnsubscribeAck) => void) => void;
 }
 
-/** Socket.IO handshake `auth` payload. */
-export interface HandshakeAuth {
-  key: string;
-}
+/** Socket.IO handshake `auth` payload: an API or widget key, or an editor's token (the console). */
+export type HandshakeAuth = { key: string } | { token: string };
 
 /**
  * `details.reason` of the `bad_request` a subscribe (or history read) gets when its `since` is

@@ -105,7 +105,7 @@ describe.skipIf(noChromium !== null)(`editor console in Chromium ${noChromium ??
 
   it('publishes with urgency, topics and symbols by keyboard (Ctrl+Enter); the desk gets those fields', async () => {
     await signedIn();
-    expect(await page.evaluate(() => sessionStorage.getItem('headline-stack.ticker.editor.token'))).toBe(EDITOR_TOKEN);
+    expect(await page.evaluate(() => sessionStorage.getItem('headline-ticker.editor.token'))).toBe(EDITOR_TOKEN);
     // A reload keeps the session (the tab's sessionStorage), with no token in the URL.
     await page.reload();
     await page.locator('#live', { hasText: 'live' }).waitFor();

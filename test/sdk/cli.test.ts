@@ -25,7 +25,7 @@ interface Cli {
 }
 
 function cli(args: string[], env: Record<string, string> = {}): Cli {
-  const child = spawn(process.execPath, ['client-sdk/bin/headline-stack.ticker.js', ...args], {
+  const child = spawn(process.execPath, ['client-sdk/bin/headline-ticker.js', ...args], {
     cwd: ROOT,
     env: { ...process.env, HEADLINE_TICKER_FROM_SOURCE: '1', TICKER_URL: stack.ticker.url, TICKER_EDITOR_TOKEN: EDITOR_TOKEN, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

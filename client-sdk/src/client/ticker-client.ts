@@ -11,6 +11,7 @@ import {
   type ByeReason,
   type Headline,
   type HistoryResponse,
+  type HandshakeAuth,
   type SubscribeAck,
   type SubscribeOk,
   type SubscribeRequest,
@@ -52,6 +53,7 @@ class StaleConnection extends Error {}
 export class TickerClient extends TypedEmitter<TickerClientEvents> {
   readonly #url: string;
   readonly #key: string;
+  readonly #auth: HandshakeAuth;
   readonly #options: TickerClientOptions;
   readonly #io: SocketFactory;
   readonly #fetch: FetchLike | undefined;
@@ -84,9 +86,13 @@ export class TickerClient extends TypedEmitter<TickerClientEvents> {
     if (typeof options.url !== 'string' || !isAbsoluteUrl(options.url)) {
       throw new TickerError('bad_request', `TickerClient: \`url\` must be an absolute URL like http://localhost:8080 (got ${JSON.stringify(options.url)})`);
     }
-    if (typeof options.key !== 'string' || options.key === '') throw new TickerError('bad_request', 'TickerClient: `key` is required');
+    const credential = options.key ?? options.token;
+    if (typeof credential !== 'string' || credential === '' || (options.key !== undefined && options.token !== undefined)) {
+      throw new TickerError('bad_request', 'TickerClient: give `key` (or an editor `token`), not both');
+    }
     this.#url = options.url.replace(/\/+$/u, '');
-    this.#key = options.key;
+    this.#key = credential;
+    this.#auth = options.key !== undefined ? { key: options.key } : { token: credential };
     this.#options = options;
     this.#io = options.io ?? (socketIo as SocketFactory);
     this.#fetch = options.fetch;
@@ -230,7 +236,7 @@ export class TickerClient extends TypedEmitter<TickerClientEvents> {
       transports: transports ?? ['websocket'],
       // Reconnects are ours (backoff, resume with since), one fresh socket each time.
       reconnection: false,
-      auth: { key: this.#key },
+      auth: this.#auth,
     });
     this.#socket = socket;
     this.#bye = null;
