@@ -36,6 +36,5 @@ export function followFeed(token: string, on: FeedHandlers): { close(): void } {
       if (reason === 'unauthorized' || reason === 'revoked') on.refused();
     } else on.state(status === 'connecting' ? 'connecting…' : 'reconnecting…');
   });
-  client.on('error', () => undefined); // failures reach the console through `status`
   return { close: () => void client.close() };
 }
