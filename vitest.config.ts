@@ -10,12 +10,14 @@ export default defineConfig({
   ssr: { resolve: { conditions: [...conditions, ...defaultServerConditions], externalConditions: conditions } },
   test: {
     include: ['test/**/*.test.ts', '{server,client-sdk,widgets}/src/**/*.test.ts'],
+    // One redis-server for the run; files isolate themselves by key prefix (test/helpers/harness.ts).
+    globalSetup: ['test/helpers/global-redis.ts'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: 'forks',
     // Two cores: files that start redis-servers, gateways and browsers contend for them.
     maxWorkers: 2,
     reporters: ['default'],
-    typecheck: { enabled: true, include: ['{client-sdk,widgets,test}/**/*.test-d.ts'], tsconfig: './tsconfig.check.json' },
+    typecheck: { enabled: true, include: ['{client-sdk,widgets,test}/**/*.test-d.ts'], tsconfig: './test/tsconfig.json' },
   },
 });

@@ -33,7 +33,20 @@ export type {
 export const PROTOCOL_VERSION = 1;
 export const SUPPORTED_PROTOCOL_VERSIONS: readonly number[] = [1];
 
-/** Stable error codes; REST maps each to one HTTP status (server/src/api/http-errors.ts). */
+// The contract's rules, written once: the zod schemas (./schemas.ts) and the widget's attribute
+// parsing (widgets/src/widget-filter.ts) both read them from here.
+/** A topic: a lowercase slug like "energy" or "central-banks". */
+export const TOPIC_PATTERN = /^[a-z0-9]+(?:-[a-z0-9]+)*$/u;
+/** A symbol: a ticker like "GAZP", "BRK.B" or "LSE:VOD". */
+export const SYMBOL_PATTERN = /^[A-Z0-9](?:[A-Z0-9.:-]{0,15})$/u;
+/** Most topics (or symbols) one headline or one filter may list. */
+export const LIST_MAX = 20;
+/** Most headlines a subscribe's snapshot may ask for. */
+export const SUBSCRIBE_LIMIT_MAX = 500;
+/** Most headlines one history read may ask for. */
+export const HISTORY_LIMIT_MAX = 1000;
+
+/** Stable error codes; REST answers each with one HTTP status (`ERROR_HTTP_STATUS`). */
 export const ERROR_CODES = [
   'bad_request',
   'unauthorized',
@@ -49,6 +62,31 @@ export const ERROR_CODES = [
   'internal',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
+
+/** The one table from error code to HTTP status; `errorCodeForHttpStatus` reads it backwards. */
+export const ERROR_HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
+  bad_request: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  payload_too_large: 413,
+  rate_limited: 429,
+  too_many_connections: 429,
+  unavailable: 503,
+  outcome_unknown: 503,
+  internal: 500,
+};
+
+/**
+ * The code for an HTTP status that came without a `{ error }` body (a proxy, a crash): the first
+ * code the table gives that status; any 5xx is `unavailable` (worth a retry), anything else
+ * unknown a `bad_request`.
+ */
+export function errorCodeForHttpStatus(status: number): ErrorCode {
+  if (status >= 500) return 'unavailable';
+  return ERROR_CODES.find((code) => ERROR_HTTP_STATUS[code] === status) ?? 'bad_request';
+}
 
 export interface ErrorBody {
   code: ErrorCode;
@@ -139,12 +177,11 @@ export interface ClientToServerEvents {
   unsubscribe: (request: UnsubscribeRequest, ack: (response: UnsubscribeAck) => void) => void;
 }
 
-/** Socket.IO handshake `auth` payload. */
-export interface HandshakeAuth {
-  key: string;
-  /** PROTOCOL_VERSION; absent means 1 */
-  v?: number;
-}
+/**
+ * Socket.IO handshake `auth` payload: an API or widget key, or an editor's token (the console),
+ * and the protocol version the client speaks (PROTOCOL_VERSION; absent means 1).
+ */
+export type HandshakeAuth = ({ key: string } | { token: string }) & { v?: number };
 
 /**
  * `details.reason` of the `bad_request` a subscribe (or history read) gets when its `since` is
@@ -156,6 +193,13 @@ export const SINCE_AHEAD = 'since_ahead';
 /** `connect_error` messages the server uses; the SDK maps them to error codes. */
 export const CONNECT_ERRORS = ['unauthorized', 'too_many_connections', 'rate_limited', 'unsupported_version'] as const;
 export type ConnectErrorMessage = (typeof CONNECT_ERRORS)[number];
+/** The same reasons by name, for the code that sends or compares them. */
+export const CONNECT_ERROR: { readonly [K in ConnectErrorMessage]: K } = {
+  unauthorized: 'unauthorized',
+  too_many_connections: 'too_many_connections',
+  rate_limited: 'rate_limited',
+  unsupported_version: 'unsupported_version',
+};
 
 /** Answer of `POST /api/headlines`. */
 export interface IngestAccepted {
@@ -189,4 +233,88 @@ export interface HistoryResponse {
   reset?: true;
   /** more events follow: ask again with `since=<seq>` */
   more?: true;
+}
+
+/** Answer of `DELETE /api/headlines/:id`: a withdrawal queued, or a scheduled one cancelled. */
+export interface WithdrawResult {
+  id: string;
+  status: 'queued' | 'cancelled';
+}
+
+/** `failed`: a queued change that could not be applied within the retry horizon (never published). */
+export const AUDIT_ACTIONS = ['publish', 'correct', 'withdraw', 'cancel', 'failed'] as const;
+export type AuditAction = (typeof AUDIT_ACTIONS)[number];
+
+/** One line of the audit as `GET /api/audit` answers it. */
+export interface AuditEntry {
+  id: string;
+  action: AuditAction;
+  editor: string;
+  /** ISO 8601 UTC */
+  at: string;
+  /** the log event it produced; absent for a cancellation (nothing reached the log) */
+  seq?: number;
+  version?: number;
+  /** why a change failed */
+  reason?: string;
+}
+
+/** Answer of `GET /api/audit` (editors only). */
+export interface AuditResponse {
+  entries: AuditEntry[];
+}
+
+// Answer of `GET /api/usage` (editors with `admin: true`): licence usage per key, per UTC day.
+
+export interface DayFigures {
+  day: string;
+  peakViewers: number;
+  connects: number;
+  deliveries: number;
+  /** refused attempts for the key that day (0 on a per-origin line) */
+  refused: number;
+  /** ISO time, or null when nothing was seen that day */
+  lastSeen: string | null;
+}
+
+export interface Figures {
+  /** sockets open now, summed over the gateways that flushed lately */
+  viewersNow: number;
+  /** the highest per-minute sum across gateways in the range */
+  peakViewers: number;
+  connects: number;
+  deliveries: number;
+  lastSeen: string | null;
+  days: DayFigures[];
+}
+
+export interface RefusedOrigin {
+  origin: string;
+  count: number;
+  /** the last referring page sent with a refused attempt from this origin */
+  referer: string | null;
+}
+
+export interface KeyUsage extends Figures {
+  ref: string;
+  name: string;
+  kind: 'widget' | 'api';
+  /** widget keys: figures per licensed origin */
+  origins: (Figures & { origin: string })[];
+  /** the last 24 hours, oldest first: hourly peak of viewers */
+  lastDay: { hour: string; peakViewers: number }[];
+  refused: { total: number; origins: RefusedOrigin[] };
+}
+
+export interface UsageReport {
+  from: string;
+  to: string;
+  generatedAt: string;
+  keys: KeyUsage[];
+  unknownKeys: {
+    /** attempts with a missing or unknown key in the range */
+    attempts: number;
+    /** addresses with such attempts in the last two minutes only (nothing older is kept) */
+    recentAddresses: { address: string; count: number }[];
+  };
 }

@@ -3,14 +3,13 @@
 // zod; code that only needs the types imports them from `./protocol.js` instead.
 import { z } from 'zod';
 import { TEXT_MAX, charCount, toPlainLine } from './plain-text.js';
+import { HISTORY_LIMIT_MAX, LIST_MAX, SUBSCRIBE_LIMIT_MAX, SYMBOL_PATTERN, TOPIC_PATTERN } from './protocol.js';
 
 export { TEXT_MAX, charCount, toPlainLine };
+export { HISTORY_LIMIT_MAX, LIST_MAX, SUBSCRIBE_LIMIT_MAX, SYMBOL_PATTERN, TOPIC_PATTERN };
 
 export const SUMMARY_MAX = 2000;
 export const URL_MAX = 2048;
-export const LIST_MAX = 20;
-export const SUBSCRIBE_LIMIT_MAX = 500;
-export const HISTORY_LIMIT_MAX = 1000;
 
 export const URGENCIES = ['flash', 'bulletin', 'urgent', 'routine'] as const;
 export const STATUSES = ['published', 'corrected', 'withdrawn'] as const;
@@ -55,8 +54,6 @@ export const HttpUrlSchema = z
     { message: 'url must be an absolute http(s) URL' },
   );
 
-export const TOPIC_PATTERN = /^[a-z0-9]+(?:-[a-z0-9]+)*$/u;
-export const SYMBOL_PATTERN = /^[A-Z0-9](?:[A-Z0-9.:-]{0,15})$/u;
 
 export const TopicSchema = z
   .string()

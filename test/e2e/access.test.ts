@@ -1,13 +1,12 @@
 import { writeFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { Headline, SubscribeRequest } from '@headline-ticker/sdk/protocol';
 import { parseTickerConfig, type TickerConfig } from '../../server/src/config/ticker-config.js';
 import { sha256Hex } from '../../server/src/access/access-registry.js';
-import type { RunningTicker } from '../../server/src/ticker.js';
 import { EDITOR_TOKEN } from '../helpers/config.js';
 import { Recorder, connect, postHeadline, subscribe, subscribeOk, type TestSocket } from '../helpers/clients.js';
-import { startTestRedis, type TestRedis } from '../helpers/redis.js';
-import { startInProcess, startProcess, writeConfigFile } from '../helpers/stack.js';
+import { usePrivateStack, useStack } from '../helpers/harness.js';
+import { startProcess, writeConfigFile } from '../helpers/stack.js';
 import { until, waitFor } from '../helpers/wait.js';
 
 const DELAY_S = 2;
@@ -33,23 +32,17 @@ const config = (extra: Partial<Record<keyof TickerConfig, unknown>> = {}) =>
     '(access test)',
   );
 
-let redis: TestRedis;
-let ticker: RunningTicker;
+const stack = useStack({ ticker: { config: config() } });
+
 const sockets: TestSocket[] = [];
-const open = async (key: string, url = ticker.url) => {
+const open = async (key: string, url = stack.ticker.url) => {
   const s = await connect(url, key);
   sockets.push(s);
   return s;
 };
 
-beforeAll(async () => {
-  redis = await startTestRedis();
-  ticker = await startInProcess(redis.url, { config: config() });
-});
 afterAll(async () => {
   for (const s of sockets) s.close();
-  await ticker?.close();
-  await redis?.stop();
 });
 
 /** The licence rule, written independently of the server: entitled, then matching the filter. */
@@ -95,7 +88,7 @@ describe('no leaks: every socket and history call gets exactly its licensed set'
     await subscribeOk(all, { limit: 0 });
     const N = 150;
     for (let i = 0; i < N; i++) {
-      await postHeadline(ticker.url, { text: `mixed ${i}`, topics: topicsCycle[i % 5]!, symbols: symbolsCycle[i % 6]! });
+      await postHeadline(stack.ticker.url, { text: `mixed ${i}`, topics: topicsCycle[i % 5]!, symbols: symbolsCycle[i % 6]! });
     }
     const published = await allRec.count(N);
 
@@ -121,7 +114,7 @@ describe('no leaks: every socket and history call gets exactly its licensed set'
         const qs = new URLSearchParams({ since: String(since), limit: '1000' });
         if (filter.topics) qs.set('topics', filter.topics.join(','));
         if (filter.symbols) qs.set('symbols', filter.symbols.join(','));
-        const res = await fetch(`${ticker.url}/api/headlines?${qs}`, { headers: { authorization: `Bearer ${KEYS[key].key}` } });
+        const res = await fetch(`${stack.ticker.url}/api/headlines?${qs}`, { headers: { authorization: `Bearer ${KEYS[key].key}` } });
         const body = (await res.json()) as { headlines: Headline[] };
         expect(body.headlines.map((h) => h.seq), `history ${key}/${name}`).toEqual(want);
       }
@@ -139,9 +132,9 @@ describe('delayed (demo) access', () => {
     const fast = await open(KEYS.all.key);
     const fastRec = new Recorder(fast);
     await subscribeOk(fast, { limit: 0 });
-    await postHeadline(ticker.url, { text: 'delayed one' });
+    await postHeadline(stack.ticker.url, { text: 'delayed one' });
     const [live] = await fastRec.count(1);
-    const young = (await fetch(`${ticker.url}/api/headlines?limit=5&key=${KEYS.demo.key}`).then((r) => r.json())) as { headlines: Headline[]; seq: number };
+    const young = (await fetch(`${stack.ticker.url}/api/headlines?limit=5&key=${KEYS.demo.key}`).then((r) => r.json())) as { headlines: Headline[]; seq: number };
     expect(young.headlines.map((h) => h.text)).not.toContain('delayed one');
     expect(young.seq).toBeLessThan(live!.seq);
     const [late] = await rec.count(1, 10_000);
@@ -149,7 +142,7 @@ describe('delayed (demo) access', () => {
     const due = Date.parse(live!.updatedAt) + DELAY_S * 1000;
     expect(arrivals[0]).toBeGreaterThanOrEqual(due);
     console.info(`delayed release ${arrivals[0]! - due} ms after due`);
-    const grown = (await fetch(`${ticker.url}/api/headlines?limit=5&key=${KEYS.demo.key}`).then((r) => r.json())) as { headlines: Headline[] };
+    const grown = (await fetch(`${stack.ticker.url}/api/headlines?limit=5&key=${KEYS.demo.key}`).then((r) => r.json())) as { headlines: Headline[] };
     expect(grown.headlines.map((h) => h.text)).toContain('delayed one');
   });
 });
@@ -163,7 +156,7 @@ describe('reload', () => {
     await subscribeOk(changed, { limit: 0 });
     const bye = waitFor<{ reason: string }>(doomed, 'bye');
     const gone = waitFor(doomed, 'disconnect');
-    ticker.reload(
+    await stack.ticker.reload(
       parseTickerConfig(
         {
           editors: [{ name: 'desk', token: EDITOR_TOKEN }],
@@ -178,23 +171,28 @@ describe('reload', () => {
     );
     expect(await bye).toMatchObject({ reason: 'revoked' });
     await gone;
-    await expect(connect(ticker.url, KEYS.demoEnergy.key)).rejects.toThrow('unauthorized');
-    await postHeadline(ticker.url, { text: 'energy story', topics: ['energy'] });
-    await postHeadline(ticker.url, { text: 'politics story', topics: ['politics'] });
+    await expect(connect(stack.ticker.url, KEYS.demoEnergy.key)).rejects.toThrow('unauthorized');
+    await postHeadline(stack.ticker.url, { text: 'energy story', topics: ['energy'] });
+    await postHeadline(stack.ticker.url, { text: 'politics story', topics: ['politics'] });
     await until(() => changedRec.received.length >= 1, 'the re-licensed socket gets the politics story');
     const marker = await open(KEYS.all.key);
     const markerRec = new Recorder(marker);
     await subscribeOk(marker, { limit: 0 });
-    await postHeadline(ticker.url, { text: 'politics marker', topics: ['politics'] });
+    await postHeadline(stack.ticker.url, { text: 'politics marker', topics: ['politics'] });
     await markerRec.count(1);
     await until(() => changedRec.received.length >= 2, 'the marker arrives');
     expect(changedRec.received.map((h) => h.text)).toEqual(['politics story', 'politics marker']);
-    ticker.reload(config());
+    await stack.ticker.reload(config());
   });
+});
+
+// A real process uses the default key prefix, so it gets a redis-server of its own.
+describe('reload in a real process', () => {
+  const own = usePrivateStack({ ticker: false });
 
   it('a reload with an invalid file keeps the old config and says why (a real process, SIGHUP)', async () => {
     const path = writeConfigFile(config());
-    const gw = await startProcess('gateway', { REDIS_URL: redis.url, TICKER_CONFIG: path, TICKER_ROLE: 'gateway' });
+    const gw = await startProcess('gateway', { REDIS_URL: own.redis.url, TICKER_CONFIG: path, TICKER_ROLE: 'gateway' });
     try {
       writeFileSync(path, JSON.stringify({ keys: [{ key: 'short', name: 'x' }] }));
       gw.child.kill('SIGHUP');
@@ -211,7 +209,7 @@ describe('reload', () => {
 
 describe('limits', () => {
   it('failed authentications per address → 429 with Retry-After for the next wrong one; a right token still passes', async () => {
-    const strict = await startInProcess(redis.url, { prefix: 'strict', config: config({ limits: { authFailuresPerMinute: 3 } }) });
+    const strict = await stack.startTicker({ prefix: 'strict', config: config({ limits: { authFailuresPerMinute: 3 } }) });
     try {
       for (let i = 0; i < 3; i++) expect((await postHeadline(strict.url, { text: 'x' }, 'ed_wrong_token')).status).toBe(401);
       const blocked = await postHeadline(strict.url, { text: 'x' }, 'ed_wrong_token');
@@ -229,7 +227,7 @@ describe('limits', () => {
   });
 
   it('history requests per key → 429 with Retry-After; other keys unaffected', async () => {
-    const strict = await startInProcess(redis.url, { prefix: 'hist', config: config({ limits: { historyPerMinute: 2 } }) });
+    const strict = await stack.startTicker({ prefix: 'hist', config: config({ limits: { historyPerMinute: 2 } }) });
     try {
       const get = (key: string) => fetch(`${strict.url}/api/headlines?key=${key}`);
       expect((await get(KEYS.all.key)).status).toBe(200);
@@ -246,8 +244,8 @@ describe('limits', () => {
   it('connections per key, across gateways → connect_error "too_many_connections"; a freed slot is reusable', async () => {
     const capped = config();
     capped.keys.push({ ...capped.keys[0]!, key: 'sdk_capped_key', name: 'capped', maxConnections: 2 });
-    const a = await startInProcess(redis.url, { prefix: 'cap', config: capped });
-    const b = await startInProcess(redis.url, { prefix: 'cap', config: capped });
+    const a = await stack.startTicker({ prefix: 'cap', config: capped });
+    const b = await stack.startTicker({ prefix: 'cap', config: capped });
     try {
       const one = await connect(a.url, 'sdk_capped_key');
       const two = await connect(b.url, 'sdk_capped_key');
@@ -272,7 +270,7 @@ describe('limits', () => {
   });
 
   it('socket message floods are answered { ok:false, rate_limited }, not served', async () => {
-    const strict = await startInProcess(redis.url, { prefix: 'flood', config: config({ limits: { socketMessagesPer10s: 3 } }) });
+    const strict = await stack.startTicker({ prefix: 'flood', config: config({ limits: { socketMessagesPer10s: 3 } }) });
     try {
       const s = await connect(strict.url, KEYS.all.key);
       const acks = [];

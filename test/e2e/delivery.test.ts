@@ -1,36 +1,28 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Headline, SubscribeOk } from '@headline-ticker/sdk/protocol';
-import type { RunningTicker } from '../../server/src/ticker.js';
 import { ALL_KEY, EDITOR_TOKEN, testConfig } from '../helpers/config.js';
 import { Recorder, connect, postHeadline, subscribe, subscribeOk, type TestSocket } from '../helpers/clients.js';
-import { startTestRedis, type TestRedis } from '../helpers/redis.js';
-import { startInProcess } from '../helpers/stack.js';
+import { useStack } from '../helpers/harness.js';
 import { until, waitFor } from '../helpers/wait.js';
 
-let redis: TestRedis;
-let ticker: RunningTicker;
 const sockets: TestSocket[] = [];
 
+const stack = useStack({ ticker: { relayBufferSize: 20 } });
+
 beforeAll(async () => {
-  redis = await startTestRedis();
   // A small relay buffer, so resumes also take the path that reads the log from Redis.
-  ticker = await startInProcess(redis.url, { relayBufferSize: 20 });
 });
 afterAll(async () => {
   for (const s of sockets) s.close();
-  await ticker?.close();
-  await redis?.stop();
 });
 
 const open = async () => {
-  const s = await connect(ticker.url, ALL_KEY);
+  const s = await connect(stack.ticker.url, ALL_KEY);
   sockets.push(s);
   return s;
 };
-const currentSeq = async () => Number((await redis.client.get('ticker:seq')) ?? 0);
-
 async function editorCall(method: 'PATCH' | 'DELETE', id: string, body?: unknown) {
-  const res = await fetch(`${ticker.url}/api/headlines/${id}`, {
+  const res = await fetch(`${stack.ticker.url}/api/headlines/${id}`, {
     method,
     headers: { authorization: `Bearer ${EDITOR_TOKEN}`, 'content-type': 'application/json' },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
@@ -43,7 +35,7 @@ async function publish(n: number, prefix: string, topics = ['energy']): Promise<
   const watcher = await open();
   const rec = new Recorder(watcher);
   await subscribeOk(watcher, { limit: 0 });
-  for (let i = 0; i < n; i++) expect((await postHeadline(ticker.url, { text: `${prefix} ${i}`, topics })).status).toBe(202);
+  for (let i = 0; i < n; i++) expect((await postHeadline(stack.ticker.url, { text: `${prefix} ${i}`, topics })).status).toBe(202);
   const got = await rec.count(n);
   watcher.close();
   return got;
@@ -57,7 +49,7 @@ describe('resume with since', () => {
     const ack = await subscribeOk(s, { since: mid });
     expect(ack.reset).toBeUndefined();
     expect(ack.headlines.map((h) => h.seq)).toEqual(published.slice(20).map((h) => h.seq));
-    expect(ack.seq).toBe(await currentSeq());
+    expect(ack.seq).toBe(await stack.currentSeq());
     // Same answer from the log (beyond the 20-event memory) and from memory (recent).
     const recent = await subscribeOk(await open(), { since: published[55]!.seq });
     expect(recent.headlines.map((h) => h.text)).toEqual(['resume 56', 'resume 57', 'resume 58', 'resume 59']);
@@ -67,16 +59,16 @@ describe('resume with since', () => {
     const mixed = await open();
     const rec = new Recorder(mixed);
     const start = await subscribeOk(mixed, { limit: 0 });
-    await postHeadline(ticker.url, { text: 'politics one', topics: ['politics'] });
-    await postHeadline(ticker.url, { text: 'gazp energy', topics: ['energy'], symbols: ['GAZP'] });
-    await postHeadline(ticker.url, { text: 'sber only', topics: ['banks'], symbols: ['SBER'] });
+    await postHeadline(stack.ticker.url, { text: 'politics one', topics: ['politics'] });
+    await postHeadline(stack.ticker.url, { text: 'gazp energy', topics: ['energy'], symbols: ['GAZP'] });
+    await postHeadline(stack.ticker.url, { text: 'sber only', topics: ['banks'], symbols: ['SBER'] });
     await rec.count(3);
     const ack = await subscribeOk(await open(), { since: start.seq, topics: ['politics'], symbols: ['SBER'] });
     expect(ack.headlines.map((h) => h.text)).toEqual(['politics one', 'sber only']);
   });
 
   it('at the live boundary: publishing while resuming, nothing twice, nothing missing', async () => {
-    const since = await currentSeq();
+    const since = await stack.currentSeq();
     const s = await open();
     const live: Headline[] = [];
     let acked: number | null = null;
@@ -86,10 +78,10 @@ describe('resume with since', () => {
       live.push(h);
     });
     const posting = (async () => {
-      for (let i = 0; i < 40; i++) await postHeadline(ticker.url, { text: `boundary ${i}` });
+      for (let i = 0; i < 40; i++) await postHeadline(stack.ticker.url, { text: `boundary ${i}` });
     })();
     // Subscribe while the posts are flowing.
-    await until(async () => (await currentSeq()) >= since + 10, 'ten of the posts landed');
+    await until(async () => (await stack.currentSeq()) >= since + 10, 'ten of the posts landed');
     // The ack callback runs in packet order (an awaited promise would resume only after later
     // packets from the same read were dispatched), so `earlyLive` sees the true wire order.
     const ack = await new Promise<SubscribeOk>((resolve, reject) =>
@@ -109,9 +101,8 @@ describe('resume with since', () => {
   });
 
   it('since older than the retained log gets reset and a fresh snapshot', async () => {
-    const keys = 'small';
-    const small = await startInProcess(redis.url, {
-      prefix: keys,
+    const small = await stack.startTicker({
+      prefix: 'small',
       config: testConfig({ retention: { maxEvents: 10, minAgeSeconds: 0 } }),
     });
     try {
@@ -135,7 +126,7 @@ describe('resume with since', () => {
   });
 
   it('since ahead of the feed is a bad request', async () => {
-    const ack = await subscribe(await open(), { since: (await currentSeq()) + 5 });
+    const ack = await subscribe(await open(), { since: (await stack.currentSeq()) + 5 });
     expect(ack).toMatchObject({ ok: false, error: { code: 'bad_request' } });
   });
 });
@@ -146,12 +137,12 @@ describe('exactly once from the desk', () => {
     const rec = new Recorder(s);
     await subscribeOk(s, { limit: 0 });
     const body = { text: 'once only', idempotencyKey: 'desk-7f3a' };
-    const answers = await Promise.all([1, 2, 3, 4].map(() => postHeadline(ticker.url, body)));
+    const answers = await Promise.all([1, 2, 3, 4].map(() => postHeadline(stack.ticker.url, body)));
     const ids = new Set(answers.map((a) => a.json.id));
     expect(answers.map((a) => a.status)).toEqual([202, 202, 202, 202]);
     expect(ids.size).toBe(1);
     // A later marker proves nothing else from the four requests arrives.
-    await postHeadline(ticker.url, { text: 'after once' });
+    await postHeadline(stack.ticker.url, { text: 'after once' });
     const got = await rec.count(2);
     expect(got.map((h) => h.text)).toEqual(['once only', 'after once']);
     expect(got[0]!.id).toBe([...ids][0]);
@@ -163,7 +154,7 @@ describe('corrections and withdrawals', () => {
     const s = await open();
     const rec = new Recorder(s);
     await subscribeOk(s, { limit: 0 });
-    const posted = await postHeadline(ticker.url, { text: 'Oil falls 3%', topics: ['energy'], urgency: 'urgent' });
+    const posted = await postHeadline(stack.ticker.url, { text: 'Oil falls 3%', topics: ['energy'], urgency: 'urgent' });
     const [original] = await rec.count(1);
     const fix = await editorCall('PATCH', posted.json.id!, { text: 'Oil falls 4%' });
     expect(fix).toEqual({ status: 202, json: { id: posted.json.id, status: 'queued' } });
@@ -193,10 +184,10 @@ describe('corrections and withdrawals', () => {
     expect(await editorCall('PATCH', 'nope123', { text: 'x' })).toMatchObject({ status: 404, json: { error: { code: 'not_found' } } });
     expect(await editorCall('DELETE', 'nope123')).toMatchObject({ status: 404, json: { error: { code: 'not_found' } } });
     const posted = await publish(1, 'to-correct');
-    const before = await currentSeq();
+    const before = await stack.currentSeq();
     expect(await editorCall('PATCH', posted[0]!.id, {})).toMatchObject({ status: 400 });
     expect(await editorCall('PATCH', posted[0]!.id, { url: 'javascript:alert(1)' })).toMatchObject({ status: 400 });
-    expect(await currentSeq()).toBe(before);
+    expect(await stack.currentSeq()).toBe(before);
   });
 });
 
@@ -207,8 +198,8 @@ describe('embargo', () => {
     await subscribeOk(s, { limit: 0 });
     const embargo = new Date(Date.now() + 1500).toISOString();
     const cancelledAt = new Date(Date.now() + 1200).toISOString();
-    const held = await postHeadline(ticker.url, { text: 'embargoed results', embargoUntil: embargo });
-    const doomed = await postHeadline(ticker.url, { text: 'never to be seen', embargoUntil: cancelledAt });
+    const held = await postHeadline(stack.ticker.url, { text: 'embargoed results', embargoUntil: embargo });
+    const doomed = await postHeadline(stack.ticker.url, { text: 'never to be seen', embargoUntil: cancelledAt });
     expect(held).toMatchObject({ status: 202, json: { status: 'scheduled' } });
     expect(doomed).toMatchObject({ status: 202, json: { status: 'scheduled' } });
     expect(await editorCall('DELETE', doomed.json.id!)).toEqual({ status: 200, json: { id: doomed.json.id, status: 'cancelled' } });
@@ -223,16 +214,16 @@ describe('embargo', () => {
     console.info(`embargo released ${receivedAt - Date.parse(embargo)} ms after its time`);
     // The cancelled one's time passed before the held one's: it would have come first.
     expect(rec.received.map((h) => h.text)).toEqual(['embargoed results']);
-    expect(await redis.client.hexists('ticker:current', doomed.json.id!)).toBe(0);
+    expect(await stack.redis.client.hexists(stack.keys.current, doomed.json.id!)).toBe(0);
   });
 
   it('editors see what is scheduled, soonest first, by whom; nobody else does; cancelled ones leave it', async () => {
     const later = new Date(Date.now() + 60_000).toISOString();
     const sooner = new Date(Date.now() + 30_000).toISOString();
-    const a = await postHeadline(ticker.url, { text: 'later one', embargoUntil: later, topics: ['energy'], urgency: 'flash' });
-    const b = await postHeadline(ticker.url, { text: 'sooner one', embargoUntil: sooner });
+    const a = await postHeadline(stack.ticker.url, { text: 'later one', embargoUntil: later, topics: ['energy'], urgency: 'flash' });
+    const b = await postHeadline(stack.ticker.url, { text: 'sooner one', embargoUntil: sooner });
     const list = async (token: string | null) => {
-      const res = await fetch(`${ticker.url}/api/headlines/scheduled`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+      const res = await fetch(`${stack.ticker.url}/api/headlines/scheduled`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
       return { status: res.status, body: (await res.json()) as { scheduled?: { id: string; text: string; embargoUntil: string; editor: string; topics: string[]; urgency: string }[] } };
     };
     const ours = (await list(EDITOR_TOKEN)).body.scheduled!.filter((x) => x.id === a.json.id || x.id === b.json.id);

@@ -2,39 +2,31 @@ import { Queue } from 'bullmq';
 import { io } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Headline } from '@headline-ticker/sdk/protocol';
-import type { AuditEntry } from '../../server/src/log/audit-log.js';
-import { feedKeys } from '../../server/src/log/feed-keys.js';
+import type { AuditEntry } from '@headline-ticker/sdk/protocol';
 import { FeedLog, type UnsequencedEvent } from '../../server/src/log/feed-log.js';
 import { newHeadlineId } from '../../server/src/ingest/headline-id.js';
 import { INGEST_QUEUE, publishJobId, type IngestJob } from '../../server/src/ingest/ingest-jobs.js';
-import type { RunningTicker } from '../../server/src/ticker.js';
 import { postHeadline } from '../helpers/clients.js';
 import { EDITOR_TOKEN } from '../helpers/config.js';
-import { startTestRedis, type TestRedis } from '../helpers/redis.js';
-import { startInProcess } from '../helpers/stack.js';
+import { useStack } from '../helpers/harness.js';
 import { until, waitFor } from '../helpers/wait.js';
 
-let redis: TestRedis;
-let ticker: RunningTicker;
 let queue: Queue;
-const keys = feedKeys('ticker');
 let log: FeedLog;
 
+const stack = useStack();
+
 beforeAll(async () => {
-  redis = await startTestRedis();
-  ticker = await startInProcess(redis.url);
-  queue = new Queue(INGEST_QUEUE, { connection: redis.client, prefix: keys.queuePrefix });
-  log = new FeedLog(redis.client, keys, { maxEvents: 100_000, minAgeSeconds: 0 });
+  queue = new Queue(INGEST_QUEUE, { connection: stack.redis.client, prefix: stack.keys.queuePrefix });
+  log = new FeedLog(stack.redis.client, stack.keys, { maxEvents: 100_000, minAgeSeconds: 0 });
 });
 
 afterAll(async () => {
   await queue?.close();
-  await ticker?.close();
-  await redis?.stop();
 });
 
 async function auditOf(id: string): Promise<AuditEntry[]> {
-  const res = await fetch(`${ticker.url}/api/audit?id=${id}`, { headers: { authorization: `Bearer ${EDITOR_TOKEN}` } });
+  const res = await fetch(`${stack.ticker.url}/api/audit?id=${id}`, { headers: { authorization: `Bearer ${EDITOR_TOKEN}` } });
   expect(res.status).toBe(200);
   return ((await res.json()) as { entries: AuditEntry[] }).entries;
 }
@@ -70,7 +62,7 @@ describe('the audit entry is written in the same atomic step as the log append',
   });
 
   it('the same for a withdrawal: one event, one entry, however often the job runs', async () => {
-    const res = await postHeadline(ticker.url, { text: 'To be withdrawn' });
+    const res = await postHeadline(stack.ticker.url, { text: 'To be withdrawn' });
     const id = res.json.id!;
     await until(async () => (await log.current(id)) !== null, 'published');
     const current = (await log.current(id))!;
@@ -93,21 +85,21 @@ describe('the audit entry is written in the same atomic step as the log append',
       id, version: 2, status: 'corrected', text: 'Never was', topics: [], symbols: [], urgency: 'routine',
       lang: 'en', source: 'desk', publishedAt: now, updatedAt: now,
     };
-    const before = await redis.client.xlen(keys.audit);
+    const before = await stack.redis.client.xlen(stack.keys.audit);
     expect(await log.append({ opId: `cor-${id}-x`, expectedVersion: 1, event, audit: { editor: 'test-desk', action: 'correct' } })).toEqual({ kind: 'conflict', version: 0 });
-    expect(await redis.client.xlen(keys.audit)).toBe(before);
+    expect(await stack.redis.client.xlen(stack.keys.audit)).toBe(before);
   });
 
   it('a cancellation is audited without a seq (nothing reached the log)', async () => {
-    const res = await postHeadline(ticker.url, { text: 'Scheduled, then cancelled', embargoUntil: new Date(Date.now() + 3_600_000).toISOString() });
+    const res = await postHeadline(stack.ticker.url, { text: 'Scheduled, then cancelled', embargoUntil: new Date(Date.now() + 3_600_000).toISOString() });
     expect(res.json.status).toBe('scheduled');
     const id = res.json.id!;
-    const del = await fetch(`${ticker.url}/api/headlines/${id}`, { method: 'DELETE', headers: { authorization: `Bearer ${EDITOR_TOKEN}` } });
+    const del = await fetch(`${stack.ticker.url}/api/headlines/${id}`, { method: 'DELETE', headers: { authorization: `Bearer ${EDITOR_TOKEN}` } });
     expect(del.status).toBe(200);
     expect(await del.json()).toEqual({ id, status: 'cancelled' });
     expect(await auditOf(id)).toEqual([{ id, action: 'cancel', editor: 'test-desk', at: expect.any(String) }]);
     // A second DELETE finds nothing to cancel and audits nothing more.
-    const again = await fetch(`${ticker.url}/api/headlines/${id}`, { method: 'DELETE', headers: { authorization: `Bearer ${EDITOR_TOKEN}` } });
+    const again = await fetch(`${stack.ticker.url}/api/headlines/${id}`, { method: 'DELETE', headers: { authorization: `Bearer ${EDITOR_TOKEN}` } });
     expect(again.status).toBe(404);
     expect(await auditOf(id)).toHaveLength(1);
   });
@@ -115,25 +107,25 @@ describe('the audit entry is written in the same atomic step as the log append',
 
 describe('the editor token on the socket and GET /api/editor/me', () => {
   it('an editor token is accepted on the handshake and sees every topic; a wrong one is refused', async () => {
-    const socket = io(ticker.url, { auth: { token: EDITOR_TOKEN }, transports: ['websocket'], reconnection: false, forceNew: true });
+    const socket = io(stack.ticker.url, { auth: { token: EDITOR_TOKEN }, transports: ['websocket'], reconnection: false, forceNew: true });
     await waitFor(socket, 'connect');
     const ack = await socket.timeout(5000).emitWithAck('subscribe', { limit: 0 });
     expect(ack).toMatchObject({ ok: true });
     const got = waitFor<Headline>(socket, 'headline');
-    await postHeadline(ticker.url, { text: 'For the console', topics: ['obscure-topic'] });
+    await postHeadline(stack.ticker.url, { text: 'For the console', topics: ['obscure-topic'] });
     expect((await got).text).toBe('For the console');
     socket.close();
 
-    const wrong = io(ticker.url, { auth: { token: 'ed_wrong_token' }, transports: ['websocket'], reconnection: false, forceNew: true });
+    const wrong = io(stack.ticker.url, { auth: { token: 'ed_wrong_token' }, transports: ['websocket'], reconnection: false, forceNew: true });
     expect((await waitFor<Error>(wrong, 'connect_error')).message).toBe('unauthorized');
     wrong.close();
   });
 
   it('/api/editor/me names the editor, and refuses anything else', async () => {
-    const me = await fetch(`${ticker.url}/api/editor/me`, { headers: { authorization: `Bearer ${EDITOR_TOKEN}` } });
+    const me = await fetch(`${stack.ticker.url}/api/editor/me`, { headers: { authorization: `Bearer ${EDITOR_TOKEN}` } });
     expect(me.status).toBe(200);
     expect(await me.json()).toEqual({ name: 'test-desk' });
-    expect((await fetch(`${ticker.url}/api/editor/me`)).status).toBe(401);
-    expect((await fetch(`${ticker.url}/api/editor/me`, { headers: { authorization: 'Bearer ed_wrong_token' } })).status).toBe(401);
+    expect((await fetch(`${stack.ticker.url}/api/editor/me`)).status).toBe(401);
+    expect((await fetch(`${stack.ticker.url}/api/editor/me`, { headers: { authorization: 'Bearer ed_wrong_token' } })).status).toBe(401);
   });
 });

@@ -2,19 +2,15 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { Headline } from '@headline-ticker/sdk/protocol';
 import { buildEditor } from '../../server/editor/build.js';
-import type { AuditEntry } from '../../server/src/log/audit-log.js';
-import type { RunningTicker } from '../../server/src/ticker.js';
+import type { AuditEntry } from '@headline-ticker/sdk/protocol';
 import { Recorder, connect, postHeadline, subscribeOk, type TestSocket } from '../helpers/clients.js';
 import { ALL_KEY, EDITOR_TOKEN, testConfig } from '../helpers/config.js';
 import { LOCAL_TIME_ZONE, launchChromium, localDateTime, noChromium } from '../helpers/editor-browser.js';
-import { startTestRedis, type TestRedis } from '../helpers/redis.js';
-import { startInProcess } from '../helpers/stack.js';
+import { useStack } from '../helpers/harness.js';
 import { until } from '../helpers/wait.js';
 
 const NIGHT_TOKEN = 'ed_test_night_desk';
 
-let redis: TestRedis;
-let ticker: RunningTicker;
 let browser: Browser;
 let context: BrowserContext;
 /** One tab for the file, as an editor keeps one open: a new renderer per test costs seconds on a busy machine. */
@@ -22,23 +18,25 @@ let page: Page;
 let desk: TestSocket;
 let atDesk: Recorder;
 
-beforeAll(async () => {
-  if (noChromium !== null) return;
-  await buildEditor();
-  redis = await startTestRedis();
-  ticker = await startInProcess(redis.url, {
+const stack = useStack({
+  ticker: {
     config: testConfig({
       editors: [
         { name: 'test-desk', token: EDITOR_TOKEN },
         { name: 'night-desk', token: NIGHT_TOKEN },
       ],
     }),
-  });
+  },
+});
+
+beforeAll(async () => {
+  if (noChromium !== null) return;
+  await buildEditor();
   browser = await launchChromium();
   context = await browser.newContext({ timezoneId: LOCAL_TIME_ZONE });
   page = await context.newPage();
   page.setDefaultTimeout(10_000);
-  desk = await connect(ticker.url, ALL_KEY);
+  desk = await connect(stack.ticker.url, ALL_KEY);
   atDesk = new Recorder(desk);
   await subscribeOk(desk, { limit: 0 });
 });
@@ -46,8 +44,6 @@ beforeAll(async () => {
 afterAll(async () => {
   desk?.close();
   await browser?.close();
-  await ticker?.close();
-  await redis?.stop();
 });
 
 beforeEach(async () => {
@@ -55,12 +51,10 @@ beforeEach(async () => {
   // Each test starts signed out, with nothing remembered: the tab's storage is cleared from a
   // same-origin page that runs no console script (which could sign in again meanwhile).
   await page.unrouteAll();
-  await page.goto(`${ticker.url}/healthz`);
+  await page.goto(`${stack.ticker.url}/healthz`);
   await page.evaluate(() => sessionStorage.clear());
-  await page.goto(`${ticker.url}/editor`);
+  await page.goto(`${stack.ticker.url}/editor`);
 });
-
-const currentSeq = async () => Number((await redis.client.get('ticker:seq')) ?? 0);
 
 /** Resolves with the first headline at the desk (since the call) that `match`es. */
 async function arrives(match: (h: Headline) => boolean, timeoutMs = 10_000): Promise<Headline> {
@@ -72,12 +66,12 @@ async function arrives(match: (h: Headline) => boolean, timeoutMs = 10_000): Pro
 /** Publishes a marker over REST and waits for it at the desk: everything queued before it is out. */
 async function marker(extra: Record<string, unknown> = {}, timeoutMs = 10_000): Promise<Headline> {
   const text = `marker ${Math.random().toString(36).slice(2)}`;
-  expect((await postHeadline(ticker.url, { text, ...extra })).status).toBe(202);
+  expect((await postHeadline(stack.ticker.url, { text, ...extra })).status).toBe(202);
   return arrives((h) => h.text === text, timeoutMs);
 }
 
 async function audit(query = ''): Promise<{ status: number; entries: AuditEntry[] }> {
-  const res = await fetch(`${ticker.url}/api/audit${query}`, { headers: { authorization: `Bearer ${EDITOR_TOKEN}` } });
+  const res = await fetch(`${stack.ticker.url}/api/audit${query}`, { headers: { authorization: `Bearer ${EDITOR_TOKEN}` } });
   return { status: res.status, entries: ((await res.json()) as { entries: AuditEntry[] }).entries };
 }
 
@@ -100,7 +94,7 @@ describe.skipIf(noChromium !== null)(`editor console in Chromium ${noChromium ??
     await refusal.waitFor();
     expect(await refusal.isVisible()).toBe(true);
     expect(await page.locator('#console').isVisible()).toBe(false);
-    expect(page.url()).toBe(`${ticker.url}/editor`);
+    expect(page.url()).toBe(`${stack.ticker.url}/editor`);
     expect(await page.evaluate(() => JSON.stringify(sessionStorage))).not.toContain('ed_not_a_real_token');
     // An API key is not an editor token either.
     await page.getByLabel('Token', { exact: true }).fill(ALL_KEY);
@@ -196,15 +190,15 @@ describe.skipIf(noChromium !== null)(`editor console in Chromium ${noChromium ??
 
   it('a blank headline publishes nothing and the server error shows next to the field', async () => {
     await signedIn();
-    const seq = await currentSeq();
+    const seq = await stack.currentSeq();
     await page.getByLabel('Headline', { exact: true }).fill('   \t ');
     await page.getByLabel('URL', { exact: true }).fill('javascript:alert(1)');
     await page.getByRole('button', { name: 'Publish' }).click();
     await page.locator('#text-error', { hasText: 'must not be empty' }).waitFor();
     await page.locator('#url-error', { hasText: 'http(s)' }).waitFor();
     expect(await page.getByLabel('Headline', { exact: true }).getAttribute('aria-invalid')).toBe('true');
-    expect(await currentSeq()).toBe(seq);
-    expect(await redis.client.zcard('ticker:bull:ingest:delayed')).toBe(0);
+    expect(await stack.currentSeq()).toBe(seq);
+    expect(await stack.redis.client.zcard(stack.keys.queue('ingest', 'delayed'))).toBe(0);
   });
 
   it('a double click, or a retry after a network error, publishes once', async () => {
@@ -263,10 +257,10 @@ describe.skipIf(noChromium !== null)(`editor console in Chromium ${noChromium ??
   });
 
   it('audit API: editors only; entries carry the editor names, newest first', async () => {
-    expect((await fetch(`${ticker.url}/api/audit`)).status).toBe(401);
-    expect((await fetch(`${ticker.url}/api/audit`, { headers: { authorization: `Bearer ${ALL_KEY}` } })).status).toBe(401);
-    expect((await fetch(`${ticker.url}/api/audit?limit=0`, { headers: { authorization: `Bearer ${EDITOR_TOKEN}` } })).status).toBe(400);
-    expect((await fetch(`${ticker.url}/api/audit?id=../x`, { headers: { authorization: `Bearer ${EDITOR_TOKEN}` } })).status).toBe(400);
+    expect((await fetch(`${stack.ticker.url}/api/audit`)).status).toBe(401);
+    expect((await fetch(`${stack.ticker.url}/api/audit`, { headers: { authorization: `Bearer ${ALL_KEY}` } })).status).toBe(401);
+    expect((await fetch(`${stack.ticker.url}/api/audit?limit=0`, { headers: { authorization: `Bearer ${EDITOR_TOKEN}` } })).status).toBe(400);
+    expect((await fetch(`${stack.ticker.url}/api/audit?id=../x`, { headers: { authorization: `Bearer ${EDITOR_TOKEN}` } })).status).toBe(400);
 
     await signedIn(NIGHT_TOKEN, 'night-desk');
     await page.getByLabel('Headline', { exact: true }).fill('Night desk flash');

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { register } from 'prom-client';
 import type { Headline } from '@headline-ticker/sdk/protocol';
 import { parseTickerConfig, type TickerConfig } from '../../server/src/config/ticker-config.js';
-import { feedKeys } from '../../server/src/log/feed-keys.js';
+import type { RunningTicker } from '../../server/src/ticker.js';
 import { FeedLog } from '../../server/src/log/feed-log.js';
 import { parseFeedDate } from '../../server/src/sources/feed-date.js';
 import { FeedMemory } from '../../server/src/sources/feed-memory.js';
@@ -15,12 +15,10 @@ import { decodeFeed } from '../../server/src/sources/feed-charset.js';
 import { parseFeed } from '../../server/src/sources/parse-feed.js';
 import { IngestQueue } from '../../server/src/ingest/ingest-queue.js';
 import { createLogger } from '../../server/src/logger.js';
-import type { RunningTicker } from '../../server/src/ticker.js';
 import { Recorder, connect, postHeadline, subscribeOk } from '../helpers/clients.js';
 import { ALL_KEY, EDITOR_TOKEN, WIDGET_KEY, WIDGET_ORIGIN } from '../helpers/config.js';
 import { FeedServer } from '../helpers/feed-server.js';
-import { startTestRedis, type TestRedis } from '../helpers/redis.js';
-import { startInProcess } from '../helpers/stack.js';
+import { useStack } from '../helpers/harness.js';
 import { until } from '../helpers/wait.js';
 
 const FIXTURES = new URL('../fixtures/', import.meta.url);
@@ -31,9 +29,7 @@ const wireDates = new Map(
   [...WIRE_RSS.matchAll(/<link>([^<]+)<\/link>\s*<guid[^>]*>[^<]*<\/guid>\s*<pubDate>([^<]+)<\/pubDate>/gu)].map((m) => [m[1]!, new Date(m[2]!).toISOString()]),
 );
 
-let redis: TestRedis;
 let server: FeedServer;
-let ticker: RunningTicker;
 
 const feed = (name: string, path: string, extra: Record<string, unknown> = {}) => ({
   name,
@@ -68,7 +64,7 @@ const baseFeeds = () => [
 ];
 
 const start = (config: TickerConfig) =>
-  startInProcess(redis.url, { config, role: 'all', feedLimits: { timeoutMs: 2000 } });
+  stack.startTicker({ config, role: 'all', feedLimits: { timeoutMs: 2000 } });
 
 /** Every headline event of `topic` so far and live, until there are `n`. */
 async function headlinesFor(topic: string, n: number): Promise<Headline[]> {
@@ -116,8 +112,10 @@ const withNewItem = (rss: string, guid: string, title: string, pubDate: string) 
       <guid isPermaLink="false">${guid}</guid><pubDate>${pubDate}</pubDate></item>`,
   );
 
+let ticker: RunningTicker;
+const stack = useStack({ ticker: false });
+
 beforeAll(async () => {
-  redis = await startTestRedis();
   server = await new FeedServer().start();
   server.set('/wire.rss', { kind: 'feed', body: WIRE_RSS });
   server.set('/wire.atom', { kind: 'feed', body: WIRE_ATOM, contentType: 'application/atom+xml' });
@@ -132,9 +130,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await ticker?.close();
   await server?.stop();
-  await redis?.stop();
 });
 
 describe('a feed becomes headlines, once each', () => {
@@ -224,12 +220,12 @@ describe('a feed becomes headlines, once each', () => {
   it('a worker that died between queueing items and remembering them publishes nothing twice', async () => {
     const before = await headlinesFor('wire-atom', 10);
     // As if the poll had queued every item and died before writing its memory.
-    await redis.client.del('ticker:feeds:wire-atom:items');
+    await stack.redis.client.del(stack.keys.source('wire-atom', 'items'));
     await expectNothingNew('wire-atom', async () => {
       expect((await ticker.feeds!.pollNow('wire-atom')).outcome).toBe('ingested');
     });
     // The memory is rebuilt with the headlines that already exist.
-    const remembered = Object.values(await redis.client.hgetall('ticker:feeds:wire-atom:items')).map((v) => v.split(' ')[0]);
+    const remembered = Object.values(await stack.redis.client.hgetall(stack.keys.source('wire-atom', 'items'))).map((v) => v.split(' ')[0]);
     expect(remembered.sort()).toEqual(before.map((h) => h.id).sort());
   });
 
@@ -263,7 +259,7 @@ describe('failing feeds hurt nothing', () => {
         expect(await ticker.feeds!.pollNow(name)).toMatchObject({ outcome: 'failed', reason, published: 0 });
       });
       expect(await failures(name, reason)).toBe(before + 1);
-      expect(Number(await redis.client.hget(`ticker:feeds:${name}:state`, 'failures'))).toBeGreaterThanOrEqual(1);
+      expect(Number(await stack.redis.client.hget(stack.keys.source(name, 'state'), 'failures'))).toBeGreaterThanOrEqual(1);
     }
     // The others still ingest, and the process still serves.
     server.set('/wire.atom', {
@@ -280,10 +276,10 @@ describe('failing feeds hurt nothing', () => {
   });
 
   it('backs off after failures, and a success resets it', async () => {
-    const keys = feedKeys('ticker');
-    const log = new FeedLog(redis.client, keys, { maxEvents: 1000, minAgeSeconds: 0 });
-    const ingest = new IngestQueue({ connection: redis.client, log, keys, prefix: keys.queuePrefix });
-    const poller = new FeedPoller({ ingest, log, memory: new FeedMemory(redis.client, 'ticker'), logger: createLogger('silent'), limits: { timeoutMs: 2000 } });
+    const keys = stack.keys;
+    const log = new FeedLog(stack.redis.client, keys, { maxEvents: 1000, minAgeSeconds: 0 });
+    const ingest = new IngestQueue({ connection: stack.redis.client, log, keys, prefix: keys.queuePrefix });
+    const poller = new FeedPoller({ ingest, log, memory: new FeedMemory(stack.redis.client, stack.prefix), logger: createLogger('silent'), limits: { timeoutMs: 2000 } });
     const flaky = configWith([feed('flaky', '/flaky.rss')]).feeds[0]!;
     try {
       server.set('/flaky.rss', { kind: 'status', status: 503 });
@@ -294,10 +290,10 @@ describe('failing feeds hurt nothing', () => {
       expect(server.requestsFor('/flaky.rss')).toHaveLength(seen);
       // …a forced one still goes out and counts a second failure in a row.
       expect((await poller.poll(flaky, { force: true })).outcome).toBe('failed');
-      expect(await redis.client.hget('ticker:feeds:flaky:state', 'failures')).toBe('2');
+      expect(await stack.redis.client.hget(stack.keys.source('flaky', 'state'), 'failures')).toBe('2');
       server.set('/flaky.rss', { kind: 'feed', body: WIRE_RSS.replace(/wire-10/gu, 'flaky-10') });
       expect(await poller.poll(flaky, { force: true })).toMatchObject({ outcome: 'ingested', published: 10 });
-      expect(await redis.client.exists('ticker:feeds:flaky:state')).toBe(0);
+      expect(await stack.redis.client.exists(stack.keys.source('flaky', 'state'))).toBe(0);
       expect((await poller.poll(flaky)).outcome).toBe('ingested');
     } finally {
       await ingest.close();
@@ -345,7 +341,9 @@ describe('reload and restart', () => {
     const titled = parsed.items.filter((i) => i.text !== null);
     await ticker.feeds!.pollNow(slug(file));
     if (titled.length === 0) {
-      await expectNothingNew(slug(file), async () => void (await ticker.feeds!.pollNow(slug(file))));
+      await expectNothingNew(slug(file), async () => {
+        await ticker.feeds!.pollNow(slug(file));
+      });
       return;
     }
     const got = await headlinesFor(slug(file), titled.length);
@@ -373,13 +371,13 @@ describe('reload and restart', () => {
   it('shutdown does not wait for a hanging feed, and does not count it as the feed’s failure', async () => {
     await ticker.close();
     // A minute-long timeout: if close() waited for the fetch, this test would time out.
-    ticker = await startInProcess(redis.url, { config: configWith([feed('hanging', '/hang')]), role: 'all', feedLimits: { timeoutMs: 60_000 } });
-    await redis.client.del('ticker:feeds:hanging:state');
+    ticker = await stack.startTicker({ config: configWith([feed('hanging', '/hang')]), role: 'all', feedLimits: { timeoutMs: 60_000 } });
+    await stack.redis.client.del(stack.keys.source('hanging', 'state'));
     const seen = server.requestsFor('/hang').length;
     const polling = ticker.feeds!.pollNow('hanging');
     await until(() => server.requestsFor('/hang').length > seen, 'the poll reaches the hanging server');
     await ticker.close();
     expect(await polling).toMatchObject({ outcome: 'failed' });
-    expect(await redis.client.exists('ticker:feeds:hanging:state')).toBe(0);
+    expect(await stack.redis.client.exists(stack.keys.source('hanging', 'state'))).toBe(0);
   });
 });

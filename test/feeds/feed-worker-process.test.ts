@@ -8,13 +8,15 @@ import type { RunningTicker } from '../../server/src/ticker.js';
 import { Recorder, connect, postHeadline, subscribeOk } from '../helpers/clients.js';
 import { ALL_KEY, EDITOR_TOKEN } from '../helpers/config.js';
 import { FeedServer } from '../helpers/feed-server.js';
-import { startTestRedis, type TestRedis } from '../helpers/redis.js';
+import { usePrivateStack } from '../helpers/harness.js';
 import { startInProcess, startProcess, writeConfigFile, type TickerProcess } from '../helpers/stack.js';
 import { until } from '../helpers/wait.js';
 
 const WIRE_RSS = readFileSync(new URL('../fixtures/wire-feed.rss', import.meta.url), 'utf8');
 
-let redis: TestRedis;
+// Real processes use the default key prefix: a redis-server of its own.
+const stack = usePrivateStack({ ticker: false });
+
 let server: FeedServer;
 let gateway: RunningTicker;
 let worker: TickerProcess | null = null;
@@ -40,15 +42,14 @@ async function headlinesFor(topic: string, n: number): Promise<Headline[]> {
   }
 }
 
-const startWorker = () => startProcess('worker', { REDIS_URL: redis.url, TICKER_CONFIG: configPath });
+const startWorker = () => startProcess('worker', { REDIS_URL: stack.redis.url, TICKER_CONFIG: configPath });
 
 beforeAll(async () => {
-  redis = await startTestRedis();
   server = await new FeedServer().start();
   server.set('/a.rss', { kind: 'feed', body: WIRE_RSS });
   server.set('/b.rss', { kind: 'feed', body: WIRE_RSS.replace(/wire-10/gu, 'b-10') });
   configPath = writeConfigFile(fileConfig([feedA()]));
-  gateway = await startInProcess(redis.url, { role: 'gateway', config: parseTickerConfig(fileConfig([feedA()]), '(test)') });
+  gateway = await startInProcess(stack.redis.url, { role: 'gateway', config: parseTickerConfig(fileConfig([feedA()]), '(test)') });
   worker = await startWorker();
 }, 60_000);
 
@@ -56,7 +57,6 @@ afterAll(async () => {
   await worker?.kill('SIGKILL');
   await gateway?.close();
   await server?.stop();
-  await redis?.stop();
 });
 
 describe('the worker process', () => {
@@ -83,7 +83,7 @@ describe('the worker process', () => {
     // proc-a's schedule (every 5 s) fires in the new process; its log line comes after the
     // poll queued whatever it found.
     await until(() => /"feed":"proc-a"[^\n]*"msg":"feed polled"/u.test(worker!.output()), 'the new worker polls proc-a', 20_000);
-    expect(worker!.output()).toMatch(/"feed":"proc-a"[^\n]*"published":0[^\n]*"msg":"feed polled"/u);
+    expect(worker.output()).toMatch(/"feed":"proc-a"[^\n]*"published":0[^\n]*"msg":"feed polled"/u);
     const marker = await postHeadline(gateway.url, { text: 'after restart', topics: ['proc-a'] });
     const [first] = await recorder.count(1);
     expect(first).toMatchObject({ id: marker.json.id, text: 'after restart' });

@@ -5,11 +5,9 @@ import { Server, type Socket } from 'socket.io';
 import type { Headline } from '@headline-ticker/sdk/protocol';
 import { owedBytes, watchBackpressure, type Backpressure } from '../../server/src/gateway/backpressure.js';
 import { createLogger } from '../../server/src/logger.js';
-import type { RunningTicker } from '../../server/src/ticker.js';
 import { ALL_KEY } from '../helpers/config.js';
 import { rawConnect, type RawSocket } from '../helpers/raw-socket.js';
-import { startTestRedis, type TestRedis } from '../helpers/redis.js';
-import { startInProcess } from '../helpers/stack.js';
+import { useStack } from '../helpers/harness.js';
 import { until, waitFor } from '../helpers/wait.js';
 
 const CHUNK = 'x'.repeat(64 * 1024);
@@ -45,7 +43,7 @@ describe('backpressure on a plain Socket.IO server', () => {
     for (const c of clients.splice(0)) c.ws.terminate();
   });
   afterAll(async () => {
-    await new Promise<void>((resolve) => io.close(() => resolve()));
+    await new Promise<void>((resolve) => void io.close(() => resolve()));
   });
 
   const connectRaw = async () => {
@@ -109,21 +107,11 @@ describe('backpressure on a plain Socket.IO server', () => {
 });
 
 describe('backpressure in the gateway', () => {
-  let redis: TestRedis;
-  let ticker: RunningTicker;
-
-  beforeAll(async () => {
-    redis = await startTestRedis();
-    ticker = await startInProcess(redis.url);
-  });
-  afterAll(async () => {
-    await ticker?.close();
-    await redis?.stop();
-  });
+  const stack = useStack();
 
   it('sheds a subscriber that stops reading, with the default limits', async () => {
-    const gateway = ticker.gateway!;
-    const slow = await rawConnect(ticker.url, { key: ALL_KEY });
+    const gateway = stack.ticker.gateway!;
+    const slow = await rawConnect(stack.ticker.url, { key: ALL_KEY });
     slow.send('420["subscribe",{}]');
     await slow.next((p) => p.startsWith('430[{"ok":true'));
     slow.tcp.pause();

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Headline } from '@headline-ticker/sdk/protocol';
 import type { RunningTicker } from '../../server/src/ticker.js';
 import { ALL_KEY, EDITOR_TOKEN } from '../helpers/config.js';
-import { Recorder, connect, postHeadline, subscribeOk, type TestSocket } from '../helpers/clients.js';
+import { Recorder, connect, postHeadline, subscribeOk } from '../helpers/clients.js';
 import { startCluster, type TestCluster } from '../helpers/redis-topologies.js';
 import { ResumingClient } from '../helpers/resuming-client.js';
 import { startInProcess } from '../helpers/stack.js';

@@ -1,23 +1,18 @@
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { feedKeys } from '../../server/src/log/feed-keys.js';
+import { afterAll, describe, expect, it } from 'vitest';
 import { FeedLog, type UnsequencedEvent } from '../../server/src/log/feed-log.js';
-import { startTestRedis, type TestRedis } from '../helpers/redis.js';
+import { useStack } from '../helpers/harness.js';
 import { until } from '../helpers/wait.js';
 
-let redis: TestRedis;
+const stack = useStack({ ticker: false });
 const connections: Redis[] = [];
 
-beforeAll(async () => {
-  redis = await startTestRedis();
-});
 afterAll(async () => {
   for (const c of connections) c.disconnect();
-  await redis?.stop();
 });
 
 const connection = () => {
-  const c = new Redis(redis.url);
+  const c = new Redis(stack.redis.url);
   connections.push(c);
   return c;
 };
@@ -38,7 +33,7 @@ const event = (id: string, text = `headline ${id}`): UnsequencedEvent => ({
 
 describe('the atomic append', () => {
   it('under concurrent appenders on separate connections: seq strictly +1, log order = announcement order', async () => {
-    const keys = feedKeys('conc');
+    const keys = stack.keysFor('conc');
     const sub = connection();
     const announced: number[] = [];
     sub.on('message', (_c, raw: string) => announced.push((JSON.parse(raw) as { e: { seq: number } }).e.seq));
@@ -49,17 +44,17 @@ describe('the atomic append', () => {
     );
     const seqs = results.map((r) => (r.kind === 'appended' ? r.seq : -1)).sort((a, b) => a - b);
     expect(seqs).toEqual(Array.from({ length: 600 }, (_, i) => i + 1));
-    const logged = (await redis.client.xrange(keys.log, '-', '+')).map(([id]) => Number.parseInt(id, 10));
+    const logged = (await stack.redis.client.xrange(keys.log, '-', '+')).map(([id]) => Number.parseInt(id, 10));
     expect(logged).toEqual(seqs);
     await until(() => announced.length === 600, 'every append is announced');
     expect(announced).toEqual(seqs);
     // Each event's JSON carries its own seq and the fields as given.
-    const first = JSON.parse((await redis.client.xrange(keys.log, '-', '+', 'COUNT', 1))[0]![1][1]!) as { seq: number; text: string };
+    const first = JSON.parse((await stack.redis.client.xrange(keys.log, '-', '+', 'COUNT', 1))[0]![1][1]!) as { seq: number; text: string };
     expect(first.seq).toBe(1);
   });
 
   it('is idempotent per operation: a retried job appends nothing and returns the first seq', async () => {
-    const log = new FeedLog(connection(), feedKeys('idem'), { maxEvents: 1000, minAgeSeconds: 0 });
+    const log = new FeedLog(connection(), stack.keysFor('idem'), { maxEvents: 1000, minAgeSeconds: 0 });
     const a = await log.append({ opId: 'job-1', expectedVersion: 0, event: event('x') });
     const b = await log.append({ opId: 'job-1', expectedVersion: 0, event: event('x') });
     expect(a).toEqual({ kind: 'appended', seq: 1, hardDropped: 0 });
@@ -68,7 +63,7 @@ describe('the atomic append', () => {
   });
 
   it('refuses a version it did not expect, so concurrent corrections cannot both land on one version', async () => {
-    const log = new FeedLog(connection(), feedKeys('ver'), { maxEvents: 1000, minAgeSeconds: 0 });
+    const log = new FeedLog(connection(), stack.keysFor('ver'), { maxEvents: 1000, minAgeSeconds: 0 });
     await log.append({ opId: 'p', expectedVersion: 0, event: event('y') });
     const c1 = log.append({ opId: 'c1', expectedVersion: 1, event: { ...event('y', 'first fix'), version: 2, status: 'corrected' } });
     const c2 = log.append({ opId: 'c2', expectedVersion: 1, event: { ...event('y', 'second fix'), version: 2, status: 'corrected' } });
@@ -79,13 +74,13 @@ describe('the atomic append', () => {
   });
 
   it('retention keeps at least maxEvents and drops only what is also older than minAge', async () => {
-    const young = new FeedLog(connection(), feedKeys('young'), { maxEvents: 10, minAgeSeconds: 3600 });
+    const young = new FeedLog(connection(), stack.keysFor('young'), { maxEvents: 10, minAgeSeconds: 3600 });
     for (let i = 0; i < 30; i++) await young.append({ opId: `y${i}`, expectedVersion: 0, event: event(`y${i}`) });
-    expect(await redis.client.xlen('young:log')).toBe(30);
+    expect(await stack.redis.client.xlen(stack.keysFor('young').log)).toBe(30);
 
-    const old = new FeedLog(connection(), feedKeys('old'), { maxEvents: 10, minAgeSeconds: 0 });
+    const old = new FeedLog(connection(), stack.keysFor('old'), { maxEvents: 10, minAgeSeconds: 0 });
     for (let i = 0; i < 30; i++) await old.append({ opId: `o${i}`, expectedVersion: 0, event: event(`o${i}`) });
-    expect(await redis.client.xlen('old:log')).toBe(10);
+    expect(await stack.redis.client.xlen(stack.keysFor('old').log)).toBe(10);
     expect(await old.oldestSeq()).toBe(21);
     // A headline whose last event left the log leaves the current state with it.
     expect(await old.current('o0')).toBeNull();
@@ -97,7 +92,7 @@ describe('the atomic append', () => {
   });
 
   it('snapshot: latest matching headlines in their current version, withdrawn ones left out', async () => {
-    const log = new FeedLog(connection(), feedKeys('snap'), { maxEvents: 1000, minAgeSeconds: 0 });
+    const log = new FeedLog(connection(), stack.keysFor('snap'), { maxEvents: 1000, minAgeSeconds: 0 });
     await log.append({ opId: 'a', expectedVersion: 0, event: event('a') });
     await log.append({ opId: 'b', expectedVersion: 0, event: event('b') });
     await log.append({ opId: 'c', expectedVersion: 0, event: event('c') });
@@ -116,7 +111,7 @@ describe('the atomic append', () => {
 
 describe('the hard ceiling on the log', () => {
   it('drops the oldest events whatever their age, never refusing a new one, and says how many', async () => {
-    const keys = feedKeys('hard');
+    const keys = stack.keysFor('hard');
     const log = new FeedLog(connection(), keys, { maxEvents: 10, minAgeSeconds: 7 * 24 * 3600, maxEventsHard: 20 });
     let dropped = 0;
     for (let i = 0; i < 50; i++) {
@@ -124,12 +119,13 @@ describe('the hard ceiling on the log', () => {
       expect(r.kind).toBe('appended');
       if (r.kind === 'appended') dropped += r.hardDropped;
     }
-    expect(await redis.client.xlen(keys.log)).toBe(20);
+    expect(await stack.redis.client.xlen(keys.log)).toBe(20);
     expect(await log.oldestSeq()).toBe(31);
     expect(dropped).toBe(30);
     // Without the ceiling, minAge keeps everything young.
-    const soft = new FeedLog(connection(), feedKeys('soft'), { maxEvents: 10, minAgeSeconds: 7 * 24 * 3600 });
+    const softKeys = stack.keysFor('soft');
+    const soft = new FeedLog(connection(), softKeys, { maxEvents: 10, minAgeSeconds: 7 * 24 * 3600 });
     for (let i = 0; i < 30; i++) await soft.append({ opId: `soft-${i}`, expectedVersion: 0, event: event(`y${i}`) });
-    expect(await redis.client.xlen('soft:log')).toBe(30);
+    expect(await stack.redis.client.xlen(softKeys.log)).toBe(30);
   });
 });

@@ -2,25 +2,21 @@ import { spawnSync } from 'node:child_process';
 import { createServer, type AddressInfo } from 'node:net';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { ALL_KEY } from '../helpers/config.js';
 import { Recorder, connect, postHeadline, subscribeOk } from '../helpers/clients.js';
-import { startTestRedis, type TestRedis } from '../helpers/redis.js';
+import { usePrivateStack } from '../helpers/harness.js';
 import { ROOT, startInProcess, startProcess, writeConfigFile } from '../helpers/stack.js';
 import { until, waitFor } from '../helpers/wait.js';
 
-let redis: TestRedis;
-beforeAll(async () => {
-  redis = await startTestRedis();
-});
-afterAll(async () => {
-  await redis?.stop();
-});
+
+// Real processes use the default key prefix: a redis-server of its own.
+const stack = usePrivateStack({ ticker: false });
 
 describe('graceful shutdown', () => {
   it('SIGTERM: clients are told "shutdown" and disconnected, the process exits 0 (before the 10 s cap)', async () => {
-    const p = await startProcess('all', { REDIS_URL: redis.url, TICKER_CONFIG: writeConfigFile() });
+    const p = await startProcess('all', { REDIS_URL: stack.redis.url, TICKER_CONFIG: writeConfigFile() });
     const clients = await Promise.all([connect(p.url, ALL_KEY), connect(p.url, ALL_KEY)]);
     await Promise.all(clients.map((c) => subscribeOk(c, { limit: 0 })));
     const byes = clients.map((c) => waitFor<{ reason: string }>(c, 'bye'));
@@ -35,7 +31,7 @@ describe('graceful shutdown', () => {
   });
 
   it('a second signal exits at once', async () => {
-    const p = await startProcess('all', { REDIS_URL: redis.url, TICKER_CONFIG: writeConfigFile() });
+    const p = await startProcess('all', { REDIS_URL: stack.redis.url, TICKER_CONFIG: writeConfigFile() });
     // Back to back: the second arrives while the first shutdown still waits on Redis and sockets.
     p.child.kill('SIGTERM');
     p.child.kill('SIGINT');
@@ -46,13 +42,13 @@ describe('graceful shutdown', () => {
 
 describe('a start that fails half-way', () => {
   it('stops what it had started: no Redis connection is left open', async () => {
-    const clients = async () => String(await redis.client.call('CLIENT', 'LIST')).split('\n').filter((l: string) => l.includes('headline-ticker')).length;
+    const clients = async () => String(await stack.redis.client.call('CLIENT', 'LIST')).split('\n').filter((l: string) => l.includes('headline-ticker')).length;
     const before = await clients();
     const blocker = createServer().listen(0, '127.0.0.1');
     await new Promise((r) => blocker.once('listening', r));
     const port = (blocker.address() as AddressInfo).port;
     try {
-      await expect(startInProcess(redis.url, { prefix: 'halfway', port, host: '127.0.0.1' })).rejects.toThrow(/EADDRINUSE/u);
+      await expect(startInProcess(stack.redis.url, { prefix: 'halfway', port, host: '127.0.0.1' })).rejects.toThrow(/EADDRINUSE/u);
       await until(async () => (await clients()) === before, 'every connection it opened is closed');
     } finally {
       blocker.close();
@@ -71,7 +67,7 @@ describe('configuration errors exit non-zero naming what is wrong', () => {
     ['fault injection in production', { NODE_ENV: 'production', TICKER_FAULT_KILL_AFTER_SEQ: '3' }, /TICKER_FAULT_KILL_AFTER_SEQ/u],
   ];
   it.each(bad)('%s', async (_name, env, message) => {
-    const p = await startProcess('all', { REDIS_URL: redis.url, ...env }, { waitForStart: false });
+    const p = await startProcess('all', { REDIS_URL: stack.redis.url, ...env }, { waitForStart: false });
     const { code } = await p.exited;
     expect(code).toBe(2);
     expect(p.output()).toMatch(message);
@@ -79,12 +75,12 @@ describe('configuration errors exit non-zero naming what is wrong', () => {
 
   it('a config file field names its path', async () => {
     const path = writeConfigFile({ keys: [{ key: 'sdk_valid_key', name: 'k', topics: ['Not A Slug'] }], editors: [{ name: 'e' }] });
-    const p = await startProcess('all', { REDIS_URL: redis.url, TICKER_CONFIG: path }, { waitForStart: false });
+    const p = await startProcess('all', { REDIS_URL: stack.redis.url, TICKER_CONFIG: path }, { waitForStart: false });
     expect((await p.exited).code).toBe(2);
     expect(p.output()).toMatch(/keys\.0\.topics\.0/u);
     expect(p.output()).toMatch(/editors\.0: give exactly one of token or tokenSha256/u);
     writeFileSync(path, '{ not json');
-    const q = await startProcess('all', { REDIS_URL: redis.url, TICKER_CONFIG: path }, { waitForStart: false });
+    const q = await startProcess('all', { REDIS_URL: stack.redis.url, TICKER_CONFIG: path }, { waitForStart: false });
     expect((await q.exited).code).toBe(2);
     expect(q.output()).toMatch(/is not valid JSON/u);
   });
@@ -92,7 +88,7 @@ describe('configuration errors exit non-zero naming what is wrong', () => {
 
 describe('logs and metrics', () => {
   it('logs are JSON lines with level and msg, one per request, and never a key or token', async () => {
-    const p = await startProcess('all', { REDIS_URL: redis.url, TICKER_CONFIG: writeConfigFile() });
+    const p = await startProcess('all', { REDIS_URL: stack.redis.url, TICKER_CONFIG: writeConfigFile() });
     try {
       await fetch(`${p.url}/api/headlines?key=${ALL_KEY}`);
       await postHeadline(p.url, { text: 'logged' });
@@ -119,7 +115,7 @@ describe('logs and metrics', () => {
   });
 
   it('/metrics is Prometheus text and moves with traffic', async () => {
-    const ticker = await startInProcess(redis.url, { prefix: 'metrics' });
+    const ticker = await startInProcess(stack.redis.url, { prefix: 'metrics' });
     try {
       const scrape = async () => {
         const text = await fetch(`${ticker.url}/metrics`).then((r) => r.text());

@@ -4,24 +4,21 @@ import { existsSync } from 'node:fs';
 import { build } from 'esbuild';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningTicker } from '../../server/src/ticker.js';
 import { ALL_KEY } from '../helpers/config.js';
 import { postHeadline } from '../helpers/clients.js';
-import { startTestRedis, type TestRedis } from '../helpers/redis.js';
-import { ROOT, startInProcess } from '../helpers/stack.js';
+import { useStack } from '../helpers/harness.js';
+import { ROOT } from '../helpers/stack.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const hasChromium = existsSync(CHROMIUM);
 if (!hasChromium) console.warn(`test/sdk/browser.test.ts skipped: no Chromium at ${CHROMIUM} (apt-get install chromium)`);
 
-let redis: TestRedis;
-let ticker: RunningTicker;
 let browser: Browser;
 
 describe.skipIf(!hasChromium)('TickerClient in Chromium', () => {
+  const stack = useStack();
+
   beforeAll(async () => {
-    redis = await startTestRedis();
-    ticker = await startInProcess(redis.url);
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
@@ -30,8 +27,6 @@ describe.skipIf(!hasChromium)('TickerClient in Chromium', () => {
 
   afterAll(async () => {
     await browser?.close();
-    await ticker?.close();
-    await redis?.stop();
   });
 
   it('bundles without zod or Node modules, goes live, receives a headline, reads history, closes', { timeout: 60_000 }, async () => {
@@ -52,7 +47,7 @@ describe.skipIf(!hasChromium)('TickerClient in Chromium', () => {
     const pageErrors: string[] = [];
     page.on('pageerror', (e) => pageErrors.push(e.message));
     // Same origin as the server, so history() needs no CORS.
-    await page.goto(`${ticker.url}/healthz`);
+    await page.goto(`${stack.ticker.url}/healthz`);
     await page.addScriptTag({ content: bundle.outputFiles[0]!.text });
     await page.evaluate(
       async ({ url, key }) => {
@@ -66,9 +61,9 @@ describe.skipIf(!hasChromium)('TickerClient in Chromium', () => {
         client.on('status', (s) => w.statuses.push(s.status));
         await client.ready(10_000);
       },
-      { url: ticker.url, key: ALL_KEY },
+      { url: stack.ticker.url, key: ALL_KEY },
     );
-    expect((await postHeadline(ticker.url, { text: 'seen in Chromium', topics: ['browser'] })).status).toBe(202);
+    expect((await postHeadline(stack.ticker.url, { text: 'seen in Chromium', topics: ['browser'] })).status).toBe(202);
     await page.waitForFunction(() => (window as unknown as { got: string[] }).got.length > 0, undefined, { timeout: 10_000 });
 
     const result = await page.evaluate(async () => {

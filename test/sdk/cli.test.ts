@@ -1,28 +1,21 @@
 // The `headline-ticker` CLI as a user runs it: the bin launcher (TypeScript source through
 // tsx, as right after `npm ci`), against the real server, with its exit codes and messages.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Headline } from '@headline-ticker/sdk';
+// The CLI's entry point is no export of the package: the test runs it in-process by path.
+// eslint-disable-next-line no-restricted-imports
 import { run } from '../../client-sdk/src/cli/main.js';
-import type { RunningTicker } from '../../server/src/ticker.js';
 import { ALL_KEY, EDITOR_TOKEN } from '../helpers/config.js';
 import { postHeadline } from '../helpers/clients.js';
-import { startTestRedis, type TestRedis } from '../helpers/redis.js';
-import { ROOT, startInProcess } from '../helpers/stack.js';
+import { useStack } from '../helpers/harness.js';
+import { ROOT } from '../helpers/stack.js';
 import { until } from '../helpers/wait.js';
 
-let redis: TestRedis;
-let ticker: RunningTicker;
 
-beforeAll(async () => {
-  redis = await startTestRedis();
-  ticker = await startInProcess(redis.url);
-});
+const stack = useStack();
 
-afterAll(async () => {
-  await ticker?.close();
-  await redis?.stop();
-});
+
 
 interface Cli {
   child: ChildProcess;
@@ -34,13 +27,13 @@ interface Cli {
 function cli(args: string[], env: Record<string, string> = {}): Cli {
   const child = spawn(process.execPath, ['client-sdk/bin/headline-ticker.js', ...args], {
     cwd: ROOT,
-    env: { ...process.env, HEADLINE_TICKER_FROM_SOURCE: '1', TICKER_URL: ticker.url, TICKER_EDITOR_TOKEN: EDITOR_TOKEN, ...env },
+    env: { ...process.env, HEADLINE_TICKER_FROM_SOURCE: '1', TICKER_URL: stack.ticker.url, TICKER_EDITOR_TOKEN: EDITOR_TOKEN, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
   let err = '';
-  child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
-  child.stderr!.on('data', (c: Buffer) => (err += c.toString()));
+  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (err += c.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   // Bounded: a CLI that hangs fails the test instead of the suite (generous: tsx compiles on a loaded machine).
   const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
@@ -58,7 +51,7 @@ async function runCli(args: string[], env: Record<string, string> = {}) {
 const WAIT = 30_000;
 const lines = (s: string) => s.split('\n').filter((l) => l !== '');
 const editor = (method: string, path: string, body?: unknown) =>
-  fetch(`${ticker.url}${path}`, {
+  fetch(`${stack.ticker.url}${path}`, {
     method,
     headers: { authorization: `Bearer ${EDITOR_TOKEN}`, 'content-type': 'application/json' },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
@@ -85,10 +78,10 @@ describe('headline-ticker push + tail', () => {
 
   it('tail prints the tape in local time, marking corrections and withdrawals', async () => {
     // Asia/Tokyo has no daylight saving: local time is UTC+9 all year.
-    const seqBefore = Number(await redis.client.get('ticker:seq'));
+    const seqBefore = Number(await stack.redis.client.get(stack.keys.seq));
     const tail = cli(['tail', '--key', ALL_KEY, '--symbols', 'LKOH', '--limit', '0'], { TZ: 'Asia/Tokyo' });
     await until(() => tail.stderr().includes('headline-ticker: live'), 'tail is live', WAIT);
-    const pushed = await postHeadline(ticker.url, { text: 'Lukoil sells a refinery', urgency: 'urgent', symbols: ['LKOH', 'ROSN'] });
+    const pushed = await postHeadline(stack.ticker.url, { text: 'Lukoil sells a refinery', urgency: 'urgent', symbols: ['LKOH', 'ROSN'] });
     expect(pushed.status).toBe(202);
     const id = pushed.json.id!;
     await until(() => lines(tail.stdout()).length >= 1, 'the headline', WAIT);
@@ -99,7 +92,7 @@ describe('headline-ticker push + tail', () => {
     tail.child.kill('SIGINT');
     expect(await tail.exited).toBe(0);
 
-    const published = (await fetch(`${ticker.url}/api/headlines?since=${seqBefore}&key=${ALL_KEY}`).then((r) => r.json() as Promise<{ headlines: Headline[] }>)).headlines[0]!;
+    const published = (await fetch(`${stack.ticker.url}/api/headlines?since=${seqBefore}&key=${ALL_KEY}`).then((r) => r.json() as Promise<{ headlines: Headline[] }>)).headlines[0]!;
     const tokyo = new Date(Date.parse(published.publishedAt) + 9 * 3600_000);
     const two = (n: number) => String(n).padStart(2, '0');
     const time = `${two(tokyo.getUTCMonth() + 1)}/${two(tokyo.getUTCDate())} ${two(tokyo.getUTCHours())}:${two(tokyo.getUTCMinutes())}`;
@@ -118,7 +111,7 @@ async function runInProcess(args: string[], env: Record<string, string | undefin
   const code = await run(args, {
     out: (l) => (stdout += `${l}\n`),
     err: (l) => (stderr += `${l}\n`),
-    env: { TICKER_URL: ticker.url, TICKER_EDITOR_TOKEN: EDITOR_TOKEN, ...env },
+    env: { TICKER_URL: stack.ticker.url, TICKER_EDITOR_TOKEN: EDITOR_TOKEN, ...env },
     stopped: new Promise<void>(() => undefined),
   });
   return { code, stdout, stderr };
@@ -143,12 +136,12 @@ describe('exit codes and messages a script can rely on', () => {
     ['push with empty text → 4', ['push', '   '], {}, 4, 'headline-ticker: error bad_request:'],
     ['push with a bad urgency → 4', ['push', 'text', '--urgency', 'huge'], {}, 4, '  urgency: urgency must be one of'],
   ] as const)('%s', async (_name, args, env, code, message) => {
-    const seqBefore = await redis.client.get('ticker:seq');
+    const seqBefore = await stack.redis.client.get(stack.keys.seq);
     const r = await runInProcess([...args], env);
     expect(r.code, r.stderr).toBe(code);
     expect(r.stderr).toContain(message);
     expect(r.stdout).toBe('');
-    expect(await redis.client.get('ticker:seq')).toBe(seqBefore);
+    expect(await stack.redis.client.get(stack.keys.seq)).toBe(seqBefore);
   });
 
   it('push --embargo prints "<id> scheduled"; the same --idempotency-key gives the same id', async () => {
@@ -160,7 +153,7 @@ describe('exit codes and messages a script can rely on', () => {
   });
 
   it('push to a server that is not there → 5', async () => {
-    const gone = await startInProcess(redis.url, { role: 'gateway' });
+    const gone = await stack.startTicker({ role: 'gateway' });
     const url = gone.url;
     await gone.close();
     const r = await runInProcess(['push', 'nobody home', '--url', url]);

@@ -1,48 +1,39 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { io, type ManagerOptions, type SocketOptions } from 'socket.io-client';
 import { TickerClient, TickerError, type Headline, type SubscribeAck, type TickerClientOptions, type TickerSocket } from '@headline-ticker/sdk';
-import type { RunningTicker } from '../../server/src/ticker.js';
 import { ALL_KEY, testConfig } from '../helpers/config.js';
 import { postHeadline } from '../helpers/clients.js';
-import { startTestRedis, type TestRedis } from '../helpers/redis.js';
+import { useStack } from '../helpers/harness.js';
 import { ClientLog } from '../helpers/sdk-client.js';
-import { startInProcess } from '../helpers/stack.js';
 import { until, waitFor } from '../helpers/wait.js';
 
 const REVOCABLE_KEY = 'sdk_test_revocable';
 const allKeys = testConfig().keys;
 const withRevocable = testConfig({ keys: [...allKeys, { key: REVOCABLE_KEY, name: 'revocable', topics: ['*'] }] });
-let redis: TestRedis;
-let ticker: RunningTicker;
 const clients: TickerClient[] = [];
 
-beforeAll(async () => {
-  redis = await startTestRedis();
-  ticker = await startInProcess(redis.url, { config: withRevocable });
-});
+const stack = useStack({ ticker: { config: withRevocable } });
+
 
 afterAll(async () => {
   await Promise.all(clients.map((c) => c.close()));
-  await ticker?.close();
-  await redis?.stop();
 });
 
-const currentSeq = async () => Number((await redis.client.get('ticker:seq')) ?? 0);
 const client = (options: Partial<TickerClientOptions> = {}) => {
-  const c = new TickerClient({ url: ticker.url, key: ALL_KEY, reconnect: { minDelayMs: 50, maxDelayMs: 200 }, ...options });
+  const c = new TickerClient({ url: stack.ticker.url, key: ALL_KEY, reconnect: { minDelayMs: 50, maxDelayMs: 200 }, ...options });
   clients.push(c);
   return c;
 };
 const publish = async (text: string, extra: Record<string, unknown> = {}) => {
-  const res = await postHeadline(ticker.url, { text, ...extra });
+  const res = await postHeadline(stack.ticker.url, { text, ...extra });
   expect(res.status).toBe(202);
   return res.json.id!;
 };
 /** Publishes and waits until the log holds it, so a following step sees it in order. */
 const published = async (text: string, extra: Record<string, unknown> = {}) => {
-  const before = await currentSeq();
+  const before = await stack.currentSeq();
   await publish(text, extra);
-  await until(async () => (await currentSeq()) > before, `"${text}" is in the log`);
+  await until(async () => (await stack.currentSeq()) > before, `"${text}" is in the log`);
 };
 
 describe('TickerClient against the real server', () => {
@@ -69,7 +60,7 @@ describe('TickerClient against the real server', () => {
   it('starts from a snapshot of `limit`, or replays everything after `since`', async () => {
     await published('snap one', { topics: ['markets'] });
     await published('snap two', { topics: ['markets'] });
-    const seq = await currentSeq();
+    const seq = await stack.currentSeq();
     const snap = client({ topics: ['markets'], limit: 1 });
     const snapLog = new ClientLog(snap);
     await snap.ready(10_000);
@@ -88,7 +79,7 @@ describe('TickerClient against the real server', () => {
     // replayed headline is echoed again as a live event.
     await published('boundary before 1', { topics: ['boundary'] });
     await published('boundary before 2', { topics: ['boundary'] });
-    const since = (await currentSeq()) - 2;
+    const since = (await stack.currentSeq()) - 2;
     let subscribed!: () => void;
     const subscribeSent = new Promise<void>((r) => (subscribed = r));
     let liveSeen = 0;
@@ -223,7 +214,7 @@ describe('TickerClient against the real server', () => {
     });
     const answer = await c.history({ limit: 1 });
     expect(answer.headlines.map((h) => h.text)).toEqual(['snap two']);
-    expect(answer.seq).toBe(await currentSeq());
+    expect(answer.seq).toBe(await stack.currentSeq());
     expect(calls).toBe(1);
     const bad = client({ key: 'sdk_nobody_at_all' });
     bad.on('error', () => undefined);
@@ -242,7 +233,7 @@ describe('TickerClient against the real server', () => {
     await c.ready(10_000);
     const iterator = c.headlines();
     const ended = iterator.next().then(() => null, (e: unknown) => e);
-    ticker.access.replace(testConfig({ keys: allKeys }));
+    stack.ticker.access.replace(testConfig({ keys: allKeys }));
     await log.status('closed');
     expect(log.statuses.at(-1)).toMatchObject({ status: 'closed', previous: 'live', reason: 'revoked', error: { code: 'unauthorized' } });
     expect(log.errors.map((e) => e.code)).toEqual(['unauthorized']);

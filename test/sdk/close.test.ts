@@ -1,30 +1,21 @@
 import { spawn } from 'node:child_process';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { RunningTicker } from '../../server/src/ticker.js';
+import { expect, it } from 'vitest';
 import { ALL_KEY } from '../helpers/config.js';
 import { postHeadline } from '../helpers/clients.js';
-import { startTestRedis, type TestRedis } from '../helpers/redis.js';
-import { ROOT, startInProcess } from '../helpers/stack.js';
+import { useStack } from '../helpers/harness.js';
+import { ROOT } from '../helpers/stack.js';
 import { until } from '../helpers/wait.js';
 
-let redis: TestRedis;
-let ticker: RunningTicker;
 
-beforeAll(async () => {
-  redis = await startTestRedis();
-  ticker = await startInProcess(redis.url);
-});
+const stack = useStack();
 
-afterAll(async () => {
-  await ticker?.close();
-  await redis?.stop();
-});
+
 
 it('close() leaves nothing that keeps Node running: a script that connects, receives and closes exits by itself', async () => {
-  expect((await postHeadline(ticker.url, { text: 'for the child' })).status).toBe(202);
-  await until(async () => Number(await redis.client.get('ticker:seq')) === 1, 'the headline is in the log');
+  expect((await postHeadline(stack.ticker.url, { text: 'for the child' })).status).toBe(202);
+  await until(async () => Number(await stack.redis.client.get(stack.keys.seq)) === 1, 'the headline is in the log');
 
-  const child = spawn(process.execPath, ['--conditions=ticker-source', '--import', 'tsx', 'test/sdk/fixtures/close-child.ts', ticker.url, ALL_KEY], {
+  const child = spawn(process.execPath, ['--conditions=ticker-source', '--import', 'tsx', 'test/sdk/fixtures/close-child.ts', stack.ticker.url, ALL_KEY], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
   });

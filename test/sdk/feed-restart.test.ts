@@ -2,50 +2,42 @@
 // clients hold are then ahead of the feed. The gateway notices (its once-a-second tail check),
 // tells every client `feed_restarted`, and the SDK starts afresh with a `reset` instead of
 // refusing for good or waiting for seqs to catch up with the old ones.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { TickerClient, type Headline } from '@headline-ticker/sdk';
-import type { RunningTicker } from '../../server/src/ticker.js';
 import { ALL_KEY } from '../helpers/config.js';
 import { postHeadline } from '../helpers/clients.js';
-import { startTestRedis, type TestRedis } from '../helpers/redis.js';
-import { startInProcess } from '../helpers/stack.js';
+import { usePrivateStack } from '../helpers/harness.js';
 import { until, waitFor } from '../helpers/wait.js';
 
-let redis: TestRedis;
-let ticker: RunningTicker;
 let client: TickerClient;
 
-beforeAll(async () => {
-  redis = await startTestRedis();
-  ticker = await startInProcess(redis.url);
-});
+const stack = usePrivateStack();
+
 afterAll(async () => {
   await client?.close();
-  await ticker?.close();
-  await redis?.stop();
 });
 
 describe('the feed starts again (Redis lost its data)', () => {
   it('the gateway follows the new feed and the SDK resets onto it instead of giving up', async () => {
-    client = new TickerClient({ url: ticker.url, key: ALL_KEY, limit: 0, reconnect: { minDelayMs: 50, maxDelayMs: 200 } });
+    client = new TickerClient({ url: stack.ticker.url, key: ALL_KEY, limit: 0, reconnect: { minDelayMs: 50, maxDelayMs: 200 } });
     const got: Headline[] = [];
     const reasons: string[] = [];
     client.on('headline', (h) => got.push(h));
     client.on('status', (s) => reasons.push(`${s.status}:${s.reason ?? ''}`));
     await client.ready(10_000);
-    for (let i = 0; i < 5; i++) await postHeadline(ticker.url, { text: `before ${i}` });
+    for (let i = 0; i < 5; i++) await postHeadline(stack.ticker.url, { text: `before ${i}` });
     await until(() => got.length === 5, 'five headlines before the loss');
     expect(client.lastSeq).toBe(5);
 
     const reset = waitFor<{ headlines: Headline[]; seq: number; since: number; feedRestarted?: true }>(client, 'reset', 20_000);
-    await redis.client.flushall();
+    await stack.redis.client.flushall();
     const info = await reset;
     expect(info).toEqual({ headlines: [], seq: 0, since: 5, feedRestarted: true });
     expect(reasons).toContain('reconnecting:feed_restarted');
     await until(() => client.status === 'live', 'live again');
 
-    await postHeadline(ticker.url, { text: 'after 0' });
-    await postHeadline(ticker.url, { text: 'after 1' });
+    await postHeadline(stack.ticker.url, { text: 'after 0' });
+    await postHeadline(stack.ticker.url, { text: 'after 1' });
     await until(() => got.length === 7, 'the new feed arrives', 20_000);
     expect(got.slice(5).map((h) => [h.seq, h.text])).toEqual([
       [1, 'after 0'],

@@ -8,13 +8,15 @@ import { TickerClient } from '@headline-ticker/sdk';
 import type { RunningTicker } from '../../server/src/ticker.js';
 import { ALL_KEY, testConfig } from '../helpers/config.js';
 import { postHeadline } from '../helpers/clients.js';
-import { startTestRedis, type TestRedis } from '../helpers/redis.js';
+import { usePrivateStack } from '../helpers/harness.js';
 import { ClientLog } from '../helpers/sdk-client.js';
 import { startInProcess, startProcess, writeConfigFile, type TickerProcess } from '../helpers/stack.js';
 import { until } from '../helpers/wait.js';
 
+// Real processes use the default key prefix: a redis-server of its own.
+const stack = usePrivateStack({ ticker: false });
+
 const config = testConfig({ retention: { maxEvents: 10, minAgeSeconds: 0 } });
-let redis: TestRedis;
 let api: RunningTicker;
 let gatewayProcess: TickerProcess;
 let gateway: RunningTicker | null = null;
@@ -23,20 +25,18 @@ let client: TickerClient;
 let log: ClientLog;
 
 const WAIT = 30_000;
-const currentSeq = async () => Number((await redis.client.get('ticker:seq')) ?? 0);
 /** Publishes through the API node and waits until the log holds it. */
 const publish = async (text: string) => {
-  const before = await currentSeq();
+  const before = await stack.currentSeq();
   const res = await postHeadline(api.url, { text, topics: ['energy'] });
   expect(res.status).toBe(202);
-  await until(async () => (await currentSeq()) > before, `"${text}" is in the log`, WAIT);
+  await until(async () => (await stack.currentSeq()) > before, `"${text}" is in the log`, WAIT);
 };
 
 beforeAll(async () => {
-  redis = await startTestRedis();
   configPath = writeConfigFile(config);
-  api = await startInProcess(redis.url, { config });
-  gatewayProcess = await startProcess('gateway', { REDIS_URL: redis.url, TICKER_CONFIG: configPath });
+  api = await startInProcess(stack.redis.url, { config });
+  gatewayProcess = await startProcess('gateway', { REDIS_URL: stack.redis.url, TICKER_CONFIG: configPath });
   client = new TickerClient({ url: gatewayProcess.url, key: ALL_KEY, topics: ['energy'], limit: 0, reconnect: { minDelayMs: 50, maxDelayMs: 300 } });
   log = new ClientLog(client);
   await client.ready(WAIT);
@@ -47,7 +47,6 @@ afterAll(async () => {
   await gatewayProcess?.kill('SIGKILL');
   await gateway?.close();
   await api?.close();
-  await redis?.stop();
 });
 
 describe('resume after the gateway goes away', () => {
@@ -62,7 +61,7 @@ describe('resume after the gateway goes away', () => {
     expect(log.statuses.at(-1)).toMatchObject({ status: 'reconnecting', previous: 'live', reason: 'connection_lost' });
     for (const text of ['while down 1', 'while down 2', 'while down 3']) await publish(text);
 
-    gateway = await startInProcess(redis.url, { role: 'gateway', config, port });
+    gateway = await startInProcess(stack.redis.url, { role: 'gateway', config, port });
     await log.status('live', 2, WAIT);
     await publish('after');
     await log.text('after', WAIT);
@@ -85,12 +84,12 @@ describe('resume after the gateway goes away', () => {
     expect(log.statuses.at(-1)).toMatchObject({ status: 'reconnecting', previous: 'live', reason: 'shutdown' });
     for (let i = 1; i <= 15; i++) await publish(`away ${i}`);
 
-    gateway = await startInProcess(redis.url, { role: 'gateway', config, port });
+    gateway = await startInProcess(stack.redis.url, { role: 'gateway', config, port });
     await log.status('live', 3, WAIT);
     expect(log.resets).toHaveLength(1);
     const reset = log.resets[0]!;
     expect(reset.since).toBe(cursor);
-    expect(reset.seq).toBe(await currentSeq());
+    expect(reset.seq).toBe(await stack.currentSeq());
     // The log kept about 10 events, so the snapshot starts well after the cursor and ends with the newest.
     expect(reset.headlines.length).toBeGreaterThan(0);
     expect(reset.headlines.length).toBeLessThan(15);

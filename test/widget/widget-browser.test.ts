@@ -4,11 +4,12 @@ import type { Browser, Page } from 'playwright-core';
 import type { Headline } from '@headline-ticker/sdk/protocol';
 import type { RunningTicker } from '../../server/src/ticker.js';
 import { buildWidget } from '../../widgets/scripts/build.js';
+// The element's global typings (HTMLElementTagNameMap['headline-ticker']), for the page-side code.
+import type {} from '../../widgets/src/define.js';
 import { hasChromium, launchChromium, NO_CHROMIUM, startHostServer, type HostServer } from '../helpers/browser.js';
 import { ALL_KEY, EDITOR_TOKEN, testConfig } from '../helpers/config.js';
 import { postHeadline } from '../helpers/clients.js';
-import { startTestRedis, type TestRedis } from '../helpers/redis.js';
-import { startInProcess } from '../helpers/stack.js';
+import { useStack } from '../helpers/harness.js';
 
 const hostile = JSON.parse(readFileSync(new URL('../fixtures/hostile-text.json', import.meta.url), 'utf8')) as {
   mustRenderAsText: string[];
@@ -21,7 +22,6 @@ const wire = JSON.parse(readFileSync(new URL('../fixtures/wire-2019-12-14.json',
 
 const KEY = 'wgt_browser_test';
 
-let redis: TestRedis;
 let ticker: RunningTicker;
 let host: HostServer;
 let foreign: HostServer;
@@ -67,7 +67,7 @@ const untilShown = (page: Page, selector: string, n: number) =>
     { timeout: 10_000 },
   );
 const untilStatus = (page: Page, selector: string, status: string) =>
-  page.waitForFunction(([sel, s]) => (document.querySelector(sel) as HTMLElementTagNameMap['headline-ticker'] | null)?.status === s, [selector, status] as const, { timeout: 10_000 });
+  page.waitForFunction(([sel, s]) => document.querySelector<HTMLElementTagNameMap['headline-ticker']>(sel)?.status === s, [selector, status] as const, { timeout: 10_000 });
 
 async function editorCall(method: 'PATCH' | 'DELETE', id: string, body?: unknown): Promise<number> {
   const res = await fetch(`${ticker.url}/api/headlines/${id}`, {
@@ -85,10 +85,11 @@ async function publish(text: string, fields: Record<string, unknown>): Promise<s
 }
 
 describe.skipIf(!hasChromium)(`<headline-ticker> in Chromium, embedded from another origin${hasChromium ? '' : ` (${NO_CHROMIUM})`}`, () => {
+  const stack = useStack({ ticker: false });
   let live: Awaited<ReturnType<typeof open>>;
 
   beforeAll(async () => {
-    [redis, host, foreign] = await Promise.all([startTestRedis(), startHostServer(), startHostServer()]);
+    [host, foreign] = await Promise.all([startHostServer(), startHostServer()]);
     config = testConfig({
       editors: [{ name: 'test-desk', token: EDITOR_TOKEN }],
       keys: [
@@ -96,7 +97,7 @@ describe.skipIf(!hasChromium)(`<headline-ticker> in Chromium, embedded from anot
         { key: KEY, name: 'host page', topics: ['*'], origins: [host.origin] },
       ],
     });
-    [ticker, browser] = await Promise.all([startInProcess(redis.url, { config }), launchChromium(), buildWidget()]).then(([t, b]) => [t, b] as const);
+    [ticker, browser] = await Promise.all([stack.startTicker({ config }), launchChromium(), buildWidget()]).then(([t, b]) => [t, b] as const);
     live = await open(
       host.page(
         '/live.html',
@@ -112,8 +113,7 @@ describe.skipIf(!hasChromium)(`<headline-ticker> in Chromium, embedded from anot
 
   afterAll(async () => {
     await browser?.close();
-    await ticker?.close();
-    await Promise.all([redis?.stop(), host?.close(), foreign?.close()]);
+    await Promise.all([host?.close(), foreign?.close()]);
   });
 
   it('shows every hostile text literally, in both modes, and runs none of it', async () => {
@@ -206,7 +206,7 @@ describe.skipIf(!hasChromium)(`<headline-ticker> in Chromium, embedded from anot
     const line = await live.page.evaluate(() => document.querySelector('#desk')?.shadowRoot?.querySelector('[part=status]')?.textContent);
     expect(line).toContain('unavailable');
     expect(await texts(live.page, '#desk')).toEqual(before); // what was shown stays
-    ticker = await startInProcess(redis.url, { config, port });
+    ticker = await stack.startTicker({ config, port });
     await untilStatus(live.page, '#desk', 'live');
     await publish('After the restart', { topics: ['desk'] });
     await untilShown(live.page, '#desk', before.length + 1);

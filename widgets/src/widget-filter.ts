@@ -1,13 +1,10 @@
-import type { Headline } from '@headline-ticker/sdk/protocol';
+import { LIST_MAX, SYMBOL_PATTERN, TOPIC_PATTERN, type Headline } from '@headline-ticker/sdk/protocol';
 
-// What one widget shows, read from its `topics` and `symbols` attributes. The patterns follow
-// the wire schemas (client-sdk/src/schemas.ts); they are repeated here because importing the
-// schemas would bundle zod into the embed script. A malformed entry is dropped rather than sent,
+// What one widget shows, read from its `topics` and `symbols` attributes. The patterns and caps
+// are the protocol's (zod-free, so the embed script stays small). A malformed entry is dropped rather than sent,
 // since the server refuses a whole subscribe for one bad topic.
-const TOPIC = /^[a-z0-9]+(?:-[a-z0-9]+)*$/u;
-const SYMBOL = /^[A-Z0-9](?:[A-Z0-9.:-]{0,15})$/u;
-/** LIST_MAX in the wire schemas */
-export const FILTER_LIST_MAX = 20;
+/** the protocol's list cap, under the name the widget uses */
+export const FILTER_LIST_MAX = LIST_MAX;
 
 export interface WidgetFilter {
   /** empty with empty symbols: everything the key may see */
@@ -27,8 +24,8 @@ function list(raw: string | null, normalise: (s: string) => string, pattern: Reg
 
 export function parseFilter(topics: string | null, symbols: string | null): WidgetFilter {
   return {
-    topics: list(topics, (s) => s.trim().toLowerCase(), TOPIC),
-    symbols: list(symbols, (s) => s.trim().toUpperCase(), SYMBOL).filter((s) => s !== '*'),
+    topics: list(topics, (s) => s.trim().toLowerCase(), TOPIC_PATTERN),
+    symbols: list(symbols, (s) => s.trim().toUpperCase(), SYMBOL_PATTERN).filter((s) => s !== '*'),
   };
 }
 

@@ -1,6 +1,6 @@
 // Every failure the client meets becomes a TickerError with a stable code, in this one place,
 // so applications switch on `error.code` and never on message text.
-import { TickerError, type ErrorBody, type ErrorCode } from '../protocol.js';
+import { CONNECT_ERROR, TickerError, errorCodeForHttpStatus, type ErrorBody, type ErrorCode } from '../protocol.js';
 
 /** Codes after which retrying cannot help: the client stops and closes. */
 const FATAL_CODES: ReadonlySet<ErrorCode> = new Set(['unauthorized', 'forbidden', 'bad_request']);
@@ -15,14 +15,14 @@ export function isFatal(error: TickerError): boolean {
  */
 export function fromConnectError(err: Error): TickerError {
   const message = err.message;
-  if (message === 'unauthorized') {
+  if (message === CONNECT_ERROR.unauthorized) {
     return new TickerError('unauthorized', 'the server refused the key (unknown, revoked, or a widget key from another origin)', { cause: err });
   }
-  if (message === 'too_many_connections') {
+  if (message === CONNECT_ERROR.too_many_connections) {
     return new TickerError('too_many_connections', 'the key has too many open connections', { cause: err });
   }
-  if (message === 'rate_limited') return new TickerError('rate_limited', 'too many connection attempts', { cause: err });
-  if (message === 'unsupported_version') {
+  if (message === CONNECT_ERROR.rate_limited) return new TickerError('rate_limited', 'too many connection attempts', { cause: err });
+  if (message === CONNECT_ERROR.unsupported_version) {
     return new TickerError('bad_request', 'the server does not speak this protocol version: upgrade @headline-ticker/sdk', { cause: err });
   }
   return new TickerError('unavailable', `cannot reach the ticker: ${message}`, { cause: err });
@@ -40,15 +40,7 @@ export function fromAckError(body: ErrorBody | undefined): TickerError {
 export function fromHttpError(status: number, body: unknown): TickerError {
   const error = (body as { error?: ErrorBody } | null)?.error;
   if (error !== undefined && TickerError.isCode(error.code) && typeof error.message === 'string') return fromAckError(error);
-  const code: ErrorCode =
-    status === 401 ? 'unauthorized'
-    : status === 403 ? 'forbidden'
-    : status === 404 ? 'not_found'
-    : status === 413 ? 'payload_too_large'
-    : status === 429 ? 'rate_limited'
-    : status >= 500 ? 'unavailable'
-    : 'bad_request';
-  return new TickerError(code, `the server answered HTTP ${status}`);
+  return new TickerError(errorCodeForHttpStatus(status), `the server answered HTTP ${status}`);
 }
 
 /** Anything thrown where a TickerError is wanted. */

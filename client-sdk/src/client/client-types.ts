@@ -14,8 +14,10 @@ export type FetchLike = (input: string, init?: { method?: string; headers?: Reco
 export interface TickerClientOptions {
   /** the server, e.g. `http://localhost:8080` */
   url: string;
-  /** an API key (`sdk_…`) or, in a page, a widget key bound to the page's origin */
-  key: string;
+  /** an API key (`sdk_…`) or, in a page, a widget key bound to the page's origin (give `key` or `token`) */
+  key?: string;
+  /** an editor token instead of a key: the editor console's live view (all topics; `history()` needs a key) */
+  token?: string;
   /** topics to follow; `["*"]` or none with no symbols: everything the key may see */
   topics?: string[];
   /** symbols to follow; a headline matches when it shares a topic or a symbol */

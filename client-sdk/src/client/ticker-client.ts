@@ -64,6 +64,7 @@ class StaleConnection extends Error {}
 export class TickerClient extends TypedEmitter<TickerClientEvents> {
   readonly #url: string;
   readonly #key: string;
+  readonly #auth: HandshakeAuth;
   readonly #options: TickerClientOptions;
   readonly #io: SocketFactory;
   readonly #fetch: FetchLike | undefined;
@@ -102,9 +103,13 @@ export class TickerClient extends TypedEmitter<TickerClientEvents> {
     if (typeof options.url !== 'string' || !isAbsoluteUrl(options.url)) {
       throw new TickerError('bad_request', `TickerClient: \`url\` must be an absolute URL like http://localhost:8080 (got ${JSON.stringify(options.url)})`);
     }
-    if (typeof options.key !== 'string' || options.key === '') throw new TickerError('bad_request', 'TickerClient: `key` is required');
+    const credential = options.key ?? options.token;
+    if (typeof credential !== 'string' || credential === '' || (options.key !== undefined && options.token !== undefined)) {
+      throw new TickerError('bad_request', 'TickerClient: give `key` (or an editor `token`), not both');
+    }
     this.#url = options.url.replace(/\/+$/u, '');
-    this.#key = options.key;
+    this.#key = credential;
+    this.#auth = options.key !== undefined ? { key: options.key } : { token: credential };
     this.#options = options;
     this.#io = options.io ?? (socketIo as SocketFactory);
     this.#fetch = options.fetch;
@@ -271,7 +276,7 @@ export class TickerClient extends TypedEmitter<TickerClientEvents> {
       transports: transports ?? [...DEFAULT_TRANSPORTS],
       // Reconnects are ours (backoff, resume with since), one fresh socket each time.
       reconnection: false,
-      auth: { key: this.#key, v: PROTOCOL_VERSION } satisfies HandshakeAuth,
+      auth: { ...this.#auth, v: PROTOCOL_VERSION } satisfies HandshakeAuth,
     });
     this.#socket = socket;
     this.#bye = null;

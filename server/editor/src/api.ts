@@ -1,7 +1,4 @@
-import type { CorrectionInput, ErrorBody, Headline, HeadlineInput, IngestAccepted, ScheduledResponse } from '@headline-ticker/sdk/protocol';
-import type { AuditResponse } from '../../src/api/audit-routes.js';
-import type { UsageReport } from '../../src/usage/usage-report.js';
-import type { WithdrawResult } from '../../src/ingest/ingest-queue.js';
+import type { AuditResponse, CorrectionInput, ErrorBody, Headline, HeadlineInput, IngestAccepted, ScheduledResponse, UsageReport, WithdrawResult } from '@headline-ticker/sdk/protocol';
 
 export type ApiResult<T> = { ok: true; status: number; body: T } | { ok: false; status: number; error: ErrorBody };
 

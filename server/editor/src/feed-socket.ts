@@ -1,8 +1,7 @@
-import { io, type Socket } from 'socket.io-client';
-import type { ClientToServerEvents, Headline, ServerToClientEvents } from '@headline-ticker/sdk/protocol';
+import { TickerClient, type Headline } from '@headline-ticker/sdk';
 
 export interface FeedHandlers {
-  /** a fresh snapshot (first connect, or `since` fell out of the log): replace what is shown */
+  /** a fresh snapshot (first connect, or the log moved on without us): replace what is shown */
   snapshot(headlines: Headline[]): void;
   headline(h: Headline): void;
   state(text: string): void;
@@ -13,46 +12,29 @@ export interface FeedHandlers {
 const RECENT = 50;
 
 /**
- * The console's live view: the editor's token on the handshake (all topics), a snapshot of the
- * latest, then every event in seq order; after a reconnect it resumes with `since`.
+ * The console's live view is the SDK's one resume client with the editor's token (all topics):
+ * dedupe by seq, `since` resume, and a reset onto a feed that started again all come from it.
+ * A snapshot is what arrives before the client is live after its first connect or a reset.
  */
 export function followFeed(token: string, on: FeedHandlers): { close(): void } {
-  const socket: Socket<ServerToClientEvents, ClientToServerEvents> = io({ auth: { token }, transports: ['websocket'] });
-  let last: number | undefined;
+  const client = new TickerClient({ url: location.origin, token, limit: RECENT });
+  let snapshot: Headline[] | null = [];
 
-  socket.on('connect', () => {
-    socket.emit('subscribe', last === undefined ? { limit: RECENT } : { since: last }, (ack) => {
-      if (!ack.ok) {
-        on.state(`not live: ${ack.error.message}`);
-        return;
-      }
-      if (last === undefined || ack.reset === true) on.snapshot(ack.headlines);
-      else for (const h of ack.headlines) on.headline(h);
-      last = ack.seq;
+  client.on('reset', () => {
+    snapshot = [];
+  });
+  client.on('headline', (h) => {
+    if (snapshot !== null) snapshot.push(h);
+    else on.headline(h);
+  });
+  client.on('status', ({ status, reason }) => {
+    if (status === 'live') {
+      if (snapshot !== null) on.snapshot(snapshot);
+      snapshot = null;
       on.state('live');
-    });
+    } else if (status === 'closed') {
+      if (reason === 'unauthorized' || reason === 'revoked') on.refused();
+    } else on.state(status === 'connecting' ? 'connecting…' : 'reconnecting…');
   });
-  socket.on('headline', (h) => {
-    if (last !== undefined && h.seq <= last) return;
-    last = h.seq;
-    on.headline(h);
-  });
-  socket.on('connect_error', (err) => {
-    if (err.message === 'unauthorized') {
-      socket.close();
-      on.refused();
-    } else on.state('reconnecting…');
-  });
-  let revoked = false;
-  socket.on('bye', ({ reason }) => {
-    revoked = reason === 'revoked';
-    if (revoked) on.refused();
-  });
-  socket.on('disconnect', (reason) => {
-    if (revoked) return;
-    on.state('reconnecting…');
-    // The client reconnects by itself except when the server closed the socket (a restart).
-    if (reason === 'io server disconnect') setTimeout(() => socket.connect(), 1000);
-  });
-  return { close: () => void socket.close() };
+  return { close: () => void client.close() };
 }

@@ -1,7 +1,7 @@
 // The console's "Licences" view, for admin editors: per key, viewers now, the peak, deliveries
 // and refused origins, and a small chart of viewers over the last day. Built with DOM APIs only:
 // key names, origins and referring pages are untrusted text (a forged Origin is anyone's).
-import type { KeyUsage, UsageReport } from '../../src/usage/usage-report.js';
+import type { KeyUsage, UsageReport } from '@headline-ticker/sdk/protocol';
 import { el, stamp } from './dom.js';
 
 const SVG = 'http://www.w3.org/2000/svg';

@@ -1,5 +1,4 @@
-import type { Headline } from '@headline-ticker/sdk/protocol';
-import type { AuditEntry } from '../../src/log/audit-log.js';
+import type { AuditEntry, Headline } from '@headline-ticker/sdk/protocol';
 import { el, stamp } from './dom.js';
 
 const DONE: Record<AuditEntry['action'], string> = {

@@ -1,8 +1,9 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { TickerError } from '@headline-ticker/sdk/protocol';
+import { TickerError, type AuditResponse } from '@headline-ticker/sdk/protocol';
 import type { AccessRegistry } from '../access/access-registry.js';
-import { AUDIT_ACTIONS, type AuditEntry, type AuditLog } from '../log/audit-log.js';
+import { AUDIT_ACTIONS } from '@headline-ticker/sdk/protocol';
+import type { AuditLog } from '../log/audit-log.js';
 import { HEADLINE_ID_PATTERN } from '../ingest/headline-id.js';
 import type { Limits } from '../access/limits.js';
 import { requireEditor } from './auth.js';
@@ -17,9 +18,7 @@ export const AuditQuerySchema = z.strictObject({
   action: z.enum(AUDIT_ACTIONS).optional(),
 });
 
-export interface AuditResponse {
-  entries: AuditEntry[];
-}
+export type { AuditResponse };
 
 /** `GET /api/audit?id=&action=&limit=`: who did what, newest first; editors only. */
 export function auditRoutes({ access, limits, audit }: { access: AccessRegistry; limits: Limits; audit: AuditLog }): Router {

@@ -1,23 +1,8 @@
 import type { ErrorRequestHandler, Request, RequestHandler } from 'express';
 import type { z } from 'zod';
-import { TickerError, type ErrorCode } from '@headline-ticker/sdk/protocol';
+import { ERROR_HTTP_STATUS, TickerError, type ErrorCode } from '@headline-ticker/sdk/protocol';
 import type { Logger } from '../logger.js';
 import { badRequest } from '../validation.js';
-
-/** The one table from error code to HTTP status. */
-export const HTTP_STATUS: Record<ErrorCode, number> = {
-  bad_request: 400,
-  unauthorized: 401,
-  forbidden: 403,
-  not_found: 404,
-  conflict: 409,
-  payload_too_large: 413,
-  rate_limited: 429,
-  too_many_connections: 429,
-  unavailable: 503,
-  outcome_unknown: 503,
-  internal: 500,
-};
 
 /** Parse with a schema or throw a bad_request carrying the zod issues. */
 export function parseOr400<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
@@ -48,7 +33,7 @@ export function errorHandler(logger: Logger, onError: (req: Request, code: Error
     if (e.code === 'unavailable' || e.code === 'outcome_unknown') res.setHeader('Retry-After', '1');
     const retry = (e.details as { retryAfterSeconds?: number } | undefined)?.retryAfterSeconds;
     if (e.code === 'rate_limited' && retry !== undefined) res.setHeader('Retry-After', String(retry));
-    res.status(HTTP_STATUS[e.code]).json({ error: e.toJSON() });
+    res.status(ERROR_HTTP_STATUS[e.code]).json({ error: e.toJSON() });
   };
 }
 

@@ -15,10 +15,9 @@ import {
   HistoryQuerySchema,
   UrgencySchema,
 } from '@headline-ticker/sdk/schemas';
-import { ERROR_CODES, PROTOCOL_VERSION, type ErrorCode } from '@headline-ticker/sdk/protocol';
+import { ERROR_CODES, ERROR_HTTP_STATUS, PROTOCOL_VERSION, type ErrorCode } from '@headline-ticker/sdk/protocol';
 import { AUDIT_ACTIONS } from '../log/audit-log.js';
 import { AuditQuerySchema } from './audit-routes.js';
-import { HTTP_STATUS } from './http-errors.js';
 import { StreamQuerySchema } from './stream-query.js';
 
 type JsonSchema = Record<string, unknown>;
@@ -236,7 +235,7 @@ function operation(r: RouteDoc): JsonSchema {
     responses[status] = { description: a.description, ...(content ? { content } : {}) };
   }
   const byStatus = new Map<number, ErrorCode[]>();
-  for (const code of errorCodesOf(r)) byStatus.set(HTTP_STATUS[code], [...(byStatus.get(HTTP_STATUS[code]) ?? []), code]);
+  for (const code of errorCodesOf(r)) byStatus.set(ERROR_HTTP_STATUS[code], [...(byStatus.get(ERROR_HTTP_STATUS[code]) ?? []), code]);
   for (const [status, codes] of [...byStatus].sort(([a], [b]) => a - b)) {
     responses[String(status)] = {
       description: `error: ${codes.join(', ')}`,

@@ -1,6 +1,5 @@
 import { EventEmitter } from 'node:events';
 import { isCluster, type RedisClient } from '../redis/connection.js';
-import type { Headline } from '@headline-ticker/sdk/protocol';
 import type { FeedLog } from '../log/feed-log.js';
 import { parseAnnouncement, type LogEvent } from '../log/log-event.js';
 import type { Logger } from '../logger.js';

@@ -2,6 +2,7 @@ import type { Server as HttpServer } from 'node:http';
 import { Server, type Socket } from 'socket.io';
 import {
   REPLAY_PAGE_MAX_EVENTS,
+  CONNECT_ERROR,
   TickerError,
   type AckError,
   type ClientToServerEvents,
@@ -134,29 +135,29 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
   };
 
   io.use(async (socket, next) => {
-    if (!protocolVersionAccepted((socket.handshake.auth as { v?: unknown }).v)) return next(new Error('unsupported_version'));
+    if (!protocolVersionAccepted((socket.handshake.auth as { v?: unknown }).v)) return next(new Error(CONNECT_ERROR.unsupported_version));
     const key = recordOf(socket);
     if (key === undefined) {
       // Only unknown credentials meet the lockout: a valid key is never refused for others' failures.
       const ip = deps.addressOf(socket.request);
       usage?.unknownKey(ip);
-      if ((await limits.authBlocked(ip)) !== null) return next(new Error('rate_limited'));
+      if ((await limits.authBlocked(ip)) !== null) return next(new Error(CONNECT_ERROR.rate_limited));
       await limits.authFailed(ip);
-      return next(new Error('unauthorized'));
+      return next(new Error(CONNECT_ERROR.unauthorized));
     }
     if (!originAllowed(key, socket)) {
       // Not a guess (the key is right): refused, but not counted against the address.
       logger.info({ keyRef: key.ref, origin: socket.handshake.headers.origin }, 'widget key used from an origin it is not bound to');
       usage?.refused(key, socket.handshake.headers.origin, socket.handshake.headers.referer);
-      return next(new Error('unauthorized'));
+      return next(new Error(CONNECT_ERROR.unauthorized));
     }
     const ip = deps.addressOf(socket.request);
-    if (!deps.addressLimits.openSocket(ip)) return next(new Error('too_many_connections'));
+    if (!deps.addressLimits.openSocket(ip)) return next(new Error(CONNECT_ERROR.too_many_connections));
     if (key.maxConnections !== null) {
       const admitted = await connections.tryAcquire(key.digest, key.maxConnections).catch(() => true);
       if (!admitted) {
         deps.addressLimits.closeSocket(ip);
-        return next(new Error('too_many_connections'));
+        return next(new Error(CONNECT_ERROR.too_many_connections));
       }
       onGone(socket, () => connections.release(key.digest));
     }
@@ -234,7 +235,7 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
     g.set(tasksDropped),
   );
   const serially = (socket: TickerSocket, task: () => Promise<void>) => {
-    const run = () => {
+    const run = async (): Promise<void> => {
       if (socket.connected) return task();
       tasksDropped++;
     };

@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { Queue } from 'bullmq';
 import type { RedisClient } from '../redis/connection.js';
-import { TickerError, type IngestAccepted, type ScheduledHeadline } from '@headline-ticker/sdk/protocol';
+import { TickerError, type IngestAccepted, type ScheduledHeadline, type WithdrawResult } from '@headline-ticker/sdk/protocol';
 import type { CorrectionDraft, HeadlineDraft } from '@headline-ticker/sdk/schemas';
 import { AuditLog } from '../log/audit-log.js';
 import type { FeedLog } from '../log/feed-log.js';
@@ -23,7 +23,7 @@ export interface IngestQueueOptions {
   crashAfterIdempotency?: boolean;
 }
 
-export type WithdrawResult = { id: string; status: 'queued' | 'cancelled' };
+export type { WithdrawResult };
 
 /**
  * The idempotency window: a retry with the same key within it returns the first answer and

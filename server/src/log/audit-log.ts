@@ -3,23 +3,10 @@ import { z } from 'zod';
 import { AUDIT_MAX_LEN } from './feed-log.js';
 import type { FeedKeys } from './feed-keys.js';
 
-/** `failed`: a queued change that could not be applied within the retry horizon (never published). */
-export const AUDIT_ACTIONS = ['publish', 'correct', 'withdraw', 'cancel', 'failed'] as const;
-export type AuditAction = (typeof AUDIT_ACTIONS)[number];
+import { AUDIT_ACTIONS, type AuditAction, type AuditEntry } from '@headline-ticker/sdk/protocol';
 
-/** One line of the audit as `GET /api/audit` answers it. */
-export interface AuditEntry {
-  id: string;
-  action: AuditAction;
-  editor: string;
-  /** ISO 8601 UTC */
-  at: string;
-  /** the log event it produced; absent for a cancellation (nothing reached the log) */
-  seq?: number;
-  version?: number;
-  /** why a change failed */
-  reason?: string;
-}
+// The audit's wire shape is part of the protocol; re-exported for the server's own imports.
+export { AUDIT_ACTIONS, type AuditAction, type AuditEntry };
 
 // Stream entries are written by the append script and by `record`; read back, they are checked
 // again, so a foreign or damaged entry is skipped rather than served.
