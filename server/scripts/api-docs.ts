@@ -20,7 +20,7 @@ const schemaName = (s: { $ref?: string } | undefined) => s?.$ref?.split('/').at(
 function typeOf(s: Record<string, unknown>): string {
   if (Array.isArray(s['enum'])) return (s['enum'] as unknown[]).map((v) => `\`${String(v)}\``).join(' \\| ');
   if (s['type'] === 'array') return `${typeOf((s['items'] ?? {}) as Record<string, unknown>)}[]`;
-  if (typeof s['$ref'] === 'string') return schemaName(s as { $ref: string })!;
+  if (typeof s['$ref'] === 'string') return schemaName(s)!;
   if (Array.isArray(s['anyOf'])) return (s['anyOf'] as Record<string, unknown>[]).map(typeOf).join(' \\| ');
   if (s['const'] !== undefined) return `\`${JSON.stringify(s['const'])}\``;
   return typeof s['type'] === 'string' ? s['type'] : 'any';

@@ -32,12 +32,12 @@ export async function startBuiltServer(env: Record<string, string>): Promise<{ u
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
-  child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
-  child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
+  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (out += c.toString()));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`the built server did not start in 20 s:\n${out}`)), 20_000);
-    child.stdout!.on('data', () => {
+    child.stdout.on('data', () => {
       const m = /"port":(\d+)[^\n]*"msg":"headline ticker started"/u.exec(out);
       if (m) {
         clearTimeout(timer);

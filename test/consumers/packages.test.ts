@@ -147,7 +147,10 @@ describe('the packed SDK and widgets, installed outside the repository', () => {
     );
     const result = await execFile(process.execPath, [TSC, '-p', scratch], { cwd: scratch, timeout: 110_000 }).then(
       () => '',
-      (err: { stdout: string; message: string }) => err.stdout || err.message,
+      (err: unknown) => {
+        const e = err as { stdout?: string; message?: string };
+        return e.stdout || e.message || String(err);
+      },
     );
     expect(result).toBe('');
   }, 120_000);

@@ -44,7 +44,10 @@ class SseReader {
         else if (line.startsWith('retry: ')) this.retry = Number(line.slice(7));
         else if (line.startsWith('id: ')) e.id = line.slice(4);
         else if (line.startsWith('event: ')) e.event = line.slice(7);
-        else if (line.startsWith('data: ')) (e.data += line.slice(6)), (hasData = true);
+        else if (line.startsWith('data: ')) {
+          e.data += line.slice(6);
+          hasData = true;
+        }
       }
       if (hasData) this.events.push(e);
     }
@@ -60,7 +63,7 @@ function curl(url: string, headers: Record<string, string> = {}): { reader: SseR
   const args = ['-sN', ...Object.entries(headers).flatMap(([k, v]) => ['-H', `${k}: ${v}`]), url];
   const child = spawn('curl', args, { stdio: ['ignore', 'pipe', 'inherit'] });
   const reader = new SseReader();
-  child.stdout!.on('data', (c: Buffer) => reader.push(c.toString()));
+  child.stdout.on('data', (c: Buffer) => reader.push(c.toString()));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   return {
     reader,

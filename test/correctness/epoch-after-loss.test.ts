@@ -73,7 +73,7 @@ describe('Redis (AOF everysec) killed -9 during a burst', () => {
     cpSync(join(dir, 'appendonlydir'), backup, { recursive: true });
     await until(() => Math.max(0, ...held[0]!.keys()) > 0, 'something delivered after the copy');
     await new Promise((r) => setTimeout(r, 400));
-    const seenBefore = new Map(held[0]!);
+    const seenBefore = new Map(held[0]);
     await server.kill();
     rmSync(join(dir, 'appendonlydir'), { recursive: true, force: true });
     cpSync(backup, join(dir, 'appendonlydir'), { recursive: true });

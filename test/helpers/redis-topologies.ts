@@ -209,7 +209,7 @@ export async function startCluster(): Promise<TestCluster> {
       for (const n of nodes.filter((x) => x.running)) {
         const c = n.client();
         try {
-          const slots = (await c.call('CLUSTER', 'SLOTS')) as [number, number, [string, number, string]][];
+          const slots = (await c.call('CLUSTER', 'SLOTS')) as [number, number, [string, number | string, string]][];
           const range = slots.find(([from, to]) => slot >= from && slot <= to);
           if (range) return nodes.find((x) => x.port === Number(range[2][1]))!;
         } catch {

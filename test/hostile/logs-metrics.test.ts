@@ -41,7 +41,7 @@ describe('secrets in logs', () => {
 
 describe('/metrics', () => {
   let redis: TestRedis;
-  let tickers: RunningTicker[] = [];
+  const tickers: RunningTicker[] = [];
   beforeAll(async () => {
     redis = await startTestRedis();
   });

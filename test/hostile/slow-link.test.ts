@@ -55,7 +55,10 @@ async function throttlingProxy(target: number, rate: number): Promise<{ port: nu
     port: (server.address() as AddressInfo).port,
     close: () =>
       new Promise<void>((resolve) => {
-        for (const [a, b] of pairs) (a.destroy(), b.destroy());
+        for (const [a, b] of pairs) {
+          a.destroy();
+          b.destroy();
+        }
         server.close(() => resolve());
       }),
   };

@@ -144,7 +144,7 @@ describe.skipIf(!hasChromium)(`the widget in Chromium behind a proxy that blocks
     );
     const started = Date.now();
     await page.goto(url);
-    await page.waitForFunction(() => (document.querySelector('#w') as HTMLElement & { status?: string } | null)?.status === 'live', undefined, {
+    await page.waitForFunction(() => document.querySelector<HTMLElement & { status?: string }>('#w')?.status === 'live', undefined, {
       timeout: FIRST_HEADLINE_MS,
     });
     await publish(`widget first on ${topic}`, topic);
@@ -177,7 +177,7 @@ describe.skipIf(!hasChromium)(`the widget in Chromium behind a proxy that blocks
       ),
     );
     for (const id of ids) {
-      await page.waitForFunction((sel) => (document.querySelector(sel) as HTMLElement & { status?: string } | null)?.status === 'live', `#${id}`);
+      await page.waitForFunction((sel) => document.querySelector<HTMLElement & { status?: string }>(sel)?.status === 'live', `#${id}`);
     }
     await publish('for widget d', 'shared-d');
     await page.waitForFunction(() => document.querySelector('#d')?.shadowRoot?.textContent?.includes('for widget d') === true);

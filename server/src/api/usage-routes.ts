@@ -11,7 +11,7 @@ import { parseOr400 } from './http-errors.js';
 export function usageRoutes({ access, limits, usage }: { access: AccessRegistry; limits: Limits; usage: UsageRecorder }): Router {
   const router = Router();
   router.get('/api/usage', requireEditor(access, limits), async (req, res) => {
-    if (editorOf(res).admin !== true) throw new TickerError('forbidden', 'usage is for editors with admin: true in the config');
+    if (!editorOf(res).admin) throw new TickerError('forbidden', 'usage is for editors with admin: true in the config');
     const q = parseOr400(usageQuerySchema(usage.config.retentionDays), req.query, 'query');
     const report = await usage.report(q).catch((err: unknown) => {
       throw new TickerError('unavailable', 'the usage store is unreachable; try again', { cause: err });

@@ -204,7 +204,7 @@ export class IngestQueue {
       if (isCommandTimeout(err)) {
         throw new TickerError('outcome_unknown', 'the feed store did not answer in time: the change may or may not be queued; retry with the same idempotency key', { cause: err });
       }
-      return this.#guard(Promise.reject(err));
+      return this.#guard(Promise.reject(err instanceof Error ? err : new Error(String(err))));
     }
   }
 

@@ -1,4 +1,3 @@
-/// <reference path="../types/cluster-key-slot.d.ts" />
 import calculateSlot from 'cluster-key-slot';
 import { Cluster, Command } from 'ioredis';
 import type { RedisClient } from './connection.js';

@@ -175,7 +175,8 @@ function parseTextual(s: string): Date | null {
     }
   }
   if (day === undefined || month === undefined || year === undefined) return null;
-  let [h, mi, sec] = time ?? [0, 0, 0];
+  const [hour, mi, sec] = time ?? [0, 0, 0];
+  let h = hour;
   if (pm !== undefined) {
     if (h < 1 || h > 12) return null;
     h = (h % 12) + (pm ? 12 : 0);

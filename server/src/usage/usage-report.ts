@@ -60,7 +60,7 @@ export async function usageReport(
     const { ref, origin } = parseSubject(field.slice(bar + 1));
     if (!/^[0-9a-f]{12}$/u.test(ref)) return;
     const e = entries.get(ref) ?? { name: namesHash[ref] ?? ref, origins: new Set<string>(), widget: false };
-    if (origin !== null && field.startsWith('refused|') === false) {
+    if (origin !== null && !field.startsWith('refused|')) {
       e.origins.add(origin);
       e.widget = true;
     }

@@ -52,7 +52,7 @@ const MAX_REFERER_CHARS = 500;
 /** A header value as stored: control characters dropped, length capped. */
 export function cleanHeader(value: string | undefined, max: number): string | null {
   if (value === undefined) return null;
-  // eslint-disable-next-line no-control-regex
+   
   const s = value.replace(/[\u0000-\u001f\u007f]/gu, '').slice(0, max);
   return s === '' ? null : s;
 }
