@@ -489,7 +489,9 @@ function summarize(results: TargetResult[]): Record<string, unknown> {
         spread(rs.map(usPerDelivery)),
         `${spread(rs.map((r) => steady(r)?.latencyMs.p50))} / ${spread(rs.map((r) => steady(r)?.latencyMs.p99))}`,
         spread(rs.map((r) => sweepAt(r, SWEEP[0]!)?.latencyMs.p99)),
-        `${spread(rs.map((r) => r.saturation ?? 0), (n) => n.toFixed(0))}; rate ${spread(rs.map((r) => r.saturationRate ?? 0), (n) => n.toFixed(0))}/s`,
+        // a round where no sweep step passed has no saturation figure: "none" rather than 0
+        `${spread(rs.map((r) => r.saturation), (n) => n.toFixed(0))}; rate ${spread(rs.map((r) => r.saturationRate), (n) => n.toFixed(0))}/s; ` +
+          `${rs.filter((r) => r.saturation === null).length} of ${rs.length} rounds passed no sweep step`,
         spread(rs.map((r) => r.rssPerConnectionKb)),
       ];
     });
@@ -498,14 +500,14 @@ function summarize(results: TargetResult[]): Record<string, unknown> {
     if (tk && bl) {
       summary['steadyP99DeltaMs'] = Number((tk['steadyP99Ms']! - bl['steadyP99Ms']!).toFixed(1));
       summary['sweepFirstP99DeltaMs'] = Number((tk['sweepFirstP99Ms']! - bl['sweepFirstP99Ms']!).toFixed(1));
-      summary['saturationRatio'] = Number((tk['saturation']! / bl['saturation']!).toFixed(2));
+      summary['saturationRatio'] = tk['saturation']! > 0 && bl['saturation']! > 0 ? Number((tk['saturation']! / bl['saturation']!).toFixed(2)) : null;
       summary['efficiencyRatio'] = Number((bl['cpuUsPerDelivery']! / tk['cpuUsPerDelivery']!).toFixed(2));
       rows.push([
         'ticker vs baseline (medians)',
         `${String(summary['efficiencyRatio'])}× deliveries per CPU second`,
         `p99 ${Number(summary['steadyP99DeltaMs']) >= 0 ? '+' : ''}${String(summary['steadyP99DeltaMs'])} ms`,
         `${Number(summary['sweepFirstP99DeltaMs']) >= 0 ? '+' : ''}${String(summary['sweepFirstP99DeltaMs'])} ms`,
-        `${String(summary['saturationRatio'])}×`,
+        summary['saturationRatio'] === null ? '- (no sweep step passed)' : `${String(summary['saturationRatio'])}×`,
         '',
       ]);
     }
