@@ -37,6 +37,11 @@ export interface PerHeadline {
   redisCpuMsPerHeadline: number;
   /** slope of Redis commands/s between the two rates: commands per headline (those run by scripts included) */
   redisCommandsPerHeadline: number;
+  /**
+   * at the low rate, net of the idle window's background, per headline: what a headline costs
+   * when headlines are spaced apart (as a desk's are); BullMQ's fetch loop costs more then
+   */
+  lowRate: { cpuMs: number; redisCpuMs: number; redisCommands: number };
   /** at the higher rate, net of the idle window's background, by command */
   commandsPerHeadline: Record<string, number>;
 }
@@ -81,8 +86,14 @@ export async function perHeadlineStep(target: Target, stats: RedisStats | null, 
     const net = (n - ((idle.commands[cmd] ?? 0) / idle.seconds) * hi.seconds) / Math.max(1, hi.headlines);
     if (net >= 0.05) commandsPerHeadline[cmd] = Number(net.toFixed(2));
   }
+  const net = (w: HeadlineWindow, f: (x: HeadlineWindow) => number) => (f(w) - (f(idle) / idle.seconds) * w.seconds) / Math.max(1, w.headlines);
   return {
     windows,
+    lowRate: {
+      cpuMs: net(lo, (w) => w.productCpuSeconds) * 1000,
+      redisCpuMs: net(lo, (w) => w.redisCpuSeconds) * 1000,
+      redisCommands: net(lo, (w) => total(w.commands)),
+    },
     cpuMsPerHeadline: slope((w) => w.productCpuSeconds) * 1000,
     redisCpuMsPerHeadline: slope((w) => w.redisCpuSeconds) * 1000,
     redisCommandsPerHeadline: slope((w) => total(w.commands)),

@@ -423,10 +423,13 @@ function summarize(results: TargetResult[]): Record<string, unknown> {
         spread(h.map((x) => x?.cpuMsPerHeadline), f2),
         t === 'baseline' ? '-' : spread(h.map((x) => x?.redisCpuMsPerHeadline), f2),
         t === 'baseline' ? '-' : spread(h.map((x) => x?.redisCommandsPerHeadline)),
+        `${spread(h.map((x) => x?.lowRate.cpuMs), f2)}${t === 'baseline' ? '' : `; Redis ${spread(h.map((x) => x?.lowRate.redisCpuMs), f2)} ms, ${spread(h.map((x) => x?.lowRate.redisCommands))} commands`}`,
         t === 'baseline' ? '-' : formatCommands(h.at(-1)?.commandsPerHeadline ?? {}),
       ];
     });
-    process.stdout.write(`${table(['system', 'CPU ms per headline (product)', 'Redis CPU ms per headline', 'Redis commands per headline', 'commands (last round, net of idle)'], rows)}\n`);
+    process.stdout.write(
+      `${table(['system', 'CPU ms per headline (product)', 'Redis CPU ms per headline', 'Redis commands per headline', `at ${HEADLINE_RATES[0]}/s, net of idle: CPU ms`, 'commands (last round, net of idle)'], rows)}\n`,
+    );
   }
   if (STEPS.has('connect')) {
     process.stdout.write(`\nConnect + subscribe (latest ${opts['connect-limit']}), ${N} clients${rounds}\n`);
