@@ -1,6 +1,8 @@
 // The plain Socket.IO baseline: a POST becomes one `io.emit`. No Redis, no queue, no log, no
 // auth, no filtering: the least a Socket.IO ticker can do. Same wire shapes as the product, so
-// the generator cannot tell them apart. Prints `listening <port>` once up.
+// the generator cannot tell them apart. Prints `listening <port>` once up. It keeps the latest
+// headlines in memory so a subscribe gets its snapshot (`limit`, default 10), as the product's
+// does; it has no log, so a resume (`since`) gets nothing it missed.
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -8,11 +10,15 @@ import { Server } from 'socket.io';
 
 const http = createServer();
 const io = new Server(http, { serveClient: false });
-let seq = 0;
+// Starts from the clock, so a restarted baseline's seqs still go forward (as the product's log does).
+let seq = Date.now();
+const RECENT_MAX = 500;
+const recent: unknown[] = [];
 
 io.on('connection', (socket) => {
-  socket.on('subscribe', (_request: unknown, ack: unknown) => {
-    if (typeof ack === 'function') ack({ ok: true, headlines: [], seq });
+  socket.on('subscribe', (request: { limit?: unknown } | undefined, ack: unknown) => {
+    const limit = typeof request?.limit === 'number' ? Math.min(request.limit, RECENT_MAX) : 10;
+    if (typeof ack === 'function') ack({ ok: true, headlines: limit > 0 ? recent.slice(-limit) : [], seq });
   });
 });
 
@@ -33,7 +39,7 @@ http.on('request', (req, res) => {
     }
     const now = new Date().toISOString();
     const id = randomUUID();
-    io.emit('headline', {
+    const headline = {
       id,
       seq: ++seq,
       version: 1,
@@ -46,7 +52,10 @@ http.on('request', (req, res) => {
       source: 'desk',
       publishedAt: now,
       updatedAt: now,
-    });
+    };
+    recent.push(headline);
+    if (recent.length > RECENT_MAX * 2) recent.splice(0, RECENT_MAX);
+    io.emit('headline', headline);
     res.writeHead(202, { 'content-type': 'application/json' }).end(JSON.stringify({ id, status: 'queued' }));
   });
 });

@@ -9,11 +9,18 @@ export const TEXT_PREFIX = 'bench ';
 export const benchText = (tag: string, index: number, sentAt: number): string => `${TEXT_PREFIX}${tag} ${index} ${sentAt.toFixed(3)}`;
 
 export type ToGenerator =
-  | { type: 'connect'; url: string; key: string; count: number; subscribe: boolean }
+  /** `limit`: the subscribe asks for the latest `limit` headlines (absent: the server's default) */
+  | { type: 'connect'; url: string; key: string; count: number; subscribe: boolean; limit?: number }
   /** `headlines` will be published; `expected` deliveries in all */
   | { type: 'start'; tag: string; headlines: number; expected: number }
   | { type: 'poll' }
   | { type: 'stop' }
+  /**
+   * From now on a client whose connection drops comes back like the SDK does: after a delay with
+   * full jitter between `minDelayMs` and a doubling cap, resubscribing with `since` = the last
+   * seq it saw, and counting the replay in the ack.
+   */
+  | { type: 'resilient'; minDelayMs: number; maxDelayMs: number }
   | { type: 'disconnect' };
 
 export interface ConnectResult {
@@ -36,11 +43,26 @@ export interface StepReport {
   /** connections that closed during the step */
   closed: number;
   open: number;
+  /** per headline index of the step: how many clients received it */
+  receivedBy: number[];
+  /** resubscribe acks that said `reset` (the replay could not reach back) */
+  resets: number;
+}
+
+export interface Progress {
+  type: 'progress';
+  delivered: number;
+  /** clients connected and subscribed right now */
+  live: number;
+  /** wall-clock ms of the last subscribe ack (a client becoming live) */
+  lastLiveAt: number;
+  /** connection attempts that failed since `resilient` */
+  failedAttempts: number;
 }
 
 export type FromGenerator =
   | ConnectResult
   | StepReport
-  | { type: 'progress'; delivered: number }
+  | Progress
   | { type: 'ready' }
   | { type: 'disconnected' };

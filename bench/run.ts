@@ -1,23 +1,23 @@
 // `npm run bench`: the product against a plain Socket.IO baseline, same workload, same
 // generator, same run. See BENCHMARKS.md for what each number means and what limits it.
-import { fork, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { Agent, request } from 'node:http';
-import { availableParallelism, loadavg, tmpdir, totalmem } from 'node:os';
+import { writeFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { availableParallelism, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { PrivateRedis, freePort } from '../server/src/redis/private-redis.js';
-import { benchText, nowMs, type FromGenerator, type StepReport, type ToGenerator } from './protocol.js';
-import { cpuTicks, rssKb, TICKS_PER_SECOND } from './proc-stats.js';
+import { connectStep, perHeadlineStep, stormStep, type ConnectCost, type PerHeadline, type StormResult } from './cost-steps.js';
+import {
+  closeAgent, Generator, KEY, publish, ROOT, sample, sleep, startBaseline, startTicker,
+  type Target, type TargetName, type TargetOptions,
+} from './harness.js';
+import type { StepReport } from './protocol.js';
+import { rssKb } from './proc-stats.js';
+import { RedisStats } from './redis-stats.js';
 
-const ROOT = fileURLToPath(new URL('../', import.meta.url));
-const EDITOR_TOKEN = 'ed_bench_token';
-const KEY = 'sdk_bench_all';
 const SUCCESS_P99_MS = 100;
 /** a step ends this long after the last delivery when not everything arrived */
 const DRAIN_QUIET_MS = 3000;
 const DRAIN_MAX_MS = 10_000;
+const ALL_STEPS = 'headline,connect,steady,sweep,overload,storm';
 
 const { values: opts } = parseArgs({
   options: {
@@ -29,7 +29,15 @@ const { values: opts } = parseArgs({
     overload: { type: 'string', default: 'auto' },
     targets: { type: 'string', default: 'ticker,baseline' },
     roles: { type: 'string', default: 'all' },
-    steps: { type: 'string', default: 'steady,sweep,overload' },
+    steps: { type: 'string', default: ALL_STEPS },
+    'headline-rates': { type: 'string', default: '10,40' },
+    'headline-seconds': { type: 'string', default: '5' },
+    'connect-limit': { type: 'string', default: '10' },
+    'storm-rate': { type: 'string', default: '5' },
+    'storm-seconds': { type: 'string', default: '8' },
+    'storm-delay': { type: 'string', default: '500,20000' },
+    cpus: { type: 'string' },
+    repeat: { type: 'string', default: '1' },
     'scale-n': { type: 'string', default: '10000' },
     'scale-rate': { type: 'string', default: '5' },
     'scale-seconds': { type: 'string', default: '60' },
@@ -41,7 +49,7 @@ const { values: opts } = parseArgs({
 
 if (opts.help) {
   process.stdout.write(`npm run bench -- [options]
-  --n 1000                subscribers
+  --n 1000                subscribers (connect, steady, sweep, overload and storm steps)
   --rate 20               headlines/s in the steady step
   --seconds 10            length of the steady step
   --sweep 20,30,40,50,60  rates of the saturation sweep (stops at the first failure)
@@ -51,9 +59,21 @@ if (opts.help) {
   --roles all             all: the product in one process (TICKER_ROLE=all, as npm start);
                           split: a TICKER_ROLE=gateway process (measured as the target) and a
                           separate TICKER_ROLE=worker (its CPU in the "worker" column), as deployed
-  --steps steady,sweep,overload[,scale]
+  --steps ${ALL_STEPS}[,scale]
+                          headline: 0 subscribers, idle then --headline-rates for
+                            --headline-seconds each: CPU and Redis commands per headline (slope)
+                          connect: --n clients connect and subscribe to the latest --connect-limit
+                            (always run when a later step needs subscribers; measured only if named)
+                          storm: the gateway SIGKILLed with --n clients connected while
+                            --storm-rate headlines/s flow for --storm-seconds; restarted on the
+                            same port; clients come back with the SDK's jittered backoff
+                            (--storm-delay min,max ms) and resume by since
                           scale: --scale-n connections (RSS per idle connection at 5,000), then
-                          --scale-rate headlines/s for --scale-seconds
+                            --scale-rate headlines/s for --scale-seconds
+  --cpus 0                confine each target (the product with its Redis and worker; the
+                          baseline) to these cores with taskset -c (util-linux), e.g. 0 or 0,1
+  --repeat 1              rounds; each runs every target, interleaved (order alternating), and
+                          the summary gives medians and the spread (min-max) across rounds
   --profile               run each target with --cpu-prof (profiles in bench/results/prof/<target>/)
   --out FILE              JSON results (default bench/results/<time>.json)
 `);
@@ -65,10 +85,11 @@ const num = (name: string, v: string | undefined): number => {
   if (!Number.isFinite(n) || n <= 0) throw new Error(`--${name}: expected a positive number, got ${v}`);
   return n;
 };
+const nums = (name: string, v: string | undefined): number[] => (v ?? '').split(',').filter(Boolean).map((x) => num(name, x));
 const N = num('n', opts.n);
 const RATE = num('rate', opts.rate);
 const SECONDS = num('seconds', opts.seconds);
-const SWEEP = (opts.sweep ?? '').split(',').filter(Boolean).map((r) => num('sweep', r));
+const SWEEP = nums('sweep', opts.sweep);
 const SWEEP_SECONDS = num('sweep-seconds', opts['sweep-seconds']);
 const TARGETS = (opts.targets ?? '').split(',').filter(Boolean) as TargetName[];
 const ROLES = opts.roles === 'split' ? 'split' : opts.roles === 'all' ? 'all' : (() => {
@@ -76,18 +97,14 @@ const ROLES = opts.roles === 'split' ? 'split' : opts.roles === 'all' ? 'all' : 
 })();
 const STEPS = new Set((opts.steps ?? '').split(',').filter(Boolean));
 for (const t of TARGETS) if (t !== 'ticker' && t !== 'baseline') throw new Error(`--targets: unknown ${t}`);
-
-type TargetName = 'ticker' | 'baseline';
-
-interface Target {
-  name: TargetName;
-  url: string;
-  /** the gateway process (the product runs all roles in one) */
-  pid: number;
-  /** other processes the target needs (Redis), measured too */
-  helpers: { name: string; pid: number }[];
-  stop(): Promise<void>;
-}
+const HEADLINE_RATES = nums('headline-rates', opts['headline-rates']);
+if (HEADLINE_RATES.length !== 2 || HEADLINE_RATES[0]! >= HEADLINE_RATES[1]!) throw new Error('--headline-rates: expected two rates, low,high');
+const STORM_DELAY = nums('storm-delay', opts['storm-delay']);
+if (STORM_DELAY.length !== 2) throw new Error('--storm-delay: expected min,max in ms');
+const CPUS = opts.cpus ?? null;
+if (CPUS !== null && !/^\d+([,-]\d+)*$/u.test(CPUS)) throw new Error(`--cpus: expected a taskset list such as 0 or 0,1, got ${CPUS}`);
+const REPEAT = num('repeat', opts.repeat);
+const TARGET_OPTIONS: TargetOptions = { roles: ROLES, profile: opts.profile ?? false, cpus: CPUS };
 
 export interface StepResult {
   target: TargetName;
@@ -124,265 +141,6 @@ export interface StepResult {
   pass: boolean;
 }
 
-// ---------------------------------------------------------------- processes
-
-function waitForLine(child: ChildProcess, pattern: RegExp, what: string): Promise<RegExpExecArray> {
-  return new Promise((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`${what} did not start in 30 s:\n${out}`)), 30_000);
-    const onData = (c: Buffer) => {
-      out += c.toString();
-      const m = pattern.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        child.stdout!.off('data', onData);
-        child.stdout!.resume();
-        resolve(m);
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`${what} exited (${code}):\n${out}`));
-    });
-  });
-}
-
-function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const force = setTimeout(() => child.kill('SIGKILL'), 15_000);
-    child.once('exit', () => {
-      clearTimeout(force);
-      resolve();
-    });
-    child.kill('SIGTERM');
-  });
-}
-
-function profileArgs(name: TargetName): string[] {
-  if (!opts.profile) return [];
-  const dir = join(ROOT, 'bench/results/prof', name);
-  mkdirSync(dir, { recursive: true });
-  return ['--cpu-prof', `--cpu-prof-dir=${dir}`];
-}
-
-async function startTicker(): Promise<Target> {
-  const dir = mkdtempSync(join(tmpdir(), 'ticker-bench-'));
-  const redis = await new PrivateRedis({ dir: join(dir, 'redis') }).start();
-  const configPath = join(dir, 'ticker.json');
-  writeFileSync(
-    configPath,
-    JSON.stringify({
-      editors: [{ name: 'bench', token: EDITOR_TOKEN }],
-      keys: [{ key: KEY, name: 'bench', topics: ['*'] }],
-      // the load generator publishes far faster than any desk: lift the per-editor write limit
-      limits: { publishesPerEditorPerMinute: 10_000_000 },
-    }),
-  );
-  const env = (role: string, port: number) => ({
-    ...process.env,
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    TICKER_ROLE: role,
-    TICKER_CONFIG: configPath,
-    REDIS_URL: redis.url,
-    LOG_LEVEL: 'warn',
-    NODE_ENV: 'production',
-  });
-  const main = [...profileArgs('ticker'), '--conditions=ticker-source', '--import', 'tsx', 'server/src/main.ts'];
-  let worker: ChildProcess | null = null;
-  if (ROLES === 'split') {
-    const workerPort = await freePort();
-    worker = spawn(process.execPath, ['--conditions=ticker-source', '--import', 'tsx', 'server/src/main.ts'], {
-      cwd: ROOT,
-      env: env('worker', workerPort),
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    await waitReady(`http://127.0.0.1:${workerPort}/readyz`, worker);
-  }
-  const child = spawn(process.execPath, main, {
-    cwd: ROOT,
-    env: env(ROLES === 'split' ? 'gateway' : 'all', 0),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const m = await waitForLine(child, /Headline Ticker is live: http:\/\/localhost:(\d+)\//u, 'the ticker');
-  const redisPid = findRedisPid(redis.port);
-  const helpers = redisPid > 0 ? [{ name: 'redis', pid: redisPid }] : [];
-  if (worker) helpers.push({ name: 'worker', pid: worker.pid! });
-  return {
-    name: 'ticker',
-    url: `http://127.0.0.1:${m[1]}`,
-    pid: child.pid!,
-    helpers,
-    async stop() {
-      await stopChild(child);
-      if (worker) await stopChild(worker);
-      await redis.stop();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
-
-/** Polls a worker's /readyz (it prints nothing at LOG_LEVEL=warn) until it answers 200. */
-async function waitReady(url: string, child: ChildProcess): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`the worker exited (${child.exitCode})`);
-    const ok = await fetch(url).then((r) => r.ok, () => false);
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`the worker was not ready within 30 s (${url})`);
-}
-
-/** The redis-server PrivateRedis started on `port` (it does not expose its pid); 0 if not found. */
-function findRedisPid(port: number): number {
-  for (const pattern of [`redis-server 127.0.0.1:${port}`, `redis-server --port ${port} `]) {
-    const out = spawnSync('pgrep', ['-f', pattern], { encoding: 'utf8' }).stdout ?? '';
-    const pid = Number(out.trim().split('\n')[0]);
-    if (pid > 0) return pid;
-  }
-  return 0;
-}
-
-async function startBaseline(): Promise<Target> {
-  const child = spawn(process.execPath, [...profileArgs('baseline'), '--import', 'tsx', 'bench/baseline-server.ts'], {
-    cwd: ROOT,
-    env: { ...process.env, PORT: '0', NODE_ENV: 'production' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const m = await waitForLine(child, /listening (\d+)/u, 'the baseline');
-  return { name: 'baseline', url: `http://127.0.0.1:${m[1]}`, pid: child.pid!, helpers: [], stop: () => stopChild(child) };
-}
-
-// ---------------------------------------------------------------- generator
-
-class Generator {
-  readonly #child: ChildProcess;
-  #waiting: { type: FromGenerator['type']; resolve: (m: FromGenerator) => void }[] = [];
-
-  constructor() {
-    this.#child = fork(join(ROOT, 'bench/generator.ts'), [], {
-      cwd: ROOT,
-      execArgv: ['--import', 'tsx'],
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
-    this.#child.on('message', (m: FromGenerator) => {
-      const i = this.#waiting.findIndex((w) => w.type === m.type);
-      if (i >= 0) this.#waiting.splice(i, 1)[0]!.resolve(m);
-    });
-  }
-
-  get pid(): number {
-    return this.#child.pid!;
-  }
-
-  ask<T extends FromGenerator['type']>(message: ToGenerator | null, answer: T): Promise<Extract<FromGenerator, { type: T }>> {
-    const p = new Promise<FromGenerator>((resolve) => this.#waiting.push({ type: answer, resolve }));
-    if (message) this.#child.send(message);
-    return p as Promise<Extract<FromGenerator, { type: T }>>;
-  }
-
-  tell(message: ToGenerator): void {
-    this.#child.send(message);
-  }
-
-  stop(): Promise<void> {
-    this.#child.disconnect();
-    return stopChild(this.#child);
-  }
-}
-
-// ---------------------------------------------------------------- publisher
-
-const agent = new Agent({ keepAlive: true, maxSockets: 32 });
-
-function post(url: string, body: string): Promise<number> {
-  return new Promise((resolve) => {
-    const req = request(
-      `${url}/api/headlines`,
-      {
-        method: 'POST',
-        agent,
-        headers: { authorization: `Bearer ${EDITOR_TOKEN}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
-      },
-      (res) => {
-        res.resume();
-        res.on('end', () => resolve(res.statusCode ?? 0));
-      },
-    );
-    req.on('error', (err: NodeJS.ErrnoException) => {
-      // A kept-alive socket the server closed just as it was reused: the request never arrived,
-      // so sending it again cannot publish twice (the pattern Node's http docs give).
-      if (req.reusedSocket && err.code === 'ECONNRESET') resolve(post(url, body));
-      else resolve(0);
-    });
-    req.end(body);
-  });
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
-
-/** Publishes `rate`/s for `seconds`, evenly spaced; resolves when every POST has answered. */
-async function publish(
-  url: string,
-  tag: string,
-  rate: number,
-  seconds: number,
-): Promise<{ errors: number; failures: Record<string, number>; postP50: number; postMax: number }> {
-  const count = Math.round(rate * seconds);
-  const start = nowMs();
-  const answers: Promise<{ status: number; ms: number }>[] = [];
-  for (let i = 0; i < count; i++) {
-    await sleep(start + (i * 1000) / rate - nowMs());
-    const sentAt = nowMs();
-    const body = JSON.stringify({ text: benchText(tag, i, sentAt), topics: ['markets'], symbols: ['BENCH'] });
-    answers.push(post(url, body).then((status) => ({ status, ms: nowMs() - sentAt })));
-  }
-  const done = await Promise.all(answers);
-  const ms = done.map((d) => d.ms).sort((a, b) => a - b);
-  const failures: Record<string, number> = {};
-  for (const d of done) if (d.status !== 202) failures[d.status || 'network'] = (failures[d.status || 'network'] ?? 0) + 1;
-  return {
-    errors: done.length - done.filter((d) => d.status === 202).length,
-    failures,
-    postP50: ms[Math.floor(ms.length / 2)] ?? Number.NaN,
-    postMax: ms.at(-1) ?? Number.NaN,
-  };
-}
-
-// ---------------------------------------------------------------- steps
-
-interface Sampler {
-  stop(): { cpu: number; cpuSeconds: number; helperCpu: Record<string, number>; rssMb: number; peakRssMb: number };
-}
-
-function sample(target: Target): Sampler {
-  const t0 = Date.now();
-  const c0 = cpuTicks(target.pid);
-  const h0 = target.helpers.map((h) => cpuTicks(h.pid));
-  let peak = rssKb(target.pid);
-  const timer = setInterval(() => (peak = Math.max(peak, rssKb(target.pid))), 200);
-  return {
-    stop() {
-      clearInterval(timer);
-      const secs = (Date.now() - t0) / 1000;
-      const rss = rssKb(target.pid);
-      peak = Math.max(peak, rss);
-      const cpuSeconds = (cpuTicks(target.pid) - c0) / TICKS_PER_SECOND;
-      return {
-        cpu: cpuSeconds / secs,
-        cpuSeconds,
-        helperCpu: Object.fromEntries(target.helpers.map((h, i) => [h.name, (cpuTicks(h.pid) - h0[i]!) / TICKS_PER_SECOND / secs])),
-        rssMb: rss / 1024,
-        peakRssMb: peak / 1024,
-      };
-    },
-  };
-}
-
 let stepNo = 0;
 
 async function runStep(target: Target, gen: Generator, step: string, subscribers: number, rate: number, seconds: number): Promise<StepResult> {
@@ -409,7 +167,7 @@ async function runStep(target: Target, gen: Generator, step: string, subscribers
     await sleep(100);
   }
   const activeSeconds = Math.max(seconds, (lastProgressAt - startedAt) / 1000);
-  const stats = s.stop();
+  const { seconds: _, helperCpuSeconds: __, ...stats } = s.stop();
   const r = await gen.ask({ type: 'stop' }, 'report');
   const result: StepResult = {
     target: target.name,
@@ -479,47 +237,69 @@ function printStep(r: StepResult): void {
 
 interface TargetResult {
   target: TargetName;
+  round: number;
   idleRssMb: number;
   connectedRssMb: number;
   rssPerConnectionKb: number;
   connectMs: number;
   /** cores used with N subscribers connected and nothing published */
   idleCpu: number;
+  perHeadline?: PerHeadline;
+  connect?: ConnectCost;
+  storm?: StormResult;
   steps: StepResult[];
   /** highest deliveries/s of a sweep step that passed (p99 < 100 ms, nothing lost) */
   saturation: number | null;
+  /** highest publish rate of a sweep step that passed */
+  saturationRate: number | null;
   scale?: { connections: number; rssPerIdleConnectionKbAt5k: number; open: number; failed: number };
 }
 
-async function benchTarget(name: TargetName): Promise<TargetResult> {
-  process.stdout.write(`\n${name}: starting\n`);
-  const target = name === 'ticker' ? await startTicker() : await startBaseline();
+const needsSubscribers = ['connect', 'steady', 'sweep', 'overload', 'storm', 'scale'].some((s) => STEPS.has(s));
+
+async function benchTarget(name: TargetName, round: number): Promise<TargetResult> {
+  process.stdout.write(`\n${name}: starting${REPEAT > 1 ? ` (round ${round})` : ''}${CPUS === null ? '' : ` on cpus ${CPUS}`}\n`);
+  const target = name === 'ticker' ? await startTicker(TARGET_OPTIONS) : await startBaseline(TARGET_OPTIONS);
+  const stats = target.redisUrl === null ? null : new RedisStats(target.redisUrl);
   const gen = new Generator();
   await gen.ask(null, 'ready');
   try {
     await sleep(1000);
-    const idle = rssKb(target.pid);
-    const c = await gen.ask({ type: 'connect', url: target.url, key: KEY, count: N, subscribe: true }, 'connected');
+    const result: TargetResult = {
+      target: name,
+      round,
+      idleRssMb: 0,
+      connectedRssMb: 0,
+      rssPerConnectionKb: Number.NaN,
+      connectMs: Number.NaN,
+      idleCpu: Number.NaN,
+      steps: [],
+      saturation: null,
+      saturationRate: null,
+    };
+    if (STEPS.has('headline')) {
+      const h = await perHeadlineStep(target, stats, [HEADLINE_RATES[0]!, HEADLINE_RATES[1]!], num('headline-seconds', opts['headline-seconds']));
+      result.perHeadline = h;
+      process.stdout.write(
+        `${name}: per headline (0 subscribers, ${HEADLINE_RATES.join(' → ')}/s): ${f2(h.cpuMsPerHeadline)} ms CPU` +
+          `${stats ? `, Redis ${f2(h.redisCpuMsPerHeadline)} ms CPU and ${f1(h.redisCommandsPerHeadline)} commands` : ''}\n`,
+      );
+      if (stats) process.stdout.write(`  commands per headline: ${formatCommands(h.commandsPerHeadline)}\n`);
+    }
+    if (!needsSubscribers) return result;
+    const c = await connectStep(target, gen, stats, N, num('connect-limit', opts['connect-limit']));
     if (c.failed > 0) throw new Error(`${name}: ${c.failed} of ${N} subscribers failed to connect`);
-    await sleep(500);
-    const connected = rssKb(target.pid);
+    if (STEPS.has('connect')) result.connect = c;
+    Object.assign(result, { idleRssMb: c.idleRssMb, connectedRssMb: c.connectedRssMb, rssPerConnectionKb: c.rssKbPerConnection, connectMs: c.ms });
     // What the process burns with N subscribers and nothing to send (timers, pings, Redis waits).
     const idleSample = sample(target);
     await sleep(3000);
-    const idleCpu = idleSample.stop().cpu;
-    const result: TargetResult = {
-      target: name,
-      idleRssMb: idle / 1024,
-      connectedRssMb: connected / 1024,
-      rssPerConnectionKb: (connected - idle) / N,
-      connectMs: c.ms,
-      idleCpu,
-      steps: [],
-      saturation: null,
-    };
+    result.idleCpu = idleSample.stop().cpu;
     process.stdout.write(
-      `${name}: ${N} subscribers in ${c.ms} ms; RSS ${f1(idle / 1024)} → ${f1(connected / 1024)} MB, ` +
-        `${f1(result.rssPerConnectionKb)} KB per connection; idle CPU ${result.idleCpu.toFixed(3)} core\n  ${table(STEP_HEADER, []).split('\n').slice(0, 2).join('\n  ')}\n`,
+      `${name}: ${c.clients} connect + subscribe (latest ${opts['connect-limit']}) in ${c.ms} ms (${c.perSecond}/s), ` +
+        `${f2(c.cpuMsPerConnection)} ms CPU each${stats ? `, Redis ${f2(c.redisCpuMsPerConnection)} ms CPU and ${f1(c.redisCommandsPerConnection)} commands each (${formatCommands(c.commandsPerConnection)})` : ''}; ` +
+        `RSS ${f1(c.idleRssMb)} → ${f1(c.connectedRssMb)} MB, ${f1(c.rssKbPerConnection)} KB per connection; idle CPU ${result.idleCpu.toFixed(3)} core\n` +
+        `  ${table(STEP_HEADER, []).split('\n').slice(0, 2).join('\n  ')}\n`,
     );
     if (STEPS.has('steady')) result.steps.push(await runStep(target, gen, 'steady', N, RATE, SECONDS));
     let firstFail: number | null = null;
@@ -532,6 +312,7 @@ async function benchTarget(name: TargetName): Promise<TargetResult> {
           break;
         }
         result.saturation = Math.max(result.saturation ?? 0, r.deliveriesPerSecond);
+        result.saturationRate = Math.max(result.saturationRate ?? 0, rate);
         await sleep(500);
       }
     }
@@ -539,11 +320,29 @@ async function benchTarget(name: TargetName): Promise<TargetResult> {
       const rate = opts.overload === 'auto' ? 2 * (firstFail ?? SWEEP.at(-1) ?? RATE) : num('overload', opts.overload);
       result.steps.push(await runStep(target, gen, 'overload', N, rate, SWEEP_SECONDS));
     }
-    if (STEPS.has('scale')) result.scale = await scaleStep(target, gen, result);
+    if (STEPS.has('storm')) {
+      await sleep(1000);
+      const st = await stormStep(target, gen, stats, {
+        clients: N,
+        rate: num('storm-rate', opts['storm-rate']),
+        seconds: num('storm-seconds', opts['storm-seconds']),
+        killAfterSeconds: 2,
+        minDelayMs: STORM_DELAY[0]!,
+        maxDelayMs: STORM_DELAY[1]!,
+      });
+      result.storm = st;
+      process.stdout.write(
+        `${name}: reconnect storm: ${st.clients} clients; restart ${st.restartMs} ms; all live ${st.allLiveMs ?? 'never'} ms after the kill ` +
+          `(${st.reconnectMs ?? '-'} ms after listening, ${st.reconnectsPerSecond ?? '-'}/s), ${f2(st.cpuMsPerReconnection)} ms CPU` +
+          `${stats ? ` and ${f1(st.redisCommandsPerReconnection)} Redis commands` : ''} per reconnection; ` +
+          `${st.delivered}/${st.expected} deliveries of ${st.accepted} accepted headlines (lost ${st.lost}, disorder ${st.disorder}, resets ${st.resets})\n`,
+      );
+    } else if (STEPS.has('scale')) result.scale = await scaleStep(target, gen, result);
     return result;
   } finally {
     await gen.ask({ type: 'disconnect' }, 'disconnected').catch(() => undefined);
     await gen.stop();
+    await stats?.close();
     await target.stop();
   }
 }
@@ -566,7 +365,31 @@ async function scaleStep(target: Target, gen: Generator, result: TargetResult): 
   return { connections: open, failed, open, rssPerIdleConnectionKbAt5k: perConn };
 }
 
-// ---------------------------------------------------------------- main
+// ---------------------------------------------------------------- summary
+
+const f2 = (n: number) => (Number.isFinite(n) ? n.toFixed(2) : '-');
+const formatCommands = (c: Record<string, number>) =>
+  Object.entries(c).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v}`).join(', ') || 'none';
+
+function median(xs: number[]): number {
+  const s = xs.filter(Number.isFinite).sort((a, b) => a - b);
+  if (s.length === 0) return Number.NaN;
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+}
+
+/** "median (min–max)" over the rounds; just the value for one round. */
+function spread(xs: (number | null | undefined)[], fmt: (n: number) => string = f1): string {
+  const v = xs.filter((x): x is number => typeof x === 'number' && Number.isFinite(x));
+  if (v.length === 0) return '-';
+  if (v.length === 1) return fmt(v[0]!);
+  return `${fmt(median(v))} (${fmt(Math.min(...v))}–${fmt(Math.max(...v))})`;
+}
+
+/** CPU µs per delivery over every step: the efficiency, robust to a shared machine */
+const usPerDelivery = (r: TargetResult) => {
+  const delivered = r.steps.reduce((n, s) => n + s.delivered, 0);
+  return delivered > 0 ? (r.steps.reduce((t, s) => t + s.cpuSeconds, 0) * 1e6) / delivered : Number.NaN;
+};
 
 function machine() {
   const cpuinfo = readFileSync('/proc/cpuinfo', 'utf8');
@@ -579,63 +402,150 @@ function machine() {
   };
 }
 
+function summarize(results: TargetResult[]): Record<string, unknown> {
+  const summary: Record<string, unknown> = {};
+  const rowsFor = (t: TargetName) => results.filter((r) => r.target === t);
+  const present = TARGETS.filter((t) => rowsFor(t).length > 0);
+  const rounds = REPEAT > 1 ? ` — medians of ${REPEAT} interleaved rounds (min–max)` : '';
+  const pick = <T>(t: TargetName, f: (r: TargetResult) => T) => rowsFor(t).map(f);
+
+  if (STEPS.has('headline')) {
+    process.stdout.write(`\nPer headline, 0 subscribers (slope between ${HEADLINE_RATES.join(' and ')} headlines/s)${rounds}\n`);
+    const rows = present.map((t) => {
+      const h = pick(t, (r) => r.perHeadline);
+      summary[`${t}.perHeadline`] = {
+        cpuMs: median(h.map((x) => x?.cpuMsPerHeadline ?? Number.NaN)),
+        redisCpuMs: median(h.map((x) => x?.redisCpuMsPerHeadline ?? Number.NaN)),
+        redisCommands: median(h.map((x) => x?.redisCommandsPerHeadline ?? Number.NaN)),
+      };
+      return [
+        t,
+        spread(h.map((x) => x?.cpuMsPerHeadline), f2),
+        t === 'baseline' ? '-' : spread(h.map((x) => x?.redisCpuMsPerHeadline), f2),
+        t === 'baseline' ? '-' : spread(h.map((x) => x?.redisCommandsPerHeadline)),
+        `${spread(h.map((x) => x?.lowRate.cpuMs), f2)}${t === 'baseline' ? '' : `; Redis ${spread(h.map((x) => x?.lowRate.redisCpuMs), f2)} ms, ${spread(h.map((x) => x?.lowRate.redisCommands))} commands`}`,
+        t === 'baseline' ? '-' : formatCommands(h.at(-1)?.commandsPerHeadline ?? {}),
+      ];
+    });
+    process.stdout.write(
+      `${table(['system', 'CPU ms per headline (product)', 'Redis CPU ms per headline', 'Redis commands per headline', `at ${HEADLINE_RATES[0]}/s, net of idle: CPU ms`, 'commands (last round, net of idle)'], rows)}\n`,
+    );
+  }
+  if (STEPS.has('connect')) {
+    process.stdout.write(`\nConnect + subscribe (latest ${opts['connect-limit']}), ${N} clients${rounds}\n`);
+    const rows = present.map((t) => {
+      const c = pick(t, (r) => r.connect);
+      summary[`${t}.connect`] = {
+        perSecond: median(c.map((x) => x?.perSecond ?? Number.NaN)),
+        cpuMs: median(c.map((x) => x?.cpuMsPerConnection ?? Number.NaN)),
+        redisCommands: median(c.map((x) => x?.redisCommandsPerConnection ?? Number.NaN)),
+        rssKb: median(c.map((x) => x?.rssKbPerConnection ?? Number.NaN)),
+      };
+      return [
+        t,
+        spread(c.map((x) => x?.perSecond), (n) => n.toFixed(0)),
+        spread(c.map((x) => x?.cpuMsPerConnection), f2),
+        t === 'baseline' ? '-' : spread(c.map((x) => x?.redisCpuMsPerConnection), f2),
+        t === 'baseline' ? '-' : spread(c.map((x) => x?.redisCommandsPerConnection), f2),
+        spread(c.map((x) => x?.rssKbPerConnection)),
+      ];
+    });
+    process.stdout.write(`${table(['system', 'connects/s', 'CPU ms per connection', 'Redis CPU ms per connection', 'Redis commands per connection', 'RSS KB per connection'], rows)}\n`);
+  }
+  if (STEPS.has('storm')) {
+    process.stdout.write(`\nReconnect storm: the gateway SIGKILLed with ${N} clients, restarted on its port${rounds}\n`);
+    const rows = present.map((t) => {
+      const s = pick(t, (r) => r.storm);
+      return [
+        t,
+        spread(s.map((x) => x?.restartMs), (n) => n.toFixed(0)),
+        spread(s.map((x) => x?.allLiveMs), (n) => n.toFixed(0)),
+        spread(s.map((x) => x?.reconnectMs), (n) => n.toFixed(0)),
+        spread(s.map((x) => x?.cpuMsPerReconnection), f2),
+        t === 'baseline' ? '-' : spread(s.map((x) => x?.redisCommandsPerReconnection)),
+        s.map((x) => (x ? `${x.delivered}/${x.expected}` : '-')).join(', '),
+        s.map((x) => (x ? `${x.lost}/${x.disorder}/${x.resets}` : '-')).join(', '),
+      ];
+    });
+    process.stdout.write(
+      `${table(['system', 'restart ms', 'all live after kill ms', 'after listening ms', 'CPU ms per reconnection', 'Redis commands per reconnection', 'delivered/expected (accepted)', 'lost/disorder/resets'], rows)}\n`,
+    );
+  }
+  const withSteps = present.filter((t) => rowsFor(t).some((r) => r.steps.length > 0));
+  if (withSteps.length > 0) {
+    process.stdout.write('\nAll steps\n');
+    process.stdout.write(`${table(STEP_HEADER, results.flatMap((r) => r.steps.map(stepRow)))}\n`);
+    process.stdout.write(`\nSide by side (${N} subscribers)${rounds}\n`);
+    const steady = (r: TargetResult) => r.steps.find((s) => s.step === 'steady');
+    const sweepAt = (r: TargetResult, rate: number) => r.steps.find((s) => s.step === 'sweep' && s.rate === rate);
+    const rows = withSteps.map((t) => {
+      const rs = rowsFor(t);
+      summary[t] = {
+        cpuUsPerDelivery: median(rs.map(usPerDelivery)),
+        steadyP99Ms: median(rs.map((r) => steady(r)?.latencyMs.p99 ?? Number.NaN)),
+        sweepFirstP99Ms: median(rs.map((r) => sweepAt(r, SWEEP[0]!)?.latencyMs.p99 ?? Number.NaN)),
+        saturation: median(rs.map((r) => r.saturation ?? Number.NaN)),
+        saturationRate: median(rs.map((r) => r.saturationRate ?? Number.NaN)),
+      };
+      return [
+        t,
+        spread(rs.map(usPerDelivery)),
+        `${spread(rs.map((r) => steady(r)?.latencyMs.p50))} / ${spread(rs.map((r) => steady(r)?.latencyMs.p99))}`,
+        spread(rs.map((r) => sweepAt(r, SWEEP[0]!)?.latencyMs.p99)),
+        // a round where no sweep step passed has no saturation figure: "none" rather than 0
+        `${spread(rs.map((r) => r.saturation), (n) => n.toFixed(0))}; rate ${spread(rs.map((r) => r.saturationRate), (n) => n.toFixed(0))}/s; ` +
+          `${rs.filter((r) => r.saturation === null).length} of ${rs.length} rounds passed no sweep step`,
+        spread(rs.map((r) => r.rssPerConnectionKb)),
+      ];
+    });
+    const tk = summary['ticker'] as Record<string, number> | undefined;
+    const bl = summary['baseline'] as Record<string, number> | undefined;
+    if (tk && bl) {
+      summary['steadyP99DeltaMs'] = Number((tk['steadyP99Ms']! - bl['steadyP99Ms']!).toFixed(1));
+      summary['sweepFirstP99DeltaMs'] = Number((tk['sweepFirstP99Ms']! - bl['sweepFirstP99Ms']!).toFixed(1));
+      summary['saturationRatio'] = tk['saturation']! > 0 && bl['saturation']! > 0 ? Number((tk['saturation']! / bl['saturation']!).toFixed(2)) : null;
+      summary['efficiencyRatio'] = Number((bl['cpuUsPerDelivery']! / tk['cpuUsPerDelivery']!).toFixed(2));
+      rows.push([
+        'ticker vs baseline (medians)',
+        `${String(summary['efficiencyRatio'])}× deliveries per CPU second`,
+        `p99 ${Number(summary['steadyP99DeltaMs']) >= 0 ? '+' : ''}${String(summary['steadyP99DeltaMs'])} ms`,
+        `${Number(summary['sweepFirstP99DeltaMs']) >= 0 ? '+' : ''}${String(summary['sweepFirstP99DeltaMs'])} ms`,
+        summary['saturationRatio'] === null ? '- (no sweep step passed)' : `${String(summary['saturationRatio'])}×`,
+        '',
+      ]);
+    }
+    process.stdout.write(
+      `${table(['system', 'CPU µs per delivery', `steady ${RATE}/s p50 / p99 ms`, `sweep ${SWEEP[0]}/s p99 ms`, 'saturation deliveries/s (p99 < 100 ms, none lost)', 'RSS/conn KB'], rows)}\n`,
+    );
+  }
+  return summary;
+}
+
+// ---------------------------------------------------------------- main
+
 async function main(): Promise<void> {
   const started = Date.now();
   const info = machine();
   process.stdout.write(`bench: ${info.nproc} × ${info.model}, ${info.memoryGb} GB, node ${info.node}, load ${info.loadAverageAtStart.join(' ')}\n`);
-  process.stdout.write(`  ${N} subscribers; steady ${RATE}/s for ${SECONDS} s; sweep ${SWEEP.join(',')}/s for ${SWEEP_SECONDS} s each\n`);
-  const results: TargetResult[] = [];
-  for (const t of TARGETS) results.push(await benchTarget(t));
-
-  process.stdout.write('\nAll steps\n');
-  process.stdout.write(`${table(STEP_HEADER, results.flatMap((r) => r.steps.map(stepRow)))}\n`);
-  const byName = new Map(results.map((r) => [r.target, r]));
-  const ticker = byName.get('ticker');
-  const baseline = byName.get('baseline');
-  const summary: Record<string, unknown> = {};
-  /** CPU µs per delivery over every step: the efficiency, robust to a shared machine */
-  const usPerDelivery = (r: TargetResult) => {
-    const delivered = r.steps.reduce((n, s) => n + s.delivered, 0);
-    return delivered > 0 ? (r.steps.reduce((t, s) => t + s.cpuSeconds, 0) * 1e6) / delivered : Number.NaN;
-  };
-  const summaryRows: string[][] = results.map((r) => {
-    const steady = r.steps.find((s) => s.step === 'steady');
-    const overload = r.steps.find((s) => s.step === 'overload');
-    const us = usPerDelivery(r);
-    summary[r.target] = { cpuUsPerDelivery: Number(us.toFixed(1)), oneCoreDeliveriesPerSecond: Math.round(1e6 / us) };
-    return [
-      r.target,
-      `${f1(us)} µs → ${Math.round(1e6 / us)}/s`,
-      steady ? `${f1(steady.latencyMs.p50)} / ${f1(steady.latencyMs.p99)} ms, ${steady.cpu.toFixed(2)} core${steady.pass ? '' : ' (FAILED)'}` : '-',
-      r.saturation === null ? '-' : String(r.saturation),
-      f1(r.rssPerConnectionKb),
-      overload ? `peak ${overload.peakRssMb.toFixed(0)} MB, ${overload.delivered}/${overload.expected}, shed ${overload.byes['slow_consumer'] ?? 0}` : '-',
-    ];
-  });
-  if (ticker && baseline) {
-    const ts = ticker.steps.find((s) => s.step === 'steady');
-    const bs = baseline.steps.find((s) => s.step === 'steady');
-    if (ts && bs) summary['steadyP99DeltaMs'] = Number((ts.latencyMs.p99 - bs.latencyMs.p99).toFixed(1));
-    if (ticker.saturation !== null && baseline.saturation !== null) summary['saturationRatio'] = Number((ticker.saturation / baseline.saturation).toFixed(2));
-    summary['efficiencyRatio'] = Number((usPerDelivery(baseline) / usPerDelivery(ticker)).toFixed(2));
-    summaryRows.push([
-      'ticker vs baseline',
-      `${String(summary['efficiencyRatio'])}× deliveries per CPU second`,
-      summary['steadyP99DeltaMs'] === undefined ? '-' : `p99 ${Number(summary['steadyP99DeltaMs']) >= 0 ? '+' : ''}${String(summary['steadyP99DeltaMs'])} ms`,
-      summary['saturationRatio'] === undefined ? '-' : `${String(summary['saturationRatio'])}×`,
-      `${f1(ticker.rssPerConnectionKb / baseline.rssPerConnectionKb)}×`,
-      '',
-    ]);
-  }
-  process.stdout.write(`\nSide by side (${N} subscribers)\n`);
   process.stdout.write(
-    `${table([`system`, 'CPU per delivery → one core', `${N} subs × ${RATE}/s: p50 / p99, gateway CPU`, 'saturation deliveries/s (p99 < 100 ms, none lost)', 'RSS/conn KB', 'overload'], summaryRows)}\n`,
+    `  ${N} subscribers; steps ${[...STEPS].join(',')}; steady ${RATE}/s for ${SECONDS} s; sweep ${SWEEP.join(',')}/s for ${SWEEP_SECONDS} s each` +
+      `${CPUS === null ? '' : `; targets confined to cpus ${CPUS}`}${REPEAT > 1 ? `; ${REPEAT} rounds` : ''}\n`,
   );
+  const results: TargetResult[] = [];
+  for (let round = 1; round <= REPEAT; round++) {
+    // Interleaved, the order alternating, so a drift in the machine's load hits both alike.
+    const order = round % 2 === 1 ? TARGETS : [...TARGETS].reverse();
+    for (const t of order) results.push(await benchTarget(t, round));
+  }
+  const summary = summarize(results);
   const out = opts.out ?? join(ROOT, 'bench/results', `${new Date().toISOString().replace(/[:.]/gu, '-')}.json`);
   mkdirSync(join(out, '..'), { recursive: true });
-  writeFileSync(out, `${JSON.stringify({ machine: info, options: opts, durationSeconds: Math.round((Date.now() - started) / 1000), summary, results }, null, 2)}\n`);
+  writeFileSync(
+    out,
+    `${JSON.stringify({ machine: { ...info, loadAverageAtEnd: loadavg().map((l) => Number(l.toFixed(2))) }, options: opts, durationSeconds: Math.round((Date.now() - started) / 1000), summary, results }, null, 2)}\n`,
+  );
   process.stdout.write(`\nresults: ${out} (${Math.round((Date.now() - started) / 1000)} s)\n`);
-  agent.destroy();
+  closeAgent();
 }
 
 main().catch((err: unknown) => {
