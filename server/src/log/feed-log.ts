@@ -5,6 +5,7 @@ import { ReplicaCommit } from './replica-commit.js';
 import type { Headline } from '@headline-ticker/sdk/protocol';
 import type { FeedKeys } from './feed-keys.js';
 import type { LogEvent } from './log-event.js';
+import type { Metrics } from '../metrics.js';
 
 /** A headline event before the log gives it its seq. */
 export type UnsequencedEvent = Omit<Headline, 'seq'>;
@@ -175,6 +176,15 @@ export class FeedLog {
 
   get keys(): FeedKeys {
     return this.#keys;
+  }
+
+  /** The log's gauges: its length, and the size memory is planned for. */
+  registerMetrics(metrics: Metrics): void {
+    metrics.gauge('ticker_log_events', 'Events held in the feed log (length of the Redis stream)', [], async (g) => {
+      const n = await this.#redis.xlen(this.#keys.log).catch(() => null);
+      if (n !== null) g.set(n);
+    });
+    metrics.gauge('ticker_log_retention_max_events', 'retention.maxEvents: the log size memory is planned for', [], (g) => g.set(this.#retention.maxEvents));
   }
 
   // EVALSHA with the script loaded once per connection (ioredis falls back to EVAL on NOSCRIPT,
