@@ -67,7 +67,7 @@ function resumePoint(req: Request, since: number | undefined): number | undefine
 }
 
 export function streamRoute(deps: StreamRouteDeps): Router {
-  const { access, limits, connections, relay, gateway, metrics, logger } = deps;
+  const { access, limits, connections, relay, metrics } = deps;
   const options: SseOptions = {
     heartbeatMs: deps.heartbeatMs ?? HEARTBEAT_MS,
     retryMs: deps.retryMs ?? 2000,
@@ -107,42 +107,51 @@ export function streamRoute(deps: StreamRouteDeps): Router {
       if (!admitted) throw new TickerError('too_many_connections', 'the key has too many open connections');
     }
     try {
-      await serve(res, new SseStream(res, options, metrics, key, secretOf(req)), sub, since, q.limit);
+      await serveStream(deps, open, res, new SseStream(res, options, metrics, key, secretOf(req)), sub, since, q.limit);
     } finally {
       if (key.maxConnections !== null) connections.release(key.digest);
     }
   });
 
-  async function serve(res: Response, stream: SseStream, sub: Subscription, since: number | undefined, limit: number | undefined): Promise<void> {
-    const delay = sub.entitlement.delaySeconds;
-    // Live events are buffered from before the replay is read, so the hand-over from replay to
-    // live misses nothing; `stream.sent` drops what the replay already carried.
-    let pending: LogEvent[] | null = [];
-    const closed = new Promise<void>((resolve) => res.once('close', resolve));
-    // What this reader sees of an event: it, a withdrawal of the version it saw, or nothing.
-    const view = viewFor(sub);
-    const untap = gateway.tap((ev, d) => {
-      if (d !== delay) return;
-      if (pending !== null) pending.push(ev);
-      else stream.send(view(ev), ev.h.seq);
-    });
-    open.add(stream);
-    stream.startHeartbeat();
-    try {
-      stream.open();
-      await startStream(deps, stream, sub, since, limit);
-      const buffered = pending;
-      pending = null;
-      for (const ev of buffered) stream.send(view(ev), ev.h.seq);
-      await closed;
-    } catch (err) {
-      stream.fail(err, logger);
-    } finally {
-      untap();
-      stream.close();
-      open.delete(stream);
-    }
-  }
-
   return router;
+}
+
+/** Serves one admitted stream until the client goes: its start, then live events as the gateway delivers them. */
+async function serveStream(
+  deps: StreamRouteDeps,
+  open: Set<SseStream>,
+  res: Response,
+  stream: SseStream,
+  sub: Subscription,
+  since: number | undefined,
+  limit: number | undefined,
+): Promise<void> {
+  const delay = sub.entitlement.delaySeconds;
+  // Live events are buffered from before the replay is read, so the hand-over from replay to
+  // live misses nothing; `stream.sent` drops what the replay already carried.
+  let pending: LogEvent[] | null = [];
+  const closed = new Promise<void>((resolve) => res.once('close', resolve));
+  // What this reader sees of an event: it, a withdrawal of the version it saw, or nothing.
+  const view = viewFor(sub);
+  const untap = deps.gateway.tap((ev, d) => {
+    if (d !== delay) return;
+    if (pending !== null) pending.push(ev);
+    else stream.send(view(ev), ev.h.seq);
+  });
+  open.add(stream);
+  stream.startHeartbeat();
+  try {
+    stream.open();
+    await startStream(deps, stream, sub, since, limit);
+    const buffered = pending;
+    pending = null;
+    for (const ev of buffered) stream.send(view(ev), ev.h.seq);
+    await closed;
+  } catch (err) {
+    stream.fail(err, deps.logger);
+  } finally {
+    untap();
+    stream.close();
+    open.delete(stream);
+  }
 }
