@@ -15,7 +15,7 @@ import { watchBackpressure, type Backpressure, type BackpressureOptions } from '
 import { sayBye } from './bye.js';
 import { createFanOut } from './fan-out.js';
 import type { FeedRelay } from './feed-relay.js';
-import { handshake } from './handshake.js';
+import { countConnection, handshake } from './handshake.js';
 import { disposeAll, on, type Disposer } from './listen.js';
 import { createRequestLimits } from './request-limits.js';
 import { openSockets, type TickerServer } from './socket-data.js';
@@ -73,10 +73,7 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
   const requestLimits = createRequestLimits(deps);
   const subscriptions = createSubscriptions({ log: deps.log, relay, delays: fanOut.delays, requestLimits, logger, metrics });
   io.on('connection', (socket) => {
-    if (usage) {
-      usage.connected(socket.id, socket.data.key, socket.handshake.headers.origin);
-      socket.once('disconnect', () => usage.disconnected(socket.id));
-    }
+    countConnection(socket, usage);
     requestLimits.guard(socket);
     subscriptions.attach(socket);
   });

@@ -98,3 +98,10 @@ export function handshake(deps: HandshakeDeps): (socket: TickerSocket, next: Nex
     next();
   };
 }
+
+/** Licence usage of an admitted socket: counted open from now until it disconnects. */
+export function countConnection(socket: TickerSocket, usage: UsageRecorder | undefined): void {
+  if (!usage) return;
+  usage.connected(socket.id, socket.data.key, socket.handshake.headers.origin);
+  socket.once('disconnect', () => usage.disconnected(socket.id));
+}
