@@ -9,7 +9,7 @@ import { developmentConfig, readTickerConfigFile, type TickerConfig } from './co
 import { createLogger, type Logger } from './logger.js';
 import { PrivateRedis, redisServerAvailable } from './redis/private-redis.js';
 import { describeTopology, type RedisTopology } from './redis/redis-topology.js';
-import { startTicker } from './ticker.js';
+import { startTicker, type RunningTicker } from './ticker.js';
 
 async function redisAnswers(url: string): Promise<boolean> {
   const probe = new Redis(url, { lazyConnect: true, retryStrategy: () => null, connectTimeout: 1000, maxRetriesPerRequest: 0 });
@@ -68,6 +68,53 @@ async function resolveRedis(env: Env, logger: Logger): Promise<{ topology: Redis
   return { topology: { kind: 'standalone', url: privateRedis.url }, privateRedis };
 }
 
+/** Reloads on SIGHUP and when the file changes. A file that does not validate changes nothing. */
+function reloadOnChange(env: Env, ticker: RunningTicker, logger: Logger): void {
+  const configPath = env.TICKER_CONFIG;
+  const reload = (reason: string) => {
+    if (configPath === undefined) return logger.info({ reason }, 'no TICKER_CONFIG to reload');
+    let next: TickerConfig;
+    try {
+      next = readConfig(env, configPath);
+    } catch (err) {
+      return logger.error({ reason, err: (err as Error).message }, 'config reload failed; keeping the previous config');
+    }
+    ticker.reload(next).catch((err: unknown) =>
+      logger.error({ err: (err as Error).message }, 'config reload incomplete: feed schedules not synced; send SIGHUP again'),
+    );
+  };
+  process.on('SIGHUP', () => reload('SIGHUP'));
+  if (configPath !== undefined) {
+    watchFile(configPath, { interval: 500, persistent: false }, (now, before) => {
+      if (now.mtimeMs !== before.mtimeMs || now.size !== before.size) reload('file changed');
+    });
+  }
+}
+
+/** Stops on SIGTERM or SIGINT, within 10 s; a second signal exits at once. */
+function stopOnSignal(ticker: RunningTicker, privateRedis: PrivateRedis | null, logger: Logger): void {
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      logger.warn({ signal }, 'second signal: exiting now');
+      process.exit(1);
+    }
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    const force = setTimeout(() => {
+      logger.error('shutdown took over 10 s: exiting');
+      process.exit(1);
+    }, 10_000);
+    force.unref();
+    void ticker
+      .close()
+      .then(() => privateRedis?.stop())
+      .then(() => process.exit(0));
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}
+
 async function main(): Promise<void> {
   let env: Env;
   try {
@@ -105,47 +152,8 @@ async function main(): Promise<void> {
     process.stdout.write(`\n  Headline Ticker is live: http://localhost:${ticker.port}/\n\n`);
   }
 
-  // Reload on SIGHUP and when the file changes. A file that does not validate changes nothing.
-  const configPath = env.TICKER_CONFIG;
-  const reload = (reason: string) => {
-    if (configPath === undefined) return logger.info({ reason }, 'no TICKER_CONFIG to reload');
-    let next: TickerConfig;
-    try {
-      next = readConfig(env, configPath);
-    } catch (err) {
-      return logger.error({ reason, err: (err as Error).message }, 'config reload failed; keeping the previous config');
-    }
-    ticker.reload(next).catch((err: unknown) =>
-      logger.error({ err: (err as Error).message }, 'config reload incomplete: feed schedules not synced; send SIGHUP again'),
-    );
-  };
-  process.on('SIGHUP', () => reload('SIGHUP'));
-  if (configPath !== undefined) {
-    watchFile(configPath, { interval: 500, persistent: false }, (now, before) => {
-      if (now.mtimeMs !== before.mtimeMs || now.size !== before.size) reload('file changed');
-    });
-  }
-
-  let stopping = false;
-  const stop = (signal: NodeJS.Signals) => {
-    if (stopping) {
-      logger.warn({ signal }, 'second signal: exiting now');
-      process.exit(1);
-    }
-    stopping = true;
-    logger.info({ signal }, 'shutting down');
-    const force = setTimeout(() => {
-      logger.error('shutdown took over 10 s: exiting');
-      process.exit(1);
-    }, 10_000);
-    force.unref();
-    void ticker
-      .close()
-      .then(() => redis.privateRedis?.stop())
-      .then(() => process.exit(0));
-  };
-  process.on('SIGTERM', stop);
-  process.on('SIGINT', stop);
+  reloadOnChange(env, ticker, logger);
+  stopOnSignal(ticker, redis.privateRedis, logger);
   // Only now, with every handler in place, is the process ready to be managed.
   logger.info({ port: ticker.port, role: env.TICKER_ROLE, redis: describeTopology(redis.topology), durability: env.REDIS_DURABILITY }, 'headline ticker started');
 }

@@ -4,25 +4,17 @@ import {
   HeadlineInputSchema,
   HistoryQuerySchema,
 } from '@headline-ticker/sdk/schemas';
-import {
-  HISTORY_DEFAULT_LIMIT,
-  REPLAY_PAGE_MAX_EVENTS,
-  TickerError,
-  type HistoryResponse,
-  type ScheduledResponse,
-} from '@headline-ticker/sdk/protocol';
+import { TickerError, type ScheduledResponse } from '@headline-ticker/sdk/protocol';
 import type { AccessRegistry } from '../access/access-registry.js';
 import type { AddressLimits } from '../access/address-limits.js';
 import type { Limits } from '../access/limits.js';
 import type { Metrics } from '../metrics.js';
 import type { FeedLog } from '../log/feed-log.js';
-import { subscriptionOf } from '../log/subscription.js';
-import { queryFeed, sinceAhead, viewFor } from '../log/feed-query.js';
-import { DEFAULT_PAGE_BOUNDS, replayPage } from '../log/replay-pages.js';
 import { HEADLINE_ID_PATTERN } from '../ingest/headline-id.js';
 import type { IngestQueue } from '../ingest/ingest-queue.js';
 import { editorOf, keyOf, rateLimited, requireEditor, requireKey } from './auth.js';
 import { parseOr400 } from './http-errors.js';
+import { historyAnswer } from './history.js';
 
 export const BODY_LIMIT = '64kb';
 
@@ -87,44 +79,7 @@ export function headlinesRoutes({ access, limits, metrics, ingest, log, addressL
     const wait = await limits.history(digest);
     if (wait !== null) throw rateLimited(wait, 'too many history requests for this key');
     const q = parseOr400(HistoryQuerySchema, req.query, 'query');
-    const sub = subscriptionOf(entitlement, q);
-    let upTo: number;
-    let head: number;
-    let epoch: string;
-    try {
-      epoch = await log.epoch();
-      upTo = head = await log.currentSeq();
-      // A delayed key's history ends where its delay does.
-      if (entitlement.delaySeconds > 0) upTo = await log.seqAsOf(Date.now() - entitlement.delaySeconds * 1000, head);
-    } catch (err) {
-      throw new TickerError('unavailable', 'the feed store is unreachable', { cause: err });
-    }
-    // A delayed key sees each headline in its latest state: what came after its horizon counts.
-    const delayed = entitlement.delaySeconds > 0 ? { delaySeconds: entitlement.delaySeconds, head } : undefined;
-    // A position from another epoch means nothing now: a fresh snapshot, marked as a reset.
-    const otherEpoch = q.epoch !== undefined && q.since !== undefined && q.epoch !== epoch;
-    const since = otherEpoch ? undefined : q.since;
-    // Paged like a socket replay: a bounded answer and `more` to continue from `seq`.
-    const limit = q.limit === undefined ? undefined : Math.min(q.limit, REPLAY_PAGE_MAX_EVENTS);
-    if (since !== undefined && delayed === undefined) {
-      if (since > upTo) throw sinceAhead(since, upTo);
-      const bounds = { ...DEFAULT_PAGE_BOUNDS, maxEvents: limit ?? HISTORY_DEFAULT_LIMIT };
-      const page = await replayPage(log, null, viewFor(sub), since, upTo, bounds).catch((err: unknown) => {
-        throw new TickerError('unavailable', 'the feed store is unreachable', { cause: err });
-      });
-      if (!page.reset) {
-        const out: HistoryResponse = { headlines: page.headlines, seq: page.seq, epoch };
-        if (page.more) out.more = true;
-        return void res.json(out);
-      }
-    }
-    // A delayed key's replay is at most one page (limit defaults to HISTORY_DEFAULT_LIMIT); the
-    // snapshot otherwise.
-    const answer = await queryFeed(log, sub, { since, limit: since !== undefined ? (limit ?? HISTORY_DEFAULT_LIMIT) : limit, upTo, delayed });
-    if (answer.reset || otherEpoch) metrics.resets.inc();
-    const out: HistoryResponse = { ...answer, epoch, ...(otherEpoch ? { reset: true as const } : {}) };
-    if (since !== undefined && answer.reset === undefined && answer.seq < upTo) out.more = true;
-    res.json(out);
+    res.json(await historyAnswer(log, metrics, entitlement, q));
   });
 
   return router;

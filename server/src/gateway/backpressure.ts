@@ -1,6 +1,6 @@
 import type { Server, Socket } from 'socket.io';
 import type { Logger } from '../logger.js';
-import { byeInfo } from './bye.js';
+import { sayBye } from './bye.js';
 
 export interface BackpressureOptions {
   logger: Logger;
@@ -60,6 +60,18 @@ export function owedBytes(socket: Socket): number {
   return bytes;
 }
 
+/** Sheds the sockets that owe most until all together owe at most `maxTotal`; returns what is still owed. */
+function shedLargest(behind: { socket: Socket; owed: number }[], total: number, maxTotal: number, shed: (socket: Socket, owed: number) => void): number {
+  if (total <= maxTotal) return total;
+  behind.sort((a, b) => b.owed - a.owed);
+  for (const { socket, owed } of behind) {
+    if (total <= maxTotal) break;
+    shed(socket, owed);
+    total -= owed;
+  }
+  return total;
+}
+
 /**
  * Keeps a slow reader from piling the broadcast backlog up inside the process. Replays need
  * no allowance of their own: a replay page is at most REPLAY_PAGE_MAX_BYTES (256 KiB, a quarter
@@ -84,9 +96,8 @@ export function watchBackpressure(io: Server, options: BackpressureOptions): Bac
     options.onShed?.();
     const conn = socket.conn as unknown as EngineConnection;
     logger.warn({ sid: socket.id, owedBytes: owed, lagMs: stats.lagMs }, 'slow consumer shed');
-    socket.emit('bye', byeInfo('slow_consumer'));
     // Out of every room now, so nothing more is queued for it; the queue drains or is cut.
-    socket.disconnect(true);
+    sayBye(socket, 'slow_consumer');
     const cut = setTimeout(() => {
       cuts.delete(cut);
       const ws = conn.transport?.socket;
@@ -116,15 +127,7 @@ export function watchBackpressure(io: Server, options: BackpressureOptions): Bac
       if (owed > most) most = owed;
       behind.push({ socket, owed });
     }
-    if (total > maxTotal) {
-      behind.sort((a, b) => b.owed - a.owed);
-      for (const { socket, owed } of behind) {
-        if (total <= maxTotal) break;
-        shed(socket, owed);
-        total -= owed;
-      }
-    }
-    stats.owedBytes = total;
+    stats.owedBytes = shedLargest(behind, total, maxTotal, shed);
     stats.maxOwedBytes = most;
   };
   const timer = setInterval(check, interval);

@@ -18,3 +18,15 @@ export function byeInfo(reason: ByeReason, random: () => number = Math.random): 
   const [min, max] = BYE_RETRY_MS[reason];
   return { reason, retryAfterMs: Math.round(min + random() * (max - min)) };
 }
+
+/** What `sayBye` needs of a socket (any Socket.IO server socket of ours). */
+interface Leaving {
+  emit(ev: 'bye', info: ByeInfo): unknown;
+  disconnect(close: true): unknown;
+}
+
+/** Tells the client why it is let go and how long to wait, then closes its connection. */
+export function sayBye(socket: Leaving, reason: ByeReason): void {
+  socket.emit('bye', byeInfo(reason));
+  socket.disconnect(true);
+}

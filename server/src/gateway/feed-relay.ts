@@ -3,6 +3,7 @@ import { isCluster, type RedisClient } from '../redis/connection.js';
 import type { FeedLog } from '../log/feed-log.js';
 import { parseAnnouncement, type LogEvent } from '../log/log-event.js';
 import type { Logger } from '../logger.js';
+import { RecentEvents, SeqWaiters } from './recent-events.js';
 
 export interface FeedRelayOptions {
   /** a dedicated connection: it enters subscriber mode */
@@ -36,7 +37,6 @@ export class FeedRelay extends EventEmitter<RelayEvents> {
   readonly #sharded: boolean;
   readonly #log: FeedLog;
   readonly #logger: Logger;
-  readonly #capacity: number;
   readonly #reconcileMs: number;
   #lastSeq = 0;
   /** the id of the headline at lastSeq, to tell whether the log still holds what was emitted */
@@ -45,12 +45,12 @@ export class FeedRelay extends EventEmitter<RelayEvents> {
   #checking = false;
   /** set on a reconnect until the tail check has passed: nothing is emitted meanwhile */
   #suspect = false;
-  #ring: LogEvent[] = [];
+  readonly #recent: RecentEvents;
   #pending = new Map<number, LogEvent>();
   #repairing: Promise<void> | null = null;
   #repairAgain = false;
   #timer: NodeJS.Timeout | null = null;
-  #waiters: { seq: number; resolve: () => void }[] = [];
+  readonly #waiters = new SeqWaiters();
   #started = false;
   #closed = false;
 
@@ -60,7 +60,7 @@ export class FeedRelay extends EventEmitter<RelayEvents> {
     this.#sharded = isCluster(options.subscriber);
     this.#log = options.log;
     this.#logger = options.logger;
-    this.#capacity = options.bufferSize ?? 10_000;
+    this.#recent = new RecentEvents(options.bufferSize ?? 10_000);
     this.#reconcileMs = options.reconcileIntervalMs ?? 1000;
   }
 
@@ -94,27 +94,14 @@ export class FeedRelay extends EventEmitter<RelayEvents> {
 
   /** Events after `seq` from memory, in order; null when memory does not reach back that far. */
   recentAfter(seq: number): LogEvent[] | null {
-    if (seq >= this.#lastSeq) return [];
-    const first = this.#ring[0];
-    if (first === undefined || first.h.seq > seq + 1) return null;
-    return this.#ring.slice(seq + 1 - first.h.seq);
+    return this.#recent.after(seq, this.#lastSeq);
   }
 
   /** Resolves true once every event up to `seq` has been emitted, false after `timeoutMs`. */
   waitFor(seq: number, timeoutMs: number): Promise<boolean> {
     if (this.#lastSeq >= seq) return Promise.resolve(true);
     this.repair();
-    return new Promise((resolve) => {
-      const waiter = { seq, resolve: () => resolve(true) };
-      this.#waiters.push(waiter);
-      setTimeout(() => {
-        const i = this.#waiters.indexOf(waiter);
-        if (i >= 0) {
-          this.#waiters.splice(i, 1);
-          resolve(false);
-        }
-      }, timeoutMs).unref();
-    });
+    return this.#waiters.wait(seq, timeoutMs);
   }
 
   /** Read whatever is missing from the log. Coalesces concurrent requests. */
@@ -256,7 +243,7 @@ export class FeedRelay extends EventEmitter<RelayEvents> {
     this.#logger.error({ from, seq }, 'the feed log went backwards (Redis lost its data): following the new feed');
     this.#lastSeq = seq;
     this.#lastId = null;
-    this.#ring = [];
+    this.#recent.clear();
     this.#pending.clear();
     this.emit('restart', { from, seq });
     void this.repair();
@@ -269,7 +256,7 @@ export class FeedRelay extends EventEmitter<RelayEvents> {
     this.#logger.error(gap, 'events left the log before this gateway read them');
     this.#lastSeq = seq;
     this.#lastId = null;
-    this.#ring = [];
+    this.#recent.clear();
     this.emit('gap', gap);
   }
 
@@ -287,17 +274,12 @@ export class FeedRelay extends EventEmitter<RelayEvents> {
     const h = ev.h;
     this.#lastSeq = h.seq;
     this.#lastId = h.id;
-    this.#ring.push(ev);
-    if (this.#ring.length > this.#capacity * 1.25) this.#ring = this.#ring.slice(-this.#capacity);
+    this.#recent.push(ev);
     try {
       this.emit('event', ev);
     } catch (err) {
       this.#logger.error({ err, seq: h.seq }, 'event listener threw');
     }
-    if (this.#waiters.length > 0) {
-      const ready = this.#waiters.filter((w) => w.seq <= h.seq);
-      this.#waiters = this.#waiters.filter((w) => w.seq > h.seq);
-      for (const w of ready) w.resolve();
-    }
+    this.#waiters.reached(h.seq);
   }
 }

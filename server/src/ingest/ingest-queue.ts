@@ -7,6 +7,7 @@ import { AuditLog } from '../log/audit-log.js';
 import type { FeedLog } from '../log/feed-log.js';
 import type { FeedKeys } from '../log/feed-keys.js';
 import { isCommandTimeout } from '../redis/connection.js';
+import type { Metrics } from '../metrics.js';
 import { newHeadlineId } from './headline-id.js';
 import { INGEST_QUEUE, IngestJobSchema, publishJobId, type IngestJob, type PublishDraft } from './ingest-jobs.js';
 
@@ -77,6 +78,14 @@ export class IngestQueue {
     });
     // BullMQ re-emits connection errors here; they surface as 503s on the requests instead.
     this.queue.on('error', () => undefined);
+  }
+
+  /** The queue's gauge: jobs by state. */
+  registerMetrics(metrics: Metrics): void {
+    metrics.gauge('ticker_queue_jobs', 'Ingest jobs by state', ['state'], async (g) => {
+      const counts = await this.queue.getJobCounts('waiting', 'active', 'delayed', 'failed').catch(() => null);
+      if (counts) for (const [state, n] of Object.entries(counts)) g.set({ state }, n);
+    });
   }
 
   /** Whether a request could be durably queued right now. */

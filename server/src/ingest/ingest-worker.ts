@@ -51,13 +51,13 @@ export interface IngestWorker {
   readonly worker: Worker;
 }
 
-export function createIngestWorker(options: IngestWorkerOptions): IngestWorker {
+/** The job processor: applies one queued change to the log (idempotent per job id). */
+function jobProcessor(options: IngestWorkerOptions): (job: Job) => Promise<{ seq: number; duplicate: boolean }> {
   const { log, logger } = options;
-
   const horizonMs = options.retryHorizonMs ?? DEFAULT_RETRY_HORIZON_MS;
   const dueAt = (job: Job) => job.timestamp + (job.opts.delay ?? 0);
 
-  const processJob = async (job: Job): Promise<{ seq: number; duplicate: boolean }> => {
+  return async (job) => {
     const parsed = IngestJobSchema.safeParse(job.data);
     if (!parsed.success) throw new UnrecoverableError(`malformed job: ${parsed.error.message}`);
     const data = parsed.data;
@@ -93,19 +93,12 @@ export function createIngestWorker(options: IngestWorkerOptions): IngestWorker {
     }
     throw new Error(`headline ${data.id} kept changing; will retry`);
   };
+}
 
-  const worker = new Worker(INGEST_QUEUE, processJob, {
-    connection: options.connection,
-    prefix: options.prefix,
-    concurrency: options.concurrency ?? 1,
-    lockDuration: LOCK_MS,
-    stalledInterval: STALLED_MS,
-    maxStalledCount: 5,
-    settings: {
-      backoffStrategy: (attemptsMade: number) => Math.min(200 * 2 ** Math.max(0, attemptsMade - 1), MAX_BACKOFF_MS),
-    },
-  });
-  worker.on('failed', (job, err) => {
+/** What a failed job leaves behind: a retry warning, or (for good) an error, the failure hook and an audit entry. */
+function onJobFailed(options: IngestWorkerOptions): (job: Job | undefined, err: Error) => void {
+  const { logger } = options;
+  return (job, err) => {
     const final = job === undefined || err.name === 'UnrecoverableError' || job.attemptsMade >= (job.opts.attempts ?? 1);
     if (!final) {
       logger.warn({ jobId: job.id, err: err.message, attempts: job.attemptsMade }, 'ingest job failed; will retry');
@@ -121,7 +114,23 @@ export function createIngestWorker(options: IngestWorkerOptions): IngestWorker {
         .record({ id, action: 'failed', editor: parsed.data.editor, reason: failureReason(parsed.data, err.message) })
         .catch((e: unknown) => logger.error({ id, err: (e as Error).message }, 'failed change not audited'));
     }
+  };
+}
+
+export function createIngestWorker(options: IngestWorkerOptions): IngestWorker {
+  const { logger } = options;
+  const worker = new Worker(INGEST_QUEUE, jobProcessor(options), {
+    connection: options.connection,
+    prefix: options.prefix,
+    concurrency: options.concurrency ?? 1,
+    lockDuration: LOCK_MS,
+    stalledInterval: STALLED_MS,
+    maxStalledCount: 5,
+    settings: {
+      backoffStrategy: (attemptsMade: number) => Math.min(200 * 2 ** Math.max(0, attemptsMade - 1), MAX_BACKOFF_MS),
+    },
   });
+  worker.on('failed', onJobFailed(options));
   worker.on('error', (err) => logger.warn({ err: err.message }, 'ingest worker error'));
 
   let closing: Promise<void> | null = null;

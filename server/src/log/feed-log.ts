@@ -5,154 +5,16 @@ import { ReplicaCommit } from './replica-commit.js';
 import type { Headline } from '@headline-ticker/sdk/protocol';
 import type { FeedKeys } from './feed-keys.js';
 import type { LogEvent } from './log-event.js';
+import type { Metrics } from '../metrics.js';
+import { APPEND_KEYS, appendScript } from './scripts/append-event.js';
+import { RENEW_EPOCH_LUA } from './scripts/renew-epoch.js';
+import { AUDIT_MAX_LEN, type AppendRequest, type AppendResult, type ReadAfterResult, type Retention } from './log-types.js';
+import { logEventOf, seqOf, type Entry } from './log-entries.js';
 
-/** A headline event before the log gives it its seq. */
-export type UnsequencedEvent = Omit<Headline, 'seq'>;
-
-export interface Retention {
-  maxEvents: number;
-  minAgeSeconds: number;
-  /**
-   * A hard ceiling: beyond it the oldest events go whatever their age, so a flood cannot grow
-   * Redis without bound. A new headline is never refused for it.
-   */
-  maxEventsHard?: number;
-}
-
-export type AppendResult =
-  | { kind: 'appended'; seq: number; /** events dropped by the hard ceiling */ hardDropped: number }
-  /** this operation was applied before (a retried job): nothing appended */
-  | { kind: 'duplicate'; seq: number }
-  /** the headline's version moved since it was read: re-read and try again */
-  | { kind: 'conflict'; version: number };
-
-// ONE atomic step: idempotency check, optimistic version check, seq, log append, current
-// state, announcement, retention. Lua runs without interleaving, so the log order is the
-// announcement order and seq has no gaps. JSON is spliced as text (cjson would turn [] into {}).
-// KEYS[1] seq counter, KEYS[2] log stream, KEYS[3] current (id -> event JSON), KEYS[4] op marker,
-// KEYS[5] versions (id -> "version:seq"), KEYS[6] audit stream, KEYS[7] feed epoch.
-// ARGV[1] channel, ARGV[2] headline id, ARGV[3] expected version, ARGV[4] event JSON (no seq),
-// ARGV[5] now (ms), ARGV[6] maxEvents, ARGV[7] minAge (ms), ARGV[8] op marker TTL (s),
-// ARGV[9] editor ('' for none), ARGV[10] audit action, ARGV[11] audit max length,
-// ARGV[12] hard ceiling on the log's length, ARGV[13] a fresh epoch, used when the counter starts.
-const APPEND_LUA = `
-local done = redis.call('GET', KEYS[4])
-if done then return {'duplicate', tonumber(done)} end
-local cur = redis.call('HGET', KEYS[5], ARGV[2])
-local version = 0
-if cur then version = tonumber(string.match(cur, '^(%d+):')) end
-if version ~= tonumber(ARGV[3]) then return {'conflict', version} end
--- The version this event replaces goes into the entry and the announcement, so readers who
--- could see it (its topics, its symbols) are told about the change.
-local prev = redis.call('HGET', KEYS[3], ARGV[2])
--- The epoch is created with the counter (or just before it, by a reader): data lost with the
--- counter loses the epoch too, so a counter that starts again starts a new epoch.
-if redis.call('EXISTS', KEYS[7]) == 0 then
-  redis.call('SET', KEYS[7], ARGV[13])
-end
-local seq = redis.call('INCR', KEYS[1])
-local ev = '{"seq":' .. seq .. ',' .. string.sub(ARGV[4], 2)
-local now = tonumber(ARGV[5])
-if prev then
-  redis.call('XADD', KEYS[2], seq .. '-0', 'e', ev, 't', ARGV[5], 'i', ARGV[2], 'p', prev)
-else
-  redis.call('XADD', KEYS[2], seq .. '-0', 'e', ev, 't', ARGV[5], 'i', ARGV[2])
-end
-redis.call('HSET', KEYS[3], ARGV[2], ev)
-redis.call('HSET', KEYS[5], ARGV[2], (version + 1) .. ':' .. seq)
-redis.call('SET', KEYS[4], seq, 'EX', tonumber(ARGV[8]))
-redis.call('PUBLISH', ARGV[1], '{"e":' .. ev .. ',"p":' .. (prev or 'null') .. '}')
--- The audit entry is part of the same step, so a retried job (recognised above) never adds a second.
-if ARGV[9] ~= '' then
-  redis.call('XADD', KEYS[6], 'MAXLEN', '~', ARGV[11], '*', 'id', ARGV[2], 'action', ARGV[10],
-    'editor', ARGV[9], 'at', ARGV[5], 'seq', seq, 'version', version + 1)
-end
--- Retention: drop the oldest entries only when beyond maxEvents AND older than minAge; a few
--- per append keeps each call short and still catches up. Beyond the hard ceiling, age does not
--- matter. A headline whose newest event leaves the log leaves the current state too.
-local maxLen = tonumber(ARGV[6])
-local hardMax = tonumber(ARGV[12])
-local len = redis.call('XLEN', KEYS[2])
-local excess = len - maxLen
-local hardExcess = len - hardMax
-local hardDropped = 0
-if excess > 0 then
-  local oldest = redis.call('XRANGE', KEYS[2], '-', '+', 'COUNT', math.min(excess, math.max(16, math.min(hardExcess + 1, 1000))))
-  for n, entry in ipairs(oldest) do
-    local f = entry[2]
-    local t, hid = 0, nil
-    for j = 1, #f, 2 do
-      if f[j] == 't' then t = tonumber(f[j + 1]) elseif f[j] == 'i' then hid = f[j + 1] end
-    end
-    local forced = n <= hardExcess
-    if not forced and t > now - tonumber(ARGV[7]) then break end
-    if forced and t > now - tonumber(ARGV[7]) then hardDropped = hardDropped + 1 end
-    redis.call('XDEL', KEYS[2], entry[1])
-    if hid then
-      local vs = redis.call('HGET', KEYS[5], hid)
-      if vs and (string.match(vs, ':(%d+)$') .. '-0') == entry[1] then
-        redis.call('HDEL', KEYS[5], hid)
-        redis.call('HDEL', KEYS[3], hid)
-      end
-    end
-  end
-end
-return {'appended', seq, hardDropped}
-`;
-
-// KEYS[1] epoch; ARGV[1] the epoch the caller knew, ARGV[2] a fresh one. Returns the epoch now.
-const RENEW_EPOCH_LUA = `
-local cur = redis.call('GET', KEYS[1])
-if cur == false or cur == ARGV[1] then
-  redis.call('SET', KEYS[1], ARGV[2])
-  return ARGV[2]
-end
-return cur
-`;
+export type { AppendAudit, AppendRequest, AppendResult, ReadAfterResult, Retention, UnsequencedEvent } from './log-types.js';
+export { AUDIT_MAX_LEN } from './log-types.js';
 
 const OP_MARKER_TTL_SECONDS = 8 * 24 * 3600;
-/** The audit stream keeps about this many entries (trimmed approximately, as Redis does cheaply). */
-export const AUDIT_MAX_LEN = 100_000;
-
-/** Who asked for an append, recorded in the audit stream in the same atomic step. */
-export interface AppendAudit {
-  editor: string;
-  action: 'publish' | 'correct' | 'withdraw';
-}
-
-export interface AppendRequest {
-  /** identifies the operation (the job), so a retry is recognised */
-  opId: string;
-  /** the version the caller read; 0 for a new headline */
-  expectedVersion: number;
-  event: UnsequencedEvent;
-  audit?: AppendAudit;
-}
-
-export interface ReadAfterResult {
-  headlines: Headline[];
-  /** the seq up to which the log was read: continue after it */
-  seq: number;
-  /** `since` was older than the retained log */
-  reset: boolean;
-}
-
-type Entry = [id: string, fields: string[]];
-
-function logEventOf(entry: Entry): LogEvent {
-  const f = entry[1];
-  let h: Headline | null = null;
-  let prev: Headline | null = null;
-  for (let j = 0; j < f.length; j += 2) {
-    if (f[j] === 'e') h = JSON.parse(f[j + 1]!) as Headline;
-    else if (f[j] === 'p') prev = JSON.parse(f[j + 1]!) as Headline;
-  }
-  if (h === null) throw new Error(`log entry ${entry[0]} has no event`);
-  return { h, prev };
-}
-
-const seqOf = (entry: Entry): number => Number.parseInt(entry[0], 10);
-
 /** The ordered, durable feed log in Redis: the truth that pub/sub only announces. */
 export class FeedLog {
   readonly #redis: RedisClient;
@@ -177,24 +39,23 @@ export class FeedLog {
     return this.#keys;
   }
 
+  /** The log's gauges: its length, and the size memory is planned for. */
+  registerMetrics(metrics: Metrics): void {
+    metrics.gauge('ticker_log_events', 'Events held in the feed log (length of the Redis stream)', [], async (g) => {
+      const n = await this.#redis.xlen(this.#keys.log).catch(() => null);
+      if (n !== null) g.set(n);
+    });
+    metrics.gauge('ticker_log_retention_max_events', 'retention.maxEvents: the log size memory is planned for', [], (g) => g.set(this.#retention.maxEvents));
+  }
+
   // EVALSHA with the script loaded once per connection (ioredis falls back to EVAL on NOSCRIPT,
   // e.g. after a Redis restart), instead of sending 2.5 KB of Lua with every headline.
   #script(...args: string[]): Promise<unknown> {
     // One command per variant, so logs of either durability can share a connection.
     const name = this.#replica === null ? 'tickerAppend' : 'tickerAppendUnannounced';
     const redis = this.#redis as RedisClient & Record<string, ((...a: string[]) => Promise<unknown>) | undefined>;
-    if (redis[name] === undefined) redis.defineCommand(name, { numberOfKeys: 7, lua: this.#appendLua(isCluster(this.#redis)) });
+    if (redis[name] === undefined) redis.defineCommand(name, { numberOfKeys: APPEND_KEYS, lua: appendScript({ cluster: isCluster(this.#redis), announce: this.#replica === null }) });
     return redis[name]!(...args);
-  }
-
-  // In a cluster the announcement is sharded (SPUBLISH): it stays on the feed slot's node
-  // instead of crossing the whole cluster bus.
-  #appendLua(cluster: boolean): string {
-    const announce = APPEND_LUA.split('\n').find((line) => line.startsWith("redis.call('PUBLISH', ARGV[1],"));
-    if (announce === undefined) throw new Error('append script: announcement line not found');
-    // Under durability "replica" the commit step announces, once a replica has the event.
-    if (this.#replica !== null) return APPEND_LUA.replace(announce, '');
-    return cluster ? APPEND_LUA.replace(announce, announce.replace("'PUBLISH'", "'SPUBLISH'")) : APPEND_LUA;
   }
 
   async append(req: AppendRequest): Promise<AppendResult> {

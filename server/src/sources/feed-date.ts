@@ -110,19 +110,24 @@ const monthOf = (name: string): number | undefined => {
   return MONTHS[key] ?? MONTHS[key.slice(0, 5)] ?? MONTHS[key.slice(0, 4)] ?? MONTHS[key.slice(0, 3)];
 };
 
-/**
- * The textual forms: RFC 822 and its relatives. Tokens are classified one by one, so the order
- * of day, month, year and time may vary ("Tue, 10 Jun 2003 04:00:00 GMT", "Tue Jun 10 2003
- * 04:00:00 GMT+0200 (CEST)", "Jun 10, 2003 4:00 PM EDT", "Sunday, 10-Jun-03 04:00:00 GMT").
- */
-function parseTextual(s: string): Date | null {
-  const cleaned = s
+/** The textual form with what the tokens below need spelt one way: no comments, commas, glued zones. */
+function normaliseTextual(s: string): string {
+  return s
     .replace(/\([^)]*\)/gu, ' ') // JavaScript's "(Central European Summer Time)"
     .replace(/,/gu, ' ')
     .replace(/\b(\d{1,2})-([A-Za-zÀ-ÿ]{3,}\.?)-(\d{2,4})\b/gu, '$1 $2 $3') // RFC 850 "10-Jun-03"
     .replace(/(\d)([+-]\d{2}:?\d{2})$/u, '$1 $2') // "04:00:00+0200"
     .replace(/\bEtc\/(GMT|UTC)$/iu, '$1') // "Etc/GMT"
     .replace(/\b(GMT|UTC|UT)\s*([+-])/iu, '$2'); // "GMT+0200", "UTC -5"
+}
+
+/**
+ * The textual forms: RFC 822 and its relatives. Tokens are classified one by one, so the order
+ * of day, month, year and time may vary ("Tue, 10 Jun 2003 04:00:00 GMT", "Tue Jun 10 2003
+ * 04:00:00 GMT+0200 (CEST)", "Jun 10, 2003 4:00 PM EDT", "Sunday, 10-Jun-03 04:00:00 GMT").
+ */
+function parseTextual(s: string): Date | null {
+  const cleaned = normaliseTextual(s);
   let day: number | undefined;
   let month: number | undefined;
   let year: number | undefined;

@@ -77,6 +77,48 @@ function resolveBase(attr: string, parent: string | undefined): string {
   }
 }
 
+/** An element as opened: its namespace from the scope it opens (its own xmlns declarations included), its base. */
+function openElement(
+  name: string,
+  rawAttrs: Record<string, string>,
+  parent: XmlElement,
+  parentScope: Record<string, string>,
+  bare: () => void,
+): { el: XmlElement; scope: Record<string, string> } {
+  const attrs: Record<string, string> = {};
+  const scope = { ...parentScope };
+  for (const [k, v] of Object.entries(rawAttrs)) {
+    const value = decodeReferences(v, bare);
+    attrs[k] = value;
+    if (k === 'xmlns') scope[''] = value;
+    else if (k.startsWith('xmlns:')) scope[k.slice(6)] = value;
+  }
+  const colon = name.indexOf(':');
+  const prefix = colon > 0 ? name.slice(0, colon) : '';
+  const el: XmlElement = {
+    name,
+    local: colon > 0 ? name.slice(colon + 1) : name,
+    prefix,
+    ns: scope[prefix],
+    attrs,
+    children: [],
+    end: 'eof',
+  };
+  const base = attrs['xml:base'] !== undefined ? resolveBase(attrs['xml:base'], parent.base) : parent.base;
+  if (base !== undefined) el.base = base;
+  return { el, scope };
+}
+
+/** The feed's root element. */
+function documentRoot(top: XmlElement, text: string, repairs: Set<string>): XmlElement {
+  // Text or markup before the document element (a PHP warning, a stray <br>) is not the feed.
+  const tops = top.children.filter((n): n is XmlElement => typeof n !== 'string');
+  const root = tops.find((e) => FEED_ROOTS.has(e.local)) ?? tops[0];
+  if (root !== undefined && root !== tops[0]) repairs.add(`markup before the document element <${root.name}>`);
+  if (root === undefined) throw new FeedError('invalid_xml', text.trim() === '' ? 'the document is empty' : 'no XML element in the document');
+  return root;
+}
+
 /**
  * Reads a feed document. Throws FeedError('invalid_xml') when there is no element at all or the
  * nesting is absurd, FeedError('too_large') past MAX_ELEMENTS; anything else is recovered, and
@@ -112,27 +154,7 @@ export function parseXml(text: string): XmlDocument {
         if (stack.length > MAX_DEPTH) throw new FeedError('invalid_xml', `elements nested more than ${MAX_DEPTH} deep`);
         if (++count > MAX_ELEMENTS) throw new FeedError('too_large', `more than ${MAX_ELEMENTS} elements`);
         const parent = stack[stack.length - 1]!;
-        const attrs: Record<string, string> = {};
-        const scope = { ...scopes[scopes.length - 1] };
-        for (const [k, v] of Object.entries(rawAttrs)) {
-          const value = decodeReferences(v, bare);
-          attrs[k] = value;
-          if (k === 'xmlns') scope[''] = value;
-          else if (k.startsWith('xmlns:')) scope[k.slice(6)] = value;
-        }
-        const colon = name.indexOf(':');
-        const prefix = colon > 0 ? name.slice(0, colon) : '';
-        const el: XmlElement = {
-          name,
-          local: colon > 0 ? name.slice(colon + 1) : name,
-          prefix,
-          ns: scope[prefix],
-          attrs,
-          children: [],
-          end: 'eof',
-        };
-        const base = attrs['xml:base'] !== undefined ? resolveBase(attrs['xml:base'], parent.base) : parent.base;
-        if (base !== undefined) el.base = base;
+        const { el, scope } = openElement(name, rawAttrs, parent, scopes[scopes.length - 1]!, bare);
         parent.children.push(el);
         stack.push(el);
         scopes.push(scope);
@@ -169,12 +191,7 @@ export function parseXml(text: string): XmlDocument {
   parser.end();
   flush();
 
-  // Text or markup before the document element (a PHP warning, a stray <br>) is not the feed.
-  const tops = top.children.filter((n): n is XmlElement => typeof n !== 'string');
-  const root = tops.find((e) => FEED_ROOTS.has(e.local)) ?? tops[0];
-  if (root !== undefined && root !== tops[0]) repairs.add(`markup before the document element <${root.name}>`);
-  if (root === undefined) throw new FeedError('invalid_xml', text.trim() === '' ? 'the document is empty' : 'no XML element in the document');
-  return { root, repairs: [...repairs] };
+  return { root: documentRoot(top, text, repairs), repairs: [...repairs] };
 }
 
 export const elements = (el: XmlElement, local?: string): XmlElement[] =>

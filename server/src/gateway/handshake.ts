@@ -1,0 +1,108 @@
+import { CONNECT_ERROR } from '@headline-ticker/sdk/protocol';
+import type { ExtendedError } from 'socket.io';
+import type { AccessRegistry, KeyRecord } from '../access/access-registry.js';
+import type { AddressOf } from '../access/client-address.js';
+import type { AddressLimits } from '../access/address-limits.js';
+import type { ConnectionCounter } from '../access/connection-counter.js';
+import type { Limits } from '../access/limits.js';
+import type { Logger } from '../logger.js';
+import type { UsageRecorder } from '../usage/usage-recorder.js';
+import { editorKeyRecord } from './editor-socket.js';
+import { protocolVersionAccepted } from './protocol-version.js';
+import type { TickerSocket } from './socket-data.js';
+
+export interface HandshakeDeps {
+  access: AccessRegistry;
+  limits: Limits;
+  connections: ConnectionCounter;
+  addressOf: AddressOf;
+  addressLimits: AddressLimits;
+  logger: Logger;
+  usage?: UsageRecorder;
+}
+
+/** `auth: { key }` (API and widget keys) or `auth: { token }` (an editor's console). */
+export function recordOf(access: AccessRegistry, socket: TickerSocket): KeyRecord | undefined {
+  const auth = socket.handshake.auth as { key?: unknown; token?: unknown };
+  if (typeof auth.key === 'string') return access.key(auth.key);
+  return typeof auth.token === 'string' ? editorKeyRecord(access, auth.token) : undefined;
+}
+
+/** A widget key is bound to the origins of the pages it is licensed for; other keys to none. */
+export function originAllowed(key: KeyRecord, socket: TickerSocket): boolean {
+  if (key.origins === null) return true;
+  const origin = socket.handshake.headers.origin;
+  return origin !== undefined && key.origins.has(origin);
+}
+
+/** Whether the socket's underlying connection has already closed. */
+const gone = (socket: TickerSocket): boolean => socket.conn.readyState === 'closed' || socket.conn.readyState === 'closing';
+
+/**
+ * Runs `release` once when the connection closes, however early: a client that leaves during
+ * the handshake never gets a 'disconnect', and whatever it held (a slot) would be held for good.
+ */
+function onGone(socket: TickerSocket, release: () => void): void {
+  let done = false;
+  const once = () => {
+    if (done) return;
+    done = true;
+    release();
+  };
+  if (gone(socket)) return once();
+  socket.conn.once('close', once);
+  socket.once('disconnect', once);
+}
+
+type Next = (err?: ExtendedError) => void;
+
+/** The `io.use` middleware: protocol version, credentials, origin, connection slots. */
+export function handshake(deps: HandshakeDeps): (socket: TickerSocket, next: Next) => Promise<void> {
+  const { access, limits, connections, logger, usage } = deps;
+  /** The refusal for unknown credentials; only these meet the lockout, a valid key is never refused for others' failures. */
+  const unknownCredentials = async (socket: TickerSocket): Promise<Error> => {
+    const ip = deps.addressOf(socket.request);
+    usage?.unknownKey(ip);
+    if ((await limits.authBlocked(ip)) !== null) return new Error(CONNECT_ERROR.rate_limited);
+    await limits.authFailed(ip);
+    return new Error(CONNECT_ERROR.unauthorized);
+  };
+  /** Takes the address's and the key's connection slots, given back when the connection closes. */
+  const takeSlots = async (socket: TickerSocket, key: KeyRecord, ip: string): Promise<boolean> => {
+    if (!deps.addressLimits.openSocket(ip)) return false;
+    if (key.maxConnections !== null) {
+      const admitted = await connections.tryAcquire(key.digest, key.maxConnections).catch(() => true);
+      if (!admitted) {
+        deps.addressLimits.closeSocket(ip);
+        return false;
+      }
+      onGone(socket, () => connections.release(key.digest));
+    }
+    onGone(socket, () => deps.addressLimits.closeSocket(ip));
+    return true;
+  };
+  return async (socket, next) => {
+    if (!protocolVersionAccepted((socket.handshake.auth as { v?: unknown }).v)) return next(new Error(CONNECT_ERROR.unsupported_version));
+    const key = recordOf(access, socket);
+    if (key === undefined) return next(await unknownCredentials(socket));
+    if (!originAllowed(key, socket)) {
+      // Not a guess (the key is right): refused, but not counted against the address.
+      logger.info({ keyRef: key.ref, origin: socket.handshake.headers.origin }, 'widget key used from an origin it is not bound to');
+      usage?.refused(key, socket.handshake.headers.origin, socket.handshake.headers.referer);
+      return next(new Error(CONNECT_ERROR.unauthorized));
+    }
+    const ip = deps.addressOf(socket.request);
+    if (!(await takeSlots(socket, key, ip))) return next(new Error(CONNECT_ERROR.too_many_connections));
+    // The client left during the handshake (its slots are already back): nothing to admit.
+    if (gone(socket)) return next(new Error('gone'));
+    Object.assign(socket.data, { ip, key, sub: null, filter: null, rooms: [], chain: Promise.resolve(), pageAt: null });
+    next();
+  };
+}
+
+/** Licence usage of an admitted socket: counted open from now until it disconnects. */
+export function countConnection(socket: TickerSocket, usage: UsageRecorder | undefined): void {
+  if (!usage) return;
+  usage.connected(socket.id, socket.data.key, socket.handshake.headers.origin);
+  socket.once('disconnect', () => usage.disconnected(socket.id));
+}

@@ -1,0 +1,42 @@
+import { createIngestWorker } from './ingest/ingest-worker.js';
+import { AuditLog } from './log/audit-log.js';
+import { FeedMemory } from './sources/feed-memory.js';
+import { FeedPoller } from './sources/feed-poller.js';
+import { FeedScheduler } from './sources/feed-scheduler.js';
+import type { TickerOptions, TickerParts } from './ticker-options.js';
+
+/** The worker role: the ingest worker appends queued changes to the log; the feed poller queues feed items. */
+export async function startWorkerRole(p: TickerParts, o: TickerOptions): Promise<FeedScheduler> {
+  const { started, connections, redis, keys, log, logger, metrics } = p;
+  const worker = createIngestWorker({
+    connection: connections.connect('worker', 'worker'),
+    log,
+    logger: logger.child({ part: 'worker' }),
+    prefix: keys.queuePrefix,
+    concurrency: o.workerConcurrency,
+    killAfterSeq: o.faultKillAfterSeq,
+    failTextContaining: o.faultFailTextContaining,
+    retryHorizonMs: o.retryHorizonMs,
+    audit: new AuditLog(redis, keys),
+    onFailed: ({ op }) => metrics.failed.inc({ op }),
+    onAppended: ({ status, dueAt, hardDropped }) => {
+      metrics.published.inc({ status });
+      if (hardDropped > 0) metrics.hardDropped.inc(hardDropped);
+      metrics.ingestLatency.observe(Math.max(0, Date.now() - dueAt) / 1000);
+    },
+  });
+  // Stopped after the feeds (no new items are queued while it drains), before the queue.
+  started.push({ name: 'worker', close: () => worker.close() });
+  const feedLogger = logger.child({ part: 'feeds' });
+  const scheduler = new FeedScheduler({
+    connection: redis,
+    workerConnection: connections.connect('feeds', 'worker'),
+    prefix: keys.queuePrefix,
+    poller: new FeedPoller({ ingest: p.ingest, log, memory: new FeedMemory(redis, p.prefix), logger: feedLogger, limits: o.feedLimits }),
+    logger: feedLogger,
+  });
+  started.push({ name: 'feeds', close: () => scheduler.close() });
+  await scheduler.sync(o.config.feeds);
+  scheduler.start();
+  return scheduler;
+}
