@@ -9,7 +9,10 @@ import tseslint from 'typescript-eslint';
 /** `no-restricted-imports` patterns: each `regex` is matched against the import specifier. */
 const forbid = (...rules) => ['error', { patterns: rules.map(([regex, message]) => ({ regex, message })) }];
 
-const SERVER_SRC = ['(^|/)server/src/|^@headline-ticker/server', 'Only the server (and cross-package tests in test/) import server internals; shared types live in @headline-ticker/sdk/protocol.'];
+const SERVER_SRC = [
+  '(^|/)server/src/|^@headline-ticker/server',
+  'Only the server (and cross-package tests in test/) import server internals; shared types live in @headline-ticker/sdk/protocol.',
+];
 const WIDGETS = ['(^|/)widgets/|^@headline-ticker/widgets', 'Nothing imports the widgets: widgets → client-sdk ← server.'];
 const SDK_BY_PATH = ['(^|/)client-sdk/', 'Import the SDK by its package name (@headline-ticker/sdk/…), not by path.'];
 
@@ -83,8 +86,28 @@ export default defineConfig(
   { files: ['client-sdk/**'], rules: { 'no-restricted-imports': forbid(SERVER_SRC, WIDGETS) } },
   { files: ['widgets/**'], rules: { 'no-restricted-imports': forbid(SERVER_SRC, SDK_BY_PATH) } },
   // The editor console runs in the browser: it talks to the server over HTTP, with the SDK's types.
-  { files: ['server/editor/**'], rules: { 'no-restricted-imports': forbid(['^\\.\\./\\.\\./src/|^\\.\\./src/|(^|/)server/src/', 'The editor console imports nothing from server/src: its types are in @headline-ticker/sdk/protocol.'], WIDGETS, SDK_BY_PATH) } },
-  { files: ['server/src/**'], rules: { 'no-restricted-imports': forbid(WIDGETS, SDK_BY_PATH, ['(^|/)editor/src/', 'The server serves the editor bundle; it does not import its code.']) } },
+  {
+    files: ['server/editor/**'],
+    rules: {
+      'no-restricted-imports': forbid(
+        [
+          '^\\.\\./\\.\\./src/|^\\.\\./src/|(^|/)server/src/',
+          'The editor console imports nothing from server/src: its types are in @headline-ticker/sdk/protocol.',
+        ],
+        WIDGETS,
+        SDK_BY_PATH,
+      ),
+    },
+  },
+  {
+    files: ['server/src/**'],
+    rules: {
+      'no-restricted-imports': forbid(WIDGETS, SDK_BY_PATH, [
+        '(^|/)editor/src/',
+        'The server serves the editor bundle; it does not import its code.',
+      ]),
+    },
+  },
   { files: ['bench/**'], rules: { 'no-restricted-imports': forbid(WIDGETS) } },
   { files: ['test/**'], rules: { 'no-restricted-imports': forbid(SDK_BY_PATH) } },
 

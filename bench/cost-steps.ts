@@ -46,7 +46,13 @@ export interface PerHeadline {
   commandsPerHeadline: Record<string, number>;
 }
 
-async function headlineWindow(target: Target, stats: RedisStats | null, tag: string, rate: number, seconds: number): Promise<HeadlineWindow> {
+async function headlineWindow(
+  target: Target,
+  stats: RedisStats | null,
+  tag: string,
+  rate: number,
+  seconds: number,
+): Promise<HeadlineWindow> {
   const c0 = (await stats?.counts()) ?? {};
   const seq0 = await feedSeq(stats);
   const s = sample(target);
@@ -70,7 +76,12 @@ async function headlineWindow(target: Target, stats: RedisStats | null, tag: str
 }
 
 /** Idle, then two publish rates with nobody subscribed: what a headline costs before any fan-out. */
-export async function perHeadlineStep(target: Target, stats: RedisStats | null, rates: [number, number], seconds: number): Promise<PerHeadline> {
+export async function perHeadlineStep(
+  target: Target,
+  stats: RedisStats | null,
+  rates: [number, number],
+  seconds: number,
+): Promise<PerHeadline> {
   // Warm-up, not measured: the first headlines pay for JIT compilation of the whole path,
   // which would inflate the low rate's window and flatten the slope.
   await headlineWindow(target, stats, 'hw', rates[1], 2);
@@ -80,13 +91,15 @@ export async function perHeadlineStep(target: Target, stats: RedisStats | null, 
   const [idle, lo, hi] = windows as [HeadlineWindow, HeadlineWindow, HeadlineWindow];
   // Per second, then the slope per headline/s: the fixed background (timers, pings, BullMQ's
   // stalled checks, the relay's reconcile) cancels out.
-  const slope = (f: (w: HeadlineWindow) => number) => (f(hi) / hi.seconds - f(lo) / lo.seconds) / (hi.headlines / hi.seconds - lo.headlines / lo.seconds);
+  const slope = (f: (w: HeadlineWindow) => number) =>
+    (f(hi) / hi.seconds - f(lo) / lo.seconds) / (hi.headlines / hi.seconds - lo.headlines / lo.seconds);
   const commandsPerHeadline: Record<string, number> = {};
   for (const [cmd, n] of Object.entries(hi.commands)) {
     const net = (n - ((idle.commands[cmd] ?? 0) / idle.seconds) * hi.seconds) / Math.max(1, hi.headlines);
     if (net >= 0.05) commandsPerHeadline[cmd] = Number(net.toFixed(2));
   }
-  const net = (w: HeadlineWindow, f: (x: HeadlineWindow) => number) => (f(w) - (f(idle) / idle.seconds) * w.seconds) / Math.max(1, w.headlines);
+  const net = (w: HeadlineWindow, f: (x: HeadlineWindow) => number) =>
+    (f(w) - (f(idle) / idle.seconds) * w.seconds) / Math.max(1, w.headlines);
   return {
     windows,
     lowRate: {
@@ -122,7 +135,13 @@ export interface ConnectCost {
  * at least that many. Background CPU and commands of an idle window of the same length are
  * subtracted.
  */
-export async function connectStep(target: Target, gen: Generator, stats: RedisStats | null, n: number, limit: number): Promise<ConnectCost> {
+export async function connectStep(
+  target: Target,
+  gen: Generator,
+  stats: RedisStats | null,
+  n: number,
+  limit: number,
+): Promise<ConnectCost> {
   const warm = await publish(target.url, 'warm', 20, limit / 20);
   await appendedUpTo(stats, warm.accepted.length);
   await sleep(1000);

@@ -147,12 +147,15 @@ function comeBack(client: Client, subscribe: boolean): void {
   const { minDelayMs, maxDelayMs } = resilient!;
   const cap = Math.min(maxDelayMs, minDelayMs * 2 ** Math.min(client.attempt + 1, 30));
   client.attempt++;
-  setTimeout(() => {
-    if (!clients.has(client) || client.ws !== null) return;
-    void open(client, subscribe).then((ok) => {
-      if (!ok) failedAttempts++;
-    });
-  }, minDelayMs + Math.random() * (cap - minDelayMs));
+  setTimeout(
+    () => {
+      if (!clients.has(client) || client.ws !== null) return;
+      void open(client, subscribe).then((ok) => {
+        if (!ok) failedAttempts++;
+      });
+    },
+    minDelayMs + Math.random() * (cap - minDelayMs),
+  );
 }
 
 async function connect(count: number, subscribe: boolean): Promise<void> {

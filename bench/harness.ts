@@ -86,9 +86,7 @@ function profileArgs(o: TargetOptions, name: TargetName): string[] {
  * is node's, and every thread node starts inherits the affinity.
  */
 function spawnNode(o: TargetOptions, args: string[], options: Parameters<typeof spawn>[2]): ChildProcess {
-  return o.cpus === null
-    ? spawn(process.execPath, args, options)
-    : spawn('taskset', ['-c', o.cpus, process.execPath, ...args], options);
+  return o.cpus === null ? spawn(process.execPath, args, options) : spawn('taskset', ['-c', o.cpus, process.execPath, ...args], options);
 }
 
 /** Confines an already running process, all its threads (Redis's I/O and bio threads), to `cpus`. */
@@ -171,7 +169,10 @@ async function waitReady(url: string, child: ChildProcess): Promise<void> {
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`the worker exited (${child.exitCode})`);
-    const ok = await fetch(url).then((r) => r.ok, () => false);
+    const ok = await fetch(url).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) return;
     await new Promise((r) => setTimeout(r, 100));
   }

@@ -60,9 +60,4 @@ export interface Progress {
   failedAttempts: number;
 }
 
-export type FromGenerator =
-  | ConnectResult
-  | StepReport
-  | Progress
-  | { type: 'ready' }
-  | { type: 'disconnected' };
+export type FromGenerator = ConnectResult | StepReport | Progress | { type: 'ready' } | { type: 'disconnected' };

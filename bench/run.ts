@@ -6,8 +6,18 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { connectStep, perHeadlineStep, stormStep, type ConnectCost, type PerHeadline, type StormResult } from './cost-steps.js';
 import {
-  closeAgent, Generator, KEY, publish, ROOT, sample, sleep, startBaseline, startTicker,
-  type Target, type TargetName, type TargetOptions,
+  closeAgent,
+  Generator,
+  KEY,
+  publish,
+  ROOT,
+  sample,
+  sleep,
+  startBaseline,
+  startTicker,
+  type Target,
+  type TargetName,
+  type TargetOptions,
 } from './harness.js';
 import type { StepReport } from './protocol.js';
 import { rssKb } from './proc-stats.js';
@@ -85,20 +95,30 @@ const num = (name: string, v: string | undefined): number => {
   if (!Number.isFinite(n) || n <= 0) throw new Error(`--${name}: expected a positive number, got ${v}`);
   return n;
 };
-const nums = (name: string, v: string | undefined): number[] => (v ?? '').split(',').filter(Boolean).map((x) => num(name, x));
+const nums = (name: string, v: string | undefined): number[] =>
+  (v ?? '')
+    .split(',')
+    .filter(Boolean)
+    .map((x) => num(name, x));
 const N = num('n', opts.n);
 const RATE = num('rate', opts.rate);
 const SECONDS = num('seconds', opts.seconds);
 const SWEEP = nums('sweep', opts.sweep);
 const SWEEP_SECONDS = num('sweep-seconds', opts['sweep-seconds']);
 const TARGETS = (opts.targets ?? '').split(',').filter(Boolean) as TargetName[];
-const ROLES = opts.roles === 'split' ? 'split' : opts.roles === 'all' ? 'all' : (() => {
-  throw new Error(`--roles: expected all or split, got ${opts.roles}`);
-})();
+const ROLES =
+  opts.roles === 'split'
+    ? 'split'
+    : opts.roles === 'all'
+      ? 'all'
+      : (() => {
+          throw new Error(`--roles: expected all or split, got ${opts.roles}`);
+        })();
 const STEPS = new Set((opts.steps ?? '').split(',').filter(Boolean));
 for (const t of TARGETS) if (t !== 'ticker' && t !== 'baseline') throw new Error(`--targets: unknown ${t}`);
 const HEADLINE_RATES = nums('headline-rates', opts['headline-rates']);
-if (HEADLINE_RATES.length !== 2 || HEADLINE_RATES[0]! >= HEADLINE_RATES[1]!) throw new Error('--headline-rates: expected two rates, low,high');
+if (HEADLINE_RATES.length !== 2 || HEADLINE_RATES[0]! >= HEADLINE_RATES[1]!)
+  throw new Error('--headline-rates: expected two rates, low,high');
 const STORM_DELAY = nums('storm-delay', opts['storm-delay']);
 if (STORM_DELAY.length !== 2) throw new Error('--storm-delay: expected min,max in ms');
 const CPUS = opts.cpus ?? null;
@@ -143,7 +163,14 @@ export interface StepResult {
 
 let stepNo = 0;
 
-async function runStep(target: Target, gen: Generator, step: string, subscribers: number, rate: number, seconds: number): Promise<StepResult> {
+async function runStep(
+  target: Target,
+  gen: Generator,
+  step: string,
+  subscribers: number,
+  rate: number,
+  seconds: number,
+): Promise<StepResult> {
   const tag = `s${++stepNo}`;
   const headlines = Math.round(rate * seconds);
   const expected = subscribers * headlines;
@@ -197,7 +224,29 @@ async function runStep(target: Target, gen: Generator, step: string, subscribers
 }
 
 const f1 = (n: number) => (Number.isFinite(n) ? n.toFixed(1) : '-');
-const STEP_HEADER = ['target', 'step', 'subs', 'rate/s', 'delivered/expected', 'deliv/s', 'p50', 'p95', 'p99', 'max ms', 'cpu', 'µs cpu/deliv', 'redis', 'worker', 'rss MB', 'peak', 'gen cpu', 'POST p50/max', 'post err', 'shed', 'ok'];
+const STEP_HEADER = [
+  'target',
+  'step',
+  'subs',
+  'rate/s',
+  'delivered/expected',
+  'deliv/s',
+  'p50',
+  'p95',
+  'p99',
+  'max ms',
+  'cpu',
+  'µs cpu/deliv',
+  'redis',
+  'worker',
+  'rss MB',
+  'peak',
+  'gen cpu',
+  'POST p50/max',
+  'post err',
+  'shed',
+  'ok',
+];
 
 function stepRow(r: StepResult): string[] {
   return [
@@ -278,7 +327,12 @@ async function benchTarget(name: TargetName, round: number): Promise<TargetResul
       saturationRate: null,
     };
     if (STEPS.has('headline')) {
-      const h = await perHeadlineStep(target, stats, [HEADLINE_RATES[0]!, HEADLINE_RATES[1]!], num('headline-seconds', opts['headline-seconds']));
+      const h = await perHeadlineStep(
+        target,
+        stats,
+        [HEADLINE_RATES[0]!, HEADLINE_RATES[1]!],
+        num('headline-seconds', opts['headline-seconds']),
+      );
       result.perHeadline = h;
       process.stdout.write(
         `${name}: per headline (0 subscribers, ${HEADLINE_RATES.join(' → ')}/s): ${f2(h.cpuMsPerHeadline)} ms CPU` +
@@ -290,7 +344,12 @@ async function benchTarget(name: TargetName, round: number): Promise<TargetResul
     const c = await connectStep(target, gen, stats, N, num('connect-limit', opts['connect-limit']));
     if (c.failed > 0) throw new Error(`${name}: ${c.failed} of ${N} subscribers failed to connect`);
     if (STEPS.has('connect')) result.connect = c;
-    Object.assign(result, { idleRssMb: c.idleRssMb, connectedRssMb: c.connectedRssMb, rssPerConnectionKb: c.rssKbPerConnection, connectMs: c.ms });
+    Object.assign(result, {
+      idleRssMb: c.idleRssMb,
+      connectedRssMb: c.connectedRssMb,
+      rssPerConnectionKb: c.rssKbPerConnection,
+      connectMs: c.ms,
+    });
     // What the process burns with N subscribers and nothing to send (timers, pings, Redis waits).
     const idleSample = sample(target);
     await sleep(3000);
@@ -356,12 +415,17 @@ async function scaleStep(target: Target, gen: Generator, result: TargetResult): 
   const first = await gen.ask({ type: 'connect', url: target.url, key: KEY, count: Math.min(5000, total), subscribe: true }, 'connected');
   await sleep(1000);
   const at5k = rssKb(target.pid);
-  const rest = total > 5000 ? await gen.ask({ type: 'connect', url: target.url, key: KEY, count: total - 5000, subscribe: true }, 'connected') : null;
+  const rest =
+    total > 5000 ? await gen.ask({ type: 'connect', url: target.url, key: KEY, count: total - 5000, subscribe: true }, 'connected') : null;
   const open = first.open + (rest?.open ?? 0);
   const failed = first.failed + (rest?.failed ?? 0);
   const perConn = (at5k - before) / first.open;
-  process.stdout.write(`${target.name}: ${open} connections (${failed} failed); ${f1(perConn)} KB RSS per idle connection at ${first.open}\n`);
-  result.steps.push(await runStep(target, gen, 'scale', open, num('scale-rate', opts['scale-rate']), num('scale-seconds', opts['scale-seconds'])));
+  process.stdout.write(
+    `${target.name}: ${open} connections (${failed} failed); ${f1(perConn)} KB RSS per idle connection at ${first.open}\n`,
+  );
+  result.steps.push(
+    await runStep(target, gen, 'scale', open, num('scale-rate', opts['scale-rate']), num('scale-seconds', opts['scale-seconds'])),
+  );
   return { connections: open, failed, open, rssPerIdleConnectionKbAt5k: perConn };
 }
 
@@ -369,7 +433,10 @@ async function scaleStep(target: Target, gen: Generator, result: TargetResult): 
 
 const f2 = (n: number) => (Number.isFinite(n) ? n.toFixed(2) : '-');
 const formatCommands = (c: Record<string, number>) =>
-  Object.entries(c).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v}`).join(', ') || 'none';
+  Object.entries(c)
+    .sort((a, b) => b[1] - a[1])
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ') || 'none';
 
 function median(xs: number[]): number {
   const s = xs.filter(Number.isFinite).sort((a, b) => a - b);
@@ -420,10 +487,28 @@ function summarize(results: TargetResult[]): Record<string, unknown> {
       };
       return [
         t,
-        spread(h.map((x) => x?.cpuMsPerHeadline), f2),
-        t === 'baseline' ? '-' : spread(h.map((x) => x?.redisCpuMsPerHeadline), f2),
+        spread(
+          h.map((x) => x?.cpuMsPerHeadline),
+          f2,
+        ),
+        t === 'baseline'
+          ? '-'
+          : spread(
+              h.map((x) => x?.redisCpuMsPerHeadline),
+              f2,
+            ),
         t === 'baseline' ? '-' : spread(h.map((x) => x?.redisCommandsPerHeadline)),
-        `${spread(h.map((x) => x?.lowRate.cpuMs), f2)}${t === 'baseline' ? '' : `; Redis ${spread(h.map((x) => x?.lowRate.redisCpuMs), f2)} ms, ${spread(h.map((x) => x?.lowRate.redisCommands))} commands`}`,
+        `${spread(
+          h.map((x) => x?.lowRate.cpuMs),
+          f2,
+        )}${
+          t === 'baseline'
+            ? ''
+            : `; Redis ${spread(
+                h.map((x) => x?.lowRate.redisCpuMs),
+                f2,
+              )} ms, ${spread(h.map((x) => x?.lowRate.redisCommands))} commands`
+        }`,
         t === 'baseline' ? '-' : formatCommands(h.at(-1)?.commandsPerHeadline ?? {}),
       ];
     });
@@ -443,14 +528,32 @@ function summarize(results: TargetResult[]): Record<string, unknown> {
       };
       return [
         t,
-        spread(c.map((x) => x?.perSecond), (n) => n.toFixed(0)),
-        spread(c.map((x) => x?.cpuMsPerConnection), f2),
-        t === 'baseline' ? '-' : spread(c.map((x) => x?.redisCpuMsPerConnection), f2),
-        t === 'baseline' ? '-' : spread(c.map((x) => x?.redisCommandsPerConnection), f2),
+        spread(
+          c.map((x) => x?.perSecond),
+          (n) => n.toFixed(0),
+        ),
+        spread(
+          c.map((x) => x?.cpuMsPerConnection),
+          f2,
+        ),
+        t === 'baseline'
+          ? '-'
+          : spread(
+              c.map((x) => x?.redisCpuMsPerConnection),
+              f2,
+            ),
+        t === 'baseline'
+          ? '-'
+          : spread(
+              c.map((x) => x?.redisCommandsPerConnection),
+              f2,
+            ),
         spread(c.map((x) => x?.rssKbPerConnection)),
       ];
     });
-    process.stdout.write(`${table(['system', 'connects/s', 'CPU ms per connection', 'Redis CPU ms per connection', 'Redis commands per connection', 'RSS KB per connection'], rows)}\n`);
+    process.stdout.write(
+      `${table(['system', 'connects/s', 'CPU ms per connection', 'Redis CPU ms per connection', 'Redis commands per connection', 'RSS KB per connection'], rows)}\n`,
+    );
   }
   if (STEPS.has('storm')) {
     process.stdout.write(`\nReconnect storm: the gateway SIGKILLed with ${N} clients, restarted on its port${rounds}\n`);
@@ -458,10 +561,22 @@ function summarize(results: TargetResult[]): Record<string, unknown> {
       const s = pick(t, (r) => r.storm);
       return [
         t,
-        spread(s.map((x) => x?.restartMs), (n) => n.toFixed(0)),
-        spread(s.map((x) => x?.allLiveMs), (n) => n.toFixed(0)),
-        spread(s.map((x) => x?.reconnectMs), (n) => n.toFixed(0)),
-        spread(s.map((x) => x?.cpuMsPerReconnection), f2),
+        spread(
+          s.map((x) => x?.restartMs),
+          (n) => n.toFixed(0),
+        ),
+        spread(
+          s.map((x) => x?.allLiveMs),
+          (n) => n.toFixed(0),
+        ),
+        spread(
+          s.map((x) => x?.reconnectMs),
+          (n) => n.toFixed(0),
+        ),
+        spread(
+          s.map((x) => x?.cpuMsPerReconnection),
+          f2,
+        ),
         t === 'baseline' ? '-' : spread(s.map((x) => x?.redisCommandsPerReconnection)),
         s.map((x) => (x ? `${x.delivered}/${x.expected}` : '-')).join(', '),
         s.map((x) => (x ? `${x.lost}/${x.disorder}/${x.resets}` : '-')).join(', '),
@@ -474,7 +589,12 @@ function summarize(results: TargetResult[]): Record<string, unknown> {
   const withSteps = present.filter((t) => rowsFor(t).some((r) => r.steps.length > 0));
   if (withSteps.length > 0) {
     process.stdout.write('\nAll steps\n');
-    process.stdout.write(`${table(STEP_HEADER, results.flatMap((r) => r.steps.map(stepRow)))}\n`);
+    process.stdout.write(
+      `${table(
+        STEP_HEADER,
+        results.flatMap((r) => r.steps.map(stepRow)),
+      )}\n`,
+    );
     process.stdout.write(`\nSide by side (${N} subscribers)${rounds}\n`);
     const steady = (r: TargetResult) => r.steps.find((s) => s.step === 'steady');
     const sweepAt = (r: TargetResult, rate: number) => r.steps.find((s) => s.step === 'sweep' && s.rate === rate);
@@ -493,8 +613,13 @@ function summarize(results: TargetResult[]): Record<string, unknown> {
         `${spread(rs.map((r) => steady(r)?.latencyMs.p50))} / ${spread(rs.map((r) => steady(r)?.latencyMs.p99))}`,
         spread(rs.map((r) => sweepAt(r, SWEEP[0]!)?.latencyMs.p99)),
         // a round where no sweep step passed has no saturation figure: "none" rather than 0
-        `${spread(rs.map((r) => r.saturation), (n) => n.toFixed(0))}; rate ${spread(rs.map((r) => r.saturationRate), (n) => n.toFixed(0))}/s; ` +
-          `${rs.filter((r) => r.saturation === null).length} of ${rs.length} rounds passed no sweep step`,
+        `${spread(
+          rs.map((r) => r.saturation),
+          (n) => n.toFixed(0),
+        )}; rate ${spread(
+          rs.map((r) => r.saturationRate),
+          (n) => n.toFixed(0),
+        )}/s; ` + `${rs.filter((r) => r.saturation === null).length} of ${rs.length} rounds passed no sweep step`,
         spread(rs.map((r) => r.rssPerConnectionKb)),
       ];
     });
@@ -503,7 +628,8 @@ function summarize(results: TargetResult[]): Record<string, unknown> {
     if (tk && bl) {
       summary['steadyP99DeltaMs'] = Number((tk['steadyP99Ms']! - bl['steadyP99Ms']!).toFixed(1));
       summary['sweepFirstP99DeltaMs'] = Number((tk['sweepFirstP99Ms']! - bl['sweepFirstP99Ms']!).toFixed(1));
-      summary['saturationRatio'] = tk['saturation']! > 0 && bl['saturation']! > 0 ? Number((tk['saturation']! / bl['saturation']!).toFixed(2)) : null;
+      summary['saturationRatio'] =
+        tk['saturation']! > 0 && bl['saturation']! > 0 ? Number((tk['saturation']! / bl['saturation']!).toFixed(2)) : null;
       summary['efficiencyRatio'] = Number((bl['cpuUsPerDelivery']! / tk['cpuUsPerDelivery']!).toFixed(2));
       rows.push([
         'ticker vs baseline (medians)',
@@ -526,7 +652,9 @@ function summarize(results: TargetResult[]): Record<string, unknown> {
 async function main(): Promise<void> {
   const started = Date.now();
   const info = machine();
-  process.stdout.write(`bench: ${info.nproc} × ${info.model}, ${info.memoryGb} GB, node ${info.node}, load ${info.loadAverageAtStart.join(' ')}\n`);
+  process.stdout.write(
+    `bench: ${info.nproc} × ${info.model}, ${info.memoryGb} GB, node ${info.node}, load ${info.loadAverageAtStart.join(' ')}\n`,
+  );
   process.stdout.write(
     `  ${N} subscribers; steps ${[...STEPS].join(',')}; steady ${RATE}/s for ${SECONDS} s; sweep ${SWEEP.join(',')}/s for ${SWEEP_SECONDS} s each` +
       `${CPUS === null ? '' : `; targets confined to cpus ${CPUS}`}${REPEAT > 1 ? `; ${REPEAT} rounds` : ''}\n`,

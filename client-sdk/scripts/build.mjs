@@ -29,7 +29,15 @@ const siblings = (ext) => ({
 });
 
 rmSync(dist, { recursive: true, force: true });
-const common = { entryPoints, outbase: src, bundle: true, packages: 'external', platform: 'neutral', target: 'es2022', logLevel: 'warning' };
+const common = {
+  entryPoints,
+  outbase: src,
+  bundle: true,
+  packages: 'external',
+  platform: 'neutral',
+  target: 'es2022',
+  logLevel: 'warning',
+};
 await build({ ...common, format: 'esm', outdir: join(dist, 'esm'), plugins: [siblings('.js')] });
 await build({ ...common, format: 'cjs', outdir: join(dist, 'cjs'), outExtension: { '.js': '.cjs' }, plugins: [siblings('.cjs')] });
 
@@ -50,11 +58,15 @@ const browser = await build({
 const zodInputs = Object.keys(browser.metafile.inputs).filter((p) => p.includes('node_modules/zod/'));
 if (zodInputs.length > 0) throw new Error(`the browser bundle pulls in zod: ${zodInputs[0]}`);
 
-execFileSync(process.execPath, [join(pkg, '../node_modules/typescript/bin/tsc'), '-p', join(pkg, 'tsconfig.build.json')], { stdio: 'inherit' });
+execFileSync(process.execPath, [join(pkg, '../node_modules/typescript/bin/tsc'), '-p', join(pkg, 'tsconfig.build.json')], {
+  stdio: 'inherit',
+});
 // CommonJS consumers' TypeScript needs declarations that are CommonJS too (.d.cts beside the
 // .cjs): the package is "type": "module", so a .d.ts reads as ESM and a `require` of it fails.
 const declarations = (dir) =>
-  readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? declarations(join(dir, e.name)) : e.name.endsWith('.d.ts') ? [join(dir, e.name)] : []));
+  readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? declarations(join(dir, e.name)) : e.name.endsWith('.d.ts') ? [join(dir, e.name)] : [],
+  );
 for (const file of declarations(join(dist, 'esm'))) {
   const cts = readFileSync(file, 'utf8').replace(/(from\s+'\.{1,2}\/[^']*)\.js'/gu, "$1.cjs'");
   writeFileSync(join(dist, 'cjs', relative(join(dist, 'esm'), file)).replace(/\.d\.ts$/u, '.d.cts'), cts);

@@ -13,17 +13,7 @@ import type {
   Urgency,
 } from './schemas.js';
 
-export type {
-  Filter,
-  Headline,
-  HeadlineDraft,
-  HeadlineInput,
-  CorrectionInput,
-  Status,
-  SubscribeRequest,
-  UnsubscribeRequest,
-  Urgency,
-};
+export type { Filter, Headline, HeadlineDraft, HeadlineInput, CorrectionInput, Status, SubscribeRequest, UnsubscribeRequest, Urgency };
 
 /**
  * The wire protocol's version. Clients send it in the handshake (`auth.v` on the socket, `v=` on

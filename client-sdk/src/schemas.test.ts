@@ -21,7 +21,14 @@ describe('toPlainLine', () => {
 describe('HeadlineInputSchema', () => {
   it('normalises: defaults, lowercase unique topics, upper-case symbols', () => {
     const h = HeadlineInputSchema.parse({ text: ' Oil ', topics: ['Energy', 'energy', ' oil-gas '], symbols: ['gazp', 'brk.b'] });
-    expect(h).toEqual({ text: 'Oil', topics: ['energy', 'oil-gas'], symbols: ['GAZP', 'BRK.B'], urgency: 'routine', lang: 'en', source: 'desk' });
+    expect(h).toEqual({
+      text: 'Oil',
+      topics: ['energy', 'oil-gas'],
+      symbols: ['GAZP', 'BRK.B'],
+      urgency: 'routine',
+      lang: 'en',
+      source: 'desk',
+    });
   });
   it('counts the 300-character limit in code points, after collapsing whitespace', () => {
     expect(HeadlineInputSchema.safeParse({ text: '📉'.repeat(300) }).success).toBe(true);

@@ -54,7 +54,6 @@ export const HttpUrlSchema = z
     { message: 'url must be an absolute http(s) URL' },
   );
 
-
 export const TopicSchema = z
   .string()
   .trim()
@@ -181,7 +180,12 @@ export type UnsubscribeRequest = z.input<typeof UnsubscribeRequestSchema>;
 const csv = <T extends z.ZodType<unknown, string>>(item: T) =>
   z
     .string()
-    .transform((s) => s.split(',').map((x) => x.trim()).filter((x) => x.length > 0))
+    .transform((s) =>
+      s
+        .split(',')
+        .map((x) => x.trim())
+        .filter((x) => x.length > 0),
+    )
     .pipe(z.array(item).max(LIST_MAX));
 
 export const HistoryQuerySchema = z.object({

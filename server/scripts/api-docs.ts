@@ -37,7 +37,9 @@ function limits(s: Record<string, unknown>): string {
 export function renderApiMarkdown(doc = openApiDocument()): string {
   const info = doc['info'] as { title: string; version: string; description: string };
   const paths = doc['paths'] as Record<string, Record<string, Op>>;
-  const schemas = (doc['components'] as { schemas: Record<string, { properties?: Record<string, Record<string, unknown>>; required?: string[] }> }).schemas;
+  const schemas = (
+    doc['components'] as { schemas: Record<string, { properties?: Record<string, Record<string, unknown>>; required?: string[] }> }
+  ).schemas;
   const lines: string[] = [
     '<!-- Generated from server/src/api/openapi.ts by `npm run docs:api -w server`; do not edit by hand. -->',
     `# ${info.title} HTTP API ${info.version}`,
@@ -68,7 +70,9 @@ export function renderApiMarkdown(doc = openApiDocument()): string {
       if (op.parameters.length > 0) {
         lines.push('', '| parameter | in | type | required | notes |', '| --- | --- | --- | --- | --- |');
         for (const p of op.parameters) {
-          lines.push(`| \`${p.name}\` | ${p.in} | ${typeOf(p.schema)} | ${p.required ? 'yes' : 'no'} | ${[p.description, limits(p.schema)].filter(Boolean).join('; ')} |`);
+          lines.push(
+            `| \`${p.name}\` | ${p.in} | ${typeOf(p.schema)} | ${p.required ? 'yes' : 'no'} | ${[p.description, limits(p.schema)].filter(Boolean).join('; ')} |`,
+          );
         }
       }
       const body = schemaName(op.requestBody?.content['application/json']?.schema);

@@ -24,7 +24,14 @@ export function startHttpFront(p: HttpFrontDeps, o: TickerOptions): { app: Expre
   let usage: UsageRecorder | null = null;
   if (p.api) {
     const usageLogger = logger.child({ part: 'usage' });
-    const recorder = new UsageRecorder({ redis: p.redis, prefix: p.prefix, config: o.config.usage, logger: usageLogger, metrics, keys: () => access.keys });
+    const recorder = new UsageRecorder({
+      redis: p.redis,
+      prefix: p.prefix,
+      config: o.config.usage,
+      logger: usageLogger,
+      metrics,
+      keys: () => access.keys,
+    });
     usage = recorder;
     // Stopped after the gateway, so the last disconnects are flushed too.
     started.push({ name: 'usage', close: () => recorder.close() });

@@ -79,9 +79,11 @@ function reloadOnChange(env: Env, ticker: RunningTicker, logger: Logger): void {
     } catch (err) {
       return logger.error({ reason, err: (err as Error).message }, 'config reload failed; keeping the previous config');
     }
-    ticker.reload(next).catch((err: unknown) =>
-      logger.error({ err: (err as Error).message }, 'config reload incomplete: feed schedules not synced; send SIGHUP again'),
-    );
+    ticker
+      .reload(next)
+      .catch((err: unknown) =>
+        logger.error({ err: (err as Error).message }, 'config reload incomplete: feed schedules not synced; send SIGHUP again'),
+      );
   };
   process.on('SIGHUP', () => reload('SIGHUP'));
   if (configPath !== undefined) {
@@ -155,7 +157,10 @@ async function main(): Promise<void> {
   reloadOnChange(env, ticker, logger);
   stopOnSignal(ticker, redis.privateRedis, logger);
   // Only now, with every handler in place, is the process ready to be managed.
-  logger.info({ port: ticker.port, role: env.TICKER_ROLE, redis: describeTopology(redis.topology), durability: env.REDIS_DURABILITY }, 'headline ticker started');
+  logger.info(
+    { port: ticker.port, role: env.TICKER_ROLE, redis: describeTopology(redis.topology), durability: env.REDIS_DURABILITY },
+    'headline ticker started',
+  );
 }
 
 void main().catch((err: unknown) => {

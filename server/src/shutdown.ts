@@ -19,7 +19,13 @@ async function pingWithin(redis: RedisClient | undefined, ms: number): Promise<b
     timer = setTimeout(() => resolve(false), ms);
   });
   try {
-    return await Promise.race([redis.ping().then(() => true, () => false), late]);
+    return await Promise.race([
+      redis.ping().then(
+        () => true,
+        () => false,
+      ),
+      late,
+    ]);
   } finally {
     clearTimeout(timer);
   }

@@ -90,7 +90,9 @@ async function startRoles(o: TickerOptions, base: Base): Promise<Roles> {
   // The stream route needs the gateway, which attaches after Express: mounted here once built.
   const streamMount = Router();
   const { app, usage } = startHttpFront({ ...parts, httpServer, access, limits, addressLimits, api: serves.api, streamMount }, o);
-  const gateway = serves.api ? await startGatewayRole({ ...parts, httpServer, access, limits, addressLimits, usage, streamMount }, o) : null;
+  const gateway = serves.api
+    ? await startGatewayRole({ ...parts, httpServer, access, limits, addressLimits, usage, streamMount }, o)
+    : null;
 
   const port = await listen(httpServer, o.port ?? 0, o.host ?? '0.0.0.0');
   const metricsUrl = o.metricsPort === undefined ? undefined : await serveMetrics(started, metrics, o.metricsPort, o.host ?? '0.0.0.0');

@@ -40,7 +40,10 @@ async function tabTo(want: (a: Awaited<ReturnType<typeof active>>) => boolean, w
 }
 
 const rowMeta = (text: string, meta: string) =>
-  page.locator('#recent li', { has: page.locator('.text', { hasText: text }) }).locator('.meta', { hasText: meta }).waitFor();
+  page
+    .locator('#recent li', { has: page.locator('.text', { hasText: text }) })
+    .locator('.meta', { hasText: meta })
+    .waitFor();
 
 async function signIn(): Promise<void> {
   await page.getByLabel('Token', { exact: true }).fill(EDITOR_TOKEN);
@@ -53,7 +56,12 @@ describe.skipIf(noChromium !== null)(`demo page and editor console, accessibilit
     await Promise.all([buildEditor(), buildWidget()]);
     redis = await startTestRedis();
     ticker = await startInProcess(redis.url, {
-      config: testConfig({ keys: [{ key: ALL_KEY, name: 'all topics', topics: ['*'] }, { key: 'wgt_dev_demo_page', name: 'demo', topics: ['*'] }] }),
+      config: testConfig({
+        keys: [
+          { key: ALL_KEY, name: 'all topics', topics: ['*'] },
+          { key: 'wgt_dev_demo_page', name: 'demo', topics: ['*'] },
+        ],
+      }),
     });
     for (const [text, urgency, url] of [
       ['Central bank holds rate at 16%', 'routine', 'https://wire.example.com/a/1'],
@@ -77,7 +85,9 @@ describe.skipIf(noChromium !== null)(`demo page and editor console, accessibilit
 
   it('axe: the demo page, with both widgets live, has no violations', async () => {
     await page.goto(`${ticker.url}/`);
-    await page.waitForFunction(() => [...document.querySelectorAll('headline-ticker')].every((w) => (w.shadowRoot?.querySelectorAll('[part=list] > li').length ?? 0) >= 4));
+    await page.waitForFunction(() =>
+      [...document.querySelectorAll('headline-ticker')].every((w) => (w.shadowRoot?.querySelectorAll('[part=list] > li').length ?? 0) >= 4),
+    );
     expect(await axeViolations(page)).toEqual([]);
   });
 
@@ -140,7 +150,8 @@ describe.skipIf(noChromium !== null)(`demo page and editor console, accessibilit
     await rowMeta('grain exports resume', 'published · v1');
 
     // Correct: Tab to the row's Correct button; Enter moves focus into the form, loaded.
-    const onRow = (label: string, text: string) => (a: Awaited<ReturnType<typeof active>>) => a.text === label && (a.row ?? '').includes(text);
+    const onRow = (label: string, text: string) => (a: Awaited<ReturnType<typeof active>>) =>
+      a.text === label && (a.row ?? '').includes(text);
     await tabTo(onRow('Correct', 'grain exports resume'), 'Correct on the new row');
     expect((await active()).outline).toBe('solid');
     await page.keyboard.press('Enter');
@@ -191,7 +202,9 @@ describe.skipIf(noChromium !== null)(`demo page and editor console, accessibilit
     expect(await item.count()).toBe(0);
     // The item is gone: focus moved to its neighbour's Cancel (the other scheduled item).
     expect(await active()).toMatchObject({ text: 'Cancel', row: 'Embargoed results' });
-    const scheduled = (await (await fetch(`${ticker.url}/api/headlines/scheduled`, { headers: { authorization: `Bearer ${EDITOR_TOKEN}` } })).json()) as {
+    const scheduled = (await (
+      await fetch(`${ticker.url}/api/headlines/scheduled`, { headers: { authorization: `Bearer ${EDITOR_TOKEN}` } })
+    ).json()) as {
       scheduled: { text: string }[];
     };
     expect(scheduled.scheduled.map((s) => s.text)).toEqual(['Embargoed results']);

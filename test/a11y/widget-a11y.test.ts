@@ -10,7 +10,9 @@ import { axeViolations } from './axe.js';
 // its `feedSource` (the element is the same whatever feeds it), so each case sets exactly the
 // headlines it needs and counts exactly what is said.
 
-const hostile = JSON.parse(readFileSync(new URL('../fixtures/hostile-text.json', import.meta.url), 'utf8')) as { mustRenderAsText: string[] };
+const hostile = JSON.parse(readFileSync(new URL('../fixtures/hostile-text.json', import.meta.url), 'utf8')) as {
+  mustRenderAsText: string[];
+};
 const wire = JSON.parse(readFileSync(new URL('../fixtures/wire-2019-12-14.json', import.meta.url), 'utf8')) as {
   headlines: { publishedAt: string; text: string; topics: string[] }[];
 };
@@ -21,8 +23,19 @@ function headline(text: string, fields: Partial<Headline> = {}): Headline {
   seq++;
   const at = new Date(Date.UTC(2019, 11, 14, 12, 0, seq)).toISOString();
   return {
-    id: `h${seq}`, seq, version: 1, status: 'published', text, topics: ['desk'], symbols: [], urgency: 'routine',
-    lang: 'en', source: 'desk', publishedAt: at, updatedAt: at, ...fields,
+    id: `h${seq}`,
+    seq,
+    version: 1,
+    status: 'published',
+    text,
+    topics: ['desk'],
+    symbols: [],
+    urgency: 'routine',
+    lang: 'en',
+    source: 'desk',
+    publishedAt: at,
+    updatedAt: at,
+    ...fields,
   };
 }
 
@@ -75,11 +88,18 @@ async function hostWith(attrs: Record<string, string>, headlines: readonly Headl
       // What a screen reader is handed: every line added to a live region of the widget.
       new MutationObserver((records) => {
         for (const r of records) for (const n of r.addedNodes) said.push(n.textContent ?? '');
-      }).observe(el.shadowRoot!.querySelector('[aria-live]:not([aria-live="off"])')!, { childList: true, subtree: true, characterData: true });
+      }).observe(el.shadowRoot!.querySelector('[aria-live]:not([aria-live="off"])')!, {
+        childList: true,
+        subtree: true,
+        characterData: true,
+      });
     },
     [attrs, headlines, theme] as const,
   );
-  await page.waitForFunction((n) => document.querySelector('#w')?.shadowRoot?.querySelectorAll('[part=list] > li').length === n, headlines.length);
+  await page.waitForFunction(
+    (n) => document.querySelector('#w')?.shadowRoot?.querySelectorAll('[part=list] > li').length === n,
+    headlines.length,
+  );
 }
 
 /** Feeds live events (published, corrected, withdrawn), then a snapshot if given; returns what was said. */
@@ -141,7 +161,12 @@ describe.skipIf(!hasChromium)(`<headline-ticker> accessibility in Chromium${hasC
 
   for (const theme of ['light', 'dark'] as const) {
     it(`contrast (${theme}): text, times and urgency marks at least 4.5:1, the focus ring and the pause button at least 3:1, in both modes`, async () => {
-      const urgent = [headline('Flash line', { urgency: 'flash', url: 'https://wire.example.com/f' }), headline('Bulletin line', { urgency: 'bulletin' }), headline('Urgent line', { urgency: 'urgent' }), headline('Routine line')];
+      const urgent = [
+        headline('Flash line', { urgency: 'flash', url: 'https://wire.example.com/f' }),
+        headline('Bulletin line', { urgency: 'bulletin' }),
+        headline('Urgent line', { urgency: 'urgent' }),
+        headline('Routine line'),
+      ];
       const ratios: Record<string, number> = {};
       for (const mode of ['list', 'scroll'] as const) {
         await hostWith({ mode }, urgent, theme);
@@ -150,7 +175,8 @@ describe.skipIf(!hasChromium)(`<headline-ticker> accessibility in Chromium${hasC
           const host = document.querySelector('#w')!;
           const root = host.shadowRoot!;
           const scope = mode === 'list' ? root.querySelector('[part=list]')! : root.querySelector('[part=items]')!;
-          const c = (sel: string, prop: 'color' | 'outlineColor' | 'borderTopColor' = 'color') => getComputedStyle(root.querySelector(sel) ?? scope.querySelector(sel)!)[prop];
+          const c = (sel: string, prop: 'color' | 'outlineColor' | 'borderTopColor' = 'color') =>
+            getComputedStyle(root.querySelector(sel) ?? scope.querySelector(sel)!)[prop];
           const bg = getComputedStyle(host).backgroundColor;
           const out: Record<string, [string, string]> = {
             time: [scope.querySelector('time') ? getComputedStyle(scope.querySelector('time')!).color : '', bg],
@@ -209,8 +235,12 @@ describe.skipIf(!hasChromium)(`<headline-ticker> accessibility in Chromium${hasC
     expect(await feed([headline('Routine market wrap')])).toEqual([]);
     expect(await feed([headline('Bulletin: not a flash', { urgency: 'bulletin' })])).toEqual([]);
     // What becomes of a flash is said, as what it is.
-    expect(await feed([{ ...flash, seq: ++seq, version: 2, status: 'corrected', text: 'Oil jumps 6%' }])).toEqual(['Corrected: Oil jumps 6%']);
-    expect(await feed([{ ...flash, seq: ++seq, version: 3, status: 'withdrawn', text: 'Oil jumps 6%' }])).toEqual(['Withdrawn: Oil jumps 6%']);
+    expect(await feed([{ ...flash, seq: ++seq, version: 2, status: 'corrected', text: 'Oil jumps 6%' }])).toEqual([
+      'Corrected: Oil jumps 6%',
+    ]);
+    expect(await feed([{ ...flash, seq: ++seq, version: 3, status: 'withdrawn', text: 'Oil jumps 6%' }])).toEqual([
+      'Withdrawn: Oil jumps 6%',
+    ]);
   });
 
   it('announces every change with announce=all, corrections and withdrawals as such; none with announce=none', async () => {
@@ -236,7 +266,9 @@ describe.skipIf(!hasChromium)(`<headline-ticker> accessibility in Chromium${hasC
     expect(await feed([headline('Older than both', { urgency: 'flash', publishedAt: old, updatedAt: old })])).toEqual([]);
     // A correction that moves B out of the widget's topics removes it, quietly.
     expect(await feed([{ ...b, seq: ++seq, version: 2, status: 'corrected', topics: ['sport'] }])).toEqual([]);
-    expect(await page.evaluate(() => document.querySelector('#w')!.shadowRoot!.querySelector('[part=list]')!.textContent)).not.toContain('Shown B');
+    expect(await page.evaluate(() => document.querySelector('#w')!.shadowRoot!.querySelector('[part=list]')!.textContent)).not.toContain(
+      'Shown B',
+    );
   });
 
   it('a burst of events (a replay after a reconnect) is one summary line, never a storm', async () => {
@@ -282,9 +314,17 @@ describe.skipIf(!hasChromium)(`<headline-ticker> accessibility in Chromium${hasC
     await page.keyboard.press('Tab');
     expect(await state()).toMatchObject({ active: 'pause-button', outline: 'solid', play: 'paused', listShown: false });
     await page.keyboard.press('Space');
-    expect(await page.evaluate(() => document.querySelector('#w')!.shadowRoot!.querySelector('[part=pause-button]')!.getAttribute('aria-pressed'))).toBe('true');
+    expect(
+      await page.evaluate(() =>
+        document.querySelector('#w')!.shadowRoot!.querySelector('[part=pause-button]')!.getAttribute('aria-pressed'),
+      ),
+    ).toBe('true');
     await page.keyboard.press('Space');
-    expect(await page.evaluate(() => document.querySelector('#w')!.shadowRoot!.querySelector('[part=pause-button]')!.getAttribute('aria-pressed'))).toBe('false');
+    expect(
+      await page.evaluate(() =>
+        document.querySelector('#w')!.shadowRoot!.querySelector('[part=pause-button]')!.getAttribute('aria-pressed'),
+      ),
+    ).toBe('false');
     // The tape's own links are for the mouse; Tab goes to the list, which shows while it has focus.
     const links = MIXED.slice(0, 6).filter((h) => h.url !== undefined).length;
     for (let i = 0; i < links; i++) {

@@ -8,8 +8,16 @@ import { join } from 'node:path';
 import { ROOT } from '../helpers/stack.js';
 
 const STEPS = {
-  sdk: { dirs: ['client-sdk/src', 'client-sdk/scripts', 'client-sdk/package.json'], run: ['client-sdk/scripts/build.mjs'], out: 'client-sdk/dist/esm/index.js' },
-  widgets: { dirs: ['widgets/src', 'widgets/scripts', 'widgets/package.json', 'client-sdk/src'], run: ['--import', 'tsx', 'widgets/scripts/build.ts'], out: 'widgets/dist/widget.js' },
+  sdk: {
+    dirs: ['client-sdk/src', 'client-sdk/scripts', 'client-sdk/package.json'],
+    run: ['client-sdk/scripts/build.mjs'],
+    out: 'client-sdk/dist/esm/index.js',
+  },
+  widgets: {
+    dirs: ['widgets/src', 'widgets/scripts', 'widgets/package.json', 'client-sdk/src'],
+    run: ['--import', 'tsx', 'widgets/scripts/build.ts'],
+    out: 'widgets/dist/widget.js',
+  },
   server: { dirs: ['server/src', 'server/scripts', 'server/package.json'], run: ['server/scripts/build.mjs'], out: 'server/dist/main.js' },
 } as const;
 export type BuildStep = keyof typeof STEPS;

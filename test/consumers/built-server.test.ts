@@ -22,7 +22,9 @@ export function imageCommand(): string[] {
 }
 
 /** The image's command on a free port; resolves with its URL once it logs that it started. */
-export async function startBuiltServer(env: Record<string, string>): Promise<{ url: string; child: ChildProcess; output: () => string; stop: () => Promise<void> }> {
+export async function startBuiltServer(
+  env: Record<string, string>,
+): Promise<{ url: string; child: ChildProcess; output: () => string; stop: () => Promise<void> }> {
   const [node, ...args] = imageCommand();
   expect(node).toBe('node');
   const child = spawn(process.execPath, args, {
@@ -129,7 +131,9 @@ describe('the compiled server (the image command: node server/dist/main.js)', ()
         .filter((p) => !p.startsWith('node:') && !builtinModules.includes(p))
         .map((p) => (p.startsWith('@') ? p.split('/').slice(0, 2).join('/') : p.split('/')[0]!)),
     );
-    const deps = Object.keys((JSON.parse(readFileSync(join(ROOT, 'server/package.json'), 'utf8')) as { dependencies: Record<string, string> }).dependencies);
+    const deps = Object.keys(
+      (JSON.parse(readFileSync(join(ROOT, 'server/package.json'), 'utf8')) as { dependencies: Record<string, string> }).dependencies,
+    );
     expect([...bare].filter((p) => !deps.includes(p))).toEqual([]);
     expect(bare.has('tsx')).toBe(false);
     expect(bare.size).toBeGreaterThan(3);

@@ -73,7 +73,15 @@ describe('Prometheus alerts and the Grafana dashboard', () => {
 
   it('the dashboard shows deliveries, lag, sockets, shed clients, queue depth, feed failures and log size', () => {
     const queried = new Set(dashboard.panels.flatMap((p) => p.targets.flatMap((t) => metricNames(t.expr))));
-    for (const m of ['ticker_gateway_emits_total', 'ticker_publish_to_emit_seconds', 'ticker_sockets_connected', 'ticker_sockets_shed_total', 'ticker_queue_jobs', 'ticker_feed_consecutive_failures', 'ticker_log_events']) {
+    for (const m of [
+      'ticker_gateway_emits_total',
+      'ticker_publish_to_emit_seconds',
+      'ticker_sockets_connected',
+      'ticker_sockets_shed_total',
+      'ticker_queue_jobs',
+      'ticker_feed_consecutive_failures',
+      'ticker_log_events',
+    ]) {
       expect(queried, m).toContain(m);
     }
     const ids = dashboard.panels.map((p) => p.id);
@@ -81,7 +89,10 @@ describe('Prometheus alerts and the Grafana dashboard', () => {
   });
 
   it('queries only metrics the server exports', () => {
-    const used = new Set([...alerts.flatMap((a) => metricNames(a.expr)), ...dashboard.panels.flatMap((p) => p.targets.flatMap((t) => metricNames(t.expr)))]);
+    const used = new Set([
+      ...alerts.flatMap((a) => metricNames(a.expr)),
+      ...dashboard.panels.flatMap((p) => p.targets.flatMap((t) => metricNames(t.expr))),
+    ]);
     expect(exported.size).toBeGreaterThan(10);
     expect([...used].filter((m) => !exported.has(m))).toEqual([]);
   });

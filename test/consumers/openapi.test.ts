@@ -55,7 +55,8 @@ function documentedCodes(doc: Doc): Set<string> {
   for (const ops of Object.values(doc.paths)) {
     for (const op of Object.values(ops)) {
       for (const r of Object.values(op.responses)) {
-        for (const part of r.content?.['application/json']?.schema?.allOf ?? []) for (const c of part.properties?.error?.properties?.code?.enum ?? []) codes.add(c);
+        for (const part of r.content?.['application/json']?.schema?.allOf ?? [])
+          for (const c of part.properties?.error?.properties?.code?.enum ?? []) codes.add(c);
       }
     }
   }

@@ -24,7 +24,9 @@ const WIDGET_KEY = 'wgt_consumer_page';
 
 /** Packs a workspace into `dir`; returns the tarball's path. */
 async function pack(workspace: string, dir: string): Promise<string> {
-  const { stdout } = await execFile('npm', ['pack', '-w', workspace, '--pack-destination', dir, '--json', '--loglevel=error'], { cwd: ROOT });
+  const { stdout } = await execFile('npm', ['pack', '-w', workspace, '--pack-destination', dir, '--json', '--loglevel=error'], {
+    cwd: ROOT,
+  });
   const [info] = JSON.parse(stdout) as { filename: string; files: { path: string }[] }[];
   return join(dir, info!.filename);
 }
@@ -113,7 +115,16 @@ describe('the packed SDK and widgets, installed outside the repository', () => {
     writeFileSync(
       join(scratch, 'tsconfig.json'),
       JSON.stringify({
-        compilerOptions: { strict: true, noEmit: true, module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', lib: ['es2023', 'dom'], types: [], skipLibCheck: false },
+        compilerOptions: {
+          strict: true,
+          noEmit: true,
+          module: 'nodenext',
+          moduleResolution: 'nodenext',
+          target: 'es2022',
+          lib: ['es2023', 'dom'],
+          types: [],
+          skipLibCheck: false,
+        },
         files: ['consumer.ts', 'consumer.cts', 'widget-consumer.ts'],
       }),
     );
@@ -164,7 +175,10 @@ describe('the packed SDK and widgets, installed outside the repository', () => {
       env: { PATH: process.env['PATH'] ?? '', TICKER_URL: ticker.url, TICKER_EDITOR_TOKEN: EDITOR_TOKEN },
     });
     expect(push.stdout + push.stderr).toMatch(/queued/u);
-    const texts = async () => ((await (await fetch(`${ticker.url}/api/headlines?topics=desk&key=${ALL_KEY}`)).json()) as { headlines: { text: string }[] }).headlines.map((h) => h.text);
+    const texts = async () =>
+      (
+        (await (await fetch(`${ticker.url}/api/headlines?topics=desk&key=${ALL_KEY}`)).json()) as { headlines: { text: string }[] }
+      ).headlines.map((h) => h.text);
     await expect.poll(texts, { timeout: 10_000 }).toContain('CLI consumer');
   });
 

@@ -157,10 +157,15 @@ describe('GET /api/stream (Server-Sent Events)', () => {
   it('resumes after Last-Event-ID with exactly what was missed, and keeps entitlements', async () => {
     await publish(ticker.url, ['resume a', 'resume b', 'resume c']);
     await publish(ticker.url, ['energy x'], ['energy']);
-    const history = (await (await fetch(`${ticker.url}/api/headlines?topics=sse&key=${ALL_KEY}&limit=3`)).json()) as { headlines: { seq: number; text: string }[] };
+    const history = (await (await fetch(`${ticker.url}/api/headlines?topics=sse&key=${ALL_KEY}&limit=3`)).json()) as {
+      headlines: { seq: number; text: string }[];
+    };
     const a = history.headlines.find((h) => h.text === 'resume a')!;
     const ctl = new AbortController();
-    const res = await fetch(`${ticker.url}/api/stream?key=sdk_energy_only`, { headers: { 'last-event-id': String(a.seq - 1) }, signal: ctl.signal });
+    const res = await fetch(`${ticker.url}/api/stream?key=sdk_energy_only`, {
+      headers: { 'last-event-id': String(a.seq - 1) },
+      signal: ctl.signal,
+    });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/u);
     const reader = new SseReader();
@@ -181,8 +186,14 @@ describe('GET /api/stream (Server-Sent Events)', () => {
   it(`a resume from further back than ${REPLAY_PAGE_MAX_EVENTS} events gets the bounded replay, then a reset`, async () => {
     const start = ((await (await fetch(`${ticker.url}/api/headlines?key=${ALL_KEY}&limit=1`)).json()) as { seq: number }).seq;
     const texts = Array.from({ length: REPLAY_PAGE_MAX_EVENTS + 5 }, (_, i) => `bulk ${i}`);
-    for (let i = 0; i < texts.length; i += 25) await Promise.all(texts.slice(i, i + 25).map((t) => postHeadline(ticker.url, { text: t, topics: ['bulk'] })));
-    await until(async () => ((await (await fetch(`${ticker.url}/api/headlines?key=${ALL_KEY}&limit=1`)).json()) as { seq: number }).seq >= start + texts.length, 'the bulk is published', 150_000);
+    for (let i = 0; i < texts.length; i += 25)
+      await Promise.all(texts.slice(i, i + 25).map((t) => postHeadline(ticker.url, { text: t, topics: ['bulk'] })));
+    await until(
+      async () =>
+        ((await (await fetch(`${ticker.url}/api/headlines?key=${ALL_KEY}&limit=1`)).json()) as { seq: number }).seq >= start + texts.length,
+      'the bulk is published',
+      150_000,
+    );
     const res = await fetch(`${ticker.url}/api/stream?key=${ALL_KEY}&topics=bulk&since=${start}`);
     const reader = new SseReader();
     const body = res.body!.pipeThrough(new TextDecoderStream()).getReader();
@@ -219,7 +230,9 @@ describe('GET /api/stream (Server-Sent Events)', () => {
     await publish(ticker.url, ['after restart'], ['restart']);
     let seq = 0;
     await until(async () => {
-      const body = (await (await fetch(`${ticker.url}/api/headlines?topics=restart&key=${ALL_KEY}`)).json()) as { headlines: { seq: number }[] };
+      const body = (await (await fetch(`${ticker.url}/api/headlines?topics=restart&key=${ALL_KEY}`)).json()) as {
+        headlines: { seq: number }[];
+      };
       seq = body.headlines[0]?.seq ?? 0;
       return seq > 0;
     }, 'the headline is in the log');
@@ -261,10 +274,21 @@ describe('GET /api/stream (Server-Sent Events)', () => {
   });
 
   it('a Last-Event-ID older than the retained log gets a snapshot, then a log_trimmed reset', async () => {
-    const small = await startInProcess(redis.url, { prefix: 'trimmed', config: testConfig({ retention: { maxEvents: 10, minAgeSeconds: 0 } }) });
+    const small = await startInProcess(redis.url, {
+      prefix: 'trimmed',
+      config: testConfig({ retention: { maxEvents: 10, minAgeSeconds: 0 } }),
+    });
     try {
-      await publish(small.url, Array.from({ length: 40 }, (_, i) => `trim ${i}`), ['trim']);
-      await until(async () => ((await (await fetch(`${small.url}/api/headlines?key=${ALL_KEY}&since=1`)).json()) as { reset?: true }).reset === true, 'the log is trimmed', 30_000);
+      await publish(
+        small.url,
+        Array.from({ length: 40 }, (_, i) => `trim ${i}`),
+        ['trim'],
+      );
+      await until(
+        async () => ((await (await fetch(`${small.url}/api/headlines?key=${ALL_KEY}&since=1`)).json()) as { reset?: true }).reset === true,
+        'the log is trimmed',
+        30_000,
+      );
       const res = await fetch(`${small.url}/api/stream?key=${ALL_KEY}&topics=trim&limit=3`, { headers: { 'last-event-id': '1' } });
       const reader = new SseReader();
       const body = res.body!.pipeThrough(new TextDecoderStream()).getReader();

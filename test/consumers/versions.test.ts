@@ -39,7 +39,10 @@ function buildPreviousRelease(): string {
   } catch {
     throw new Error(`commit ${PREVIOUS_RELEASE} (release 0.1.0) is not in this clone: fetch the full history (git fetch --unshallow)`);
   }
-  const tar = execFileSync('git', ['archive', PREVIOUS_RELEASE, 'client-sdk', 'widgets', 'tsconfig.json', 'package.json'], { cwd: ROOT, maxBuffer: 64 << 20 });
+  const tar = execFileSync('git', ['archive', PREVIOUS_RELEASE, 'client-sdk', 'widgets', 'tsconfig.json', 'package.json'], {
+    cwd: ROOT,
+    maxBuffer: 64 << 20,
+  });
   execFileSync('tar', ['-x', '-C', dir], { input: tar });
   mkdirSync(join(dir, 'node_modules', '@headline-ticker'), { recursive: true });
   for (const name of readdirSync(join(ROOT, 'node_modules'))) {
@@ -155,12 +158,16 @@ describe('versions a site can pin', () => {
       }
       const blocked: string[] = [];
       page.on('console', (m) => m.type() === 'error' && blocked.push(m.text()));
-      await page.goto(host.page(`/p${Math.random().toString(36).slice(2)}.html`, `<!doctype html><meta charset="utf-8">${html}`), { waitUntil: 'load' });
+      await page.goto(host.page(`/p${Math.random().toString(36).slice(2)}.html`, `<!doctype html><meta charset="utf-8">${html}`), {
+        waitUntil: 'load',
+      });
       return { page, blocked, isDefined: () => page.evaluate(() => customElements.get('headline-ticker') !== undefined) };
     };
 
     it('a pinned <script integrity=…> loads; a tampered hash is refused by the browser', async () => {
-      const good = await defined(`<script src="${ticker.url}${manifest.path}" integrity="${manifest.integrity}" crossorigin="anonymous"></script>`);
+      const good = await defined(
+        `<script src="${ticker.url}${manifest.path}" integrity="${manifest.integrity}" crossorigin="anonymous"></script>`,
+      );
       expect(await good.isDefined()).toBe(true);
       await good.page.close();
       const wrong = manifest.integrity.replace(/^sha384-./u, (m) => (m.endsWith('A') ? 'sha384-B' : 'sha384-A'));

@@ -89,10 +89,14 @@ describe('Redis (AOF everysec) killed -9 during a burst', () => {
       const logPairs = async () =>
         new Map((await check.xrange('ticker:log', '-', '+')).map(([id, f]) => [Number.parseInt(id, 10), f[f.indexOf('i') + 1]!]));
       const head = async () => Number((await check.get('ticker:seq')) ?? 0);
-      await until(async () => {
-        const h = await head();
-        return held.every((m) => Math.max(0, ...m.keys()) === h);
-      }, 'every client has reached the head', 30_000);
+      await until(
+        async () => {
+          const h = await head();
+          return held.every((m) => Math.max(0, ...m.keys()) === h);
+        },
+        'every client has reached the head',
+        30_000,
+      );
       const log = await logPairs();
       // Whether this run hit the case at all: numbers a client saw before the kill that now
       // name other headlines (it usually does; a kill right after an fsync loses nothing).

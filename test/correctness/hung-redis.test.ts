@@ -75,7 +75,15 @@ describe('SIGTERM with Redis gone', () => {
       const t0 = Date.now();
       const exit = await proc.kill('SIGTERM');
       const ms = Date.now() - t0;
-      if (exit.code !== 0) console.log(proc.output().split('\n').filter((l) => !l.includes('redis connection error')).slice(-30).join('\n'));
+      if (exit.code !== 0)
+        console.log(
+          proc
+            .output()
+            .split('\n')
+            .filter((l) => !l.includes('redis connection error'))
+            .slice(-30)
+            .join('\n'),
+        );
       expect(exit.code).toBe(0);
       expect(ms).toBeLessThan(5000);
       expect(proc.output()).not.toContain('shutdown took over 10 s');

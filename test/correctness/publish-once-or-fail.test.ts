@@ -95,11 +95,15 @@ describe(`a change that keeps failing (horizon ${HORIZON_MS} ms)`, () => {
     expect(posted.status).toBe(202);
     const id = posted.json.id!;
     let entries: AuditEntry[] = [];
-    await until(async () => {
-      const res = await fetch(`${ticker.url}/api/audit?id=${id}`, { headers: { authorization: `Bearer ${EDITOR_TOKEN}` } });
-      entries = ((await res.json()) as { entries: AuditEntry[] }).entries;
-      return entries.length > 0;
-    }, 'the failure is audited', HORIZON_MS + 15_000);
+    await until(
+      async () => {
+        const res = await fetch(`${ticker.url}/api/audit?id=${id}`, { headers: { authorization: `Bearer ${EDITOR_TOKEN}` } });
+        entries = ((await res.json()) as { entries: AuditEntry[] }).entries;
+        return entries.length > 0;
+      },
+      'the failure is audited',
+      HORIZON_MS + 15_000,
+    );
     expect(entries).toHaveLength(1);
     expect(entries[0]).toMatchObject({ id, action: 'failed', editor: 'test-desk' });
     expect(entries[0]!.reason).toMatch(/expired/u);

@@ -98,7 +98,10 @@ describe('no leaks: every socket and history call gets exactly its licensed set'
     for (const w of watchers) {
       const want = expected(published, w.key, filters[w.filter]!);
       await until(() => w.rec.received.length >= want.length, `${w.key}/${w.filter} receives ${want.length}`, 15_000);
-      expect(w.rec.received.map((h) => h.seq), `${w.key}/${w.filter}`).toEqual(want);
+      expect(
+        w.rec.received.map((h) => h.seq),
+        `${w.key}/${w.filter}`,
+      ).toEqual(want);
       expect(w.ackSeqs).toEqual([]);
     }
     // The delayed watchers had to wait for the last headline's delay (timing: see the next test).
@@ -110,13 +113,19 @@ describe('no leaks: every socket and history call gets exactly its licensed set'
       for (const [name, filter] of Object.entries(filters)) {
         const replay = await subscribeOk(await open(KEYS[key].key), { ...filter, since });
         const want = expected(published, key, filter).filter((s) => s > since);
-        expect(replay.headlines.map((h) => h.seq), `replay ${key}/${name}`).toEqual(want);
+        expect(
+          replay.headlines.map((h) => h.seq),
+          `replay ${key}/${name}`,
+        ).toEqual(want);
         const qs = new URLSearchParams({ since: String(since), limit: '1000' });
         if (filter.topics) qs.set('topics', filter.topics.join(','));
         if (filter.symbols) qs.set('symbols', filter.symbols.join(','));
         const res = await fetch(`${stack.ticker.url}/api/headlines?${qs}`, { headers: { authorization: `Bearer ${KEYS[key].key}` } });
         const body = (await res.json()) as { headlines: Headline[] };
-        expect(body.headlines.map((h) => h.seq), `history ${key}/${name}`).toEqual(want);
+        expect(
+          body.headlines.map((h) => h.seq),
+          `history ${key}/${name}`,
+        ).toEqual(want);
       }
     }
   }, 60_000);
@@ -134,7 +143,10 @@ describe('delayed (demo) access', () => {
     await subscribeOk(fast, { limit: 0 });
     await postHeadline(stack.ticker.url, { text: 'delayed one' });
     const [live] = await fastRec.count(1);
-    const young = (await fetch(`${stack.ticker.url}/api/headlines?limit=5&key=${KEYS.demo.key}`).then((r) => r.json())) as { headlines: Headline[]; seq: number };
+    const young = (await fetch(`${stack.ticker.url}/api/headlines?limit=5&key=${KEYS.demo.key}`).then((r) => r.json())) as {
+      headlines: Headline[];
+      seq: number;
+    };
     expect(young.headlines.map((h) => h.text)).not.toContain('delayed one');
     expect(young.seq).toBeLessThan(live!.seq);
     const [late] = await rec.count(1, 10_000);
@@ -142,7 +154,9 @@ describe('delayed (demo) access', () => {
     const due = Date.parse(live!.updatedAt) + DELAY_S * 1000;
     expect(arrivals[0]).toBeGreaterThanOrEqual(due);
     console.info(`delayed release ${arrivals[0]! - due} ms after due`);
-    const grown = (await fetch(`${stack.ticker.url}/api/headlines?limit=5&key=${KEYS.demo.key}`).then((r) => r.json())) as { headlines: Headline[] };
+    const grown = (await fetch(`${stack.ticker.url}/api/headlines?limit=5&key=${KEYS.demo.key}`).then((r) => r.json())) as {
+      headlines: Headline[];
+    };
     expect(grown.headlines.map((h) => h.text)).toContain('delayed one');
   });
 });

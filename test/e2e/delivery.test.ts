@@ -118,7 +118,9 @@ describe('resume with since', () => {
       expect(ack.reset).toBe(true);
       expect(ack.headlines.map((h) => h.text)).toEqual(['old 20', 'old 21', 'old 22', 'old 23', 'old 24']);
       expect(ack.seq).toBe(25);
-      const history = (await fetch(`${small.url}/api/headlines?since=2&limit=5&key=${ALL_KEY}`).then((r) => r.json())) as { reset?: boolean };
+      const history = (await fetch(`${small.url}/api/headlines?since=2&limit=5&key=${ALL_KEY}`).then((r) => r.json())) as {
+        reset?: boolean;
+      };
       expect(history.reset).toBe(true);
     } finally {
       await small.close();
@@ -175,7 +177,10 @@ describe('corrections and withdrawals', () => {
     expect(withdrawn).toMatchObject({ id: posted.json.id, version: 3, status: 'withdrawn', seq: corrected!.seq + 1 });
 
     // A withdrawn headline cannot be corrected; it leaves the snapshot.
-    expect(await editorCall('PATCH', posted.json.id!, { text: 'again' })).toMatchObject({ status: 409, json: { error: { code: 'conflict' } } });
+    expect(await editorCall('PATCH', posted.json.id!, { text: 'again' })).toMatchObject({
+      status: 409,
+      json: { error: { code: 'conflict' } },
+    });
     const snap = await subscribeOk(await open(), { limit: 50 });
     expect(snap.headlines.some((h) => h.id === posted.json.id)).toBe(false);
   });
@@ -223,8 +228,15 @@ describe('embargo', () => {
     const a = await postHeadline(stack.ticker.url, { text: 'later one', embargoUntil: later, topics: ['energy'], urgency: 'flash' });
     const b = await postHeadline(stack.ticker.url, { text: 'sooner one', embargoUntil: sooner });
     const list = async (token: string | null) => {
-      const res = await fetch(`${stack.ticker.url}/api/headlines/scheduled`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
-      return { status: res.status, body: (await res.json()) as { scheduled?: { id: string; text: string; embargoUntil: string; editor: string; topics: string[]; urgency: string }[] } };
+      const res = await fetch(`${stack.ticker.url}/api/headlines/scheduled`, {
+        headers: token ? { authorization: `Bearer ${token}` } : {},
+      });
+      return {
+        status: res.status,
+        body: (await res.json()) as {
+          scheduled?: { id: string; text: string; embargoUntil: string; editor: string; topics: string[]; urgency: string }[];
+        },
+      };
     };
     const ours = (await list(EDITOR_TOKEN)).body.scheduled!.filter((x) => x.id === a.json.id || x.id === b.json.id);
     expect(ours.map((x) => [x.id, x.text, x.editor])).toEqual([

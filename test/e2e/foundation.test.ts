@@ -91,7 +91,12 @@ describe('one flash end to end', () => {
     }
     await recorder.count(start + hostile.mustRenderAsText.length);
     // Bidi controls are stripped (they would reorder the text around them); see docs/protocol.md.
-    const expected = hostile.mustRenderAsText.map((t) => t.replace(/[\u202a-\u202e\u2066-\u2069]/gu, '').replace(/\s+/gu, ' ').trim());
+    const expected = hostile.mustRenderAsText.map((t) =>
+      t
+        .replace(/[\u202a-\u202e\u2066-\u2069]/gu, '')
+        .replace(/\s+/gu, ' ')
+        .trim(),
+    );
     expect(recorder.received.slice(start).map((h) => h.text)).toEqual(expected);
   });
 });
@@ -157,7 +162,10 @@ describe('socket handshake and subscribe', () => {
   it('a bad subscribe gets { ok: false, error } and the socket stays usable', async () => {
     const s = await connect(stack.ticker.url, ALL_KEY);
     const bad = await s.timeout(5000).emitWithAck('subscribe', { topics: ['Not A Slug!'] });
-    expect(bad).toEqual({ ok: false, error: { code: 'bad_request', message: expect.stringContaining('topics'), details: expect.any(Array) } });
+    expect(bad).toEqual({
+      ok: false,
+      error: { code: 'bad_request', message: expect.stringContaining('topics'), details: expect.any(Array) },
+    });
     const bad2 = await s.timeout(5000).emitWithAck('subscribe', { since: -1 });
     expect(bad2.ok).toBe(false);
     const ahead = await s.timeout(5000).emitWithAck('subscribe', { since: (await stack.currentSeq()) + 1000 });
@@ -174,7 +182,9 @@ describe('socket handshake and subscribe', () => {
     const body = (await res.json()) as { headlines: Headline[]; seq: number };
     expect(body.seq).toBe(seq);
     expect(body.headlines.map((h) => h.text)).toEqual(['Gazprom raises gas exports to China', 'marker']);
-    const since = await fetch(`${stack.ticker.url}/api/headlines?since=${seq - 1}&key=${ALL_KEY}`).then((r) => r.json() as Promise<{ headlines: Headline[] }>);
+    const since = await fetch(`${stack.ticker.url}/api/headlines?since=${seq - 1}&key=${ALL_KEY}`).then(
+      (r) => r.json() as Promise<{ headlines: Headline[] }>,
+    );
     expect(since.headlines.map((h) => h.seq)).toEqual([seq]);
     expect((await fetch(`${stack.ticker.url}/api/headlines`)).status).toBe(401);
     expect((await fetch(`${stack.ticker.url}/api/headlines?key=${EDITOR_TOKEN}`)).status).toBe(401);

@@ -31,8 +31,7 @@ async function auditOf(id: string): Promise<AuditEntry[]> {
   return ((await res.json()) as { entries: AuditEntry[] }).entries;
 }
 
-const eventsOf = async (id: string): Promise<Headline[]> =>
-  (await log.range(0, '+', 100_000)).map((ev) => ev.h).filter((h) => h.id === id);
+const eventsOf = async (id: string): Promise<Headline[]> => (await log.range(0, '+', 100_000)).map((ev) => ev.h).filter((h) => h.id === id);
 
 /** Runs `job` through the real worker and resolves with what the worker returned. */
 async function processed(jobId: string, job: IngestJob): Promise<{ seq: number; duplicate: boolean }> {
@@ -46,14 +45,33 @@ describe('the audit entry is written in the same atomic step as the log append',
     const id = newHeadlineId();
     const now = new Date().toISOString();
     const event: UnsequencedEvent = {
-      id, version: 1, status: 'published', text: 'Retried flash', topics: [], symbols: [], urgency: 'flash',
-      lang: 'en', source: 'desk', publishedAt: now, updatedAt: now,
+      id,
+      version: 1,
+      status: 'published',
+      text: 'Retried flash',
+      topics: [],
+      symbols: [],
+      urgency: 'flash',
+      lang: 'en',
+      source: 'desk',
+      publishedAt: now,
+      updatedAt: now,
     };
     // The first attempt: appended (with its audit entry), then the worker died.
-    const first = await log.append({ opId: publishJobId(id), expectedVersion: 0, event, audit: { editor: 'test-desk', action: 'publish' } });
+    const first = await log.append({
+      opId: publishJobId(id),
+      expectedVersion: 0,
+      event,
+      audit: { editor: 'test-desk', action: 'publish' },
+    });
     expect(first.kind).toBe('appended');
     // BullMQ runs the job again; the worker's append is recognised as the same operation.
-    const job: IngestJob = { op: 'publish', id, draft: { text: 'Retried flash', topics: [], symbols: [], urgency: 'flash', lang: 'en', source: 'desk' }, editor: 'test-desk' };
+    const job: IngestJob = {
+      op: 'publish',
+      id,
+      draft: { text: 'Retried flash', topics: [], symbols: [], urgency: 'flash', lang: 'en', source: 'desk' },
+      editor: 'test-desk',
+    };
     expect(await processed(publishJobId(id), job)).toEqual({ seq: (first as { seq: number }).seq, duplicate: true });
     expect(await eventsOf(id)).toHaveLength(1);
     expect(await auditOf(id)).toEqual([
@@ -69,37 +87,70 @@ describe('the audit entry is written in the same atomic step as the log append',
     const { seq: _, ...base } = current;
     const withdrawn: UnsequencedEvent = { ...base, version: 2, status: 'withdrawn', updatedAt: new Date().toISOString() };
     const jobId = `wdr-${id}`;
-    const first = await log.append({ opId: jobId, expectedVersion: 1, event: withdrawn, audit: { editor: 'test-desk', action: 'withdraw' } });
+    const first = await log.append({
+      opId: jobId,
+      expectedVersion: 1,
+      event: withdrawn,
+      audit: { editor: 'test-desk', action: 'withdraw' },
+    });
     expect(first.kind).toBe('appended');
-    const again = await log.append({ opId: jobId, expectedVersion: 1, event: withdrawn, audit: { editor: 'test-desk', action: 'withdraw' } });
+    const again = await log.append({
+      opId: jobId,
+      expectedVersion: 1,
+      event: withdrawn,
+      audit: { editor: 'test-desk', action: 'withdraw' },
+    });
     expect(again).toEqual({ kind: 'duplicate', seq: (first as { seq: number }).seq });
     expect(await processed(jobId, { op: 'withdraw', id, editor: 'test-desk' })).toMatchObject({ duplicate: true });
     expect((await eventsOf(id)).map((h) => h.status)).toEqual(['published', 'withdrawn']);
-    expect((await auditOf(id)).map((e) => [e.action, e.version])).toEqual([['withdraw', 2], ['publish', 1]]);
+    expect((await auditOf(id)).map((e) => [e.action, e.version])).toEqual([
+      ['withdraw', 2],
+      ['publish', 1],
+    ]);
   });
 
   it('a version conflict appends nothing and audits nothing', async () => {
     const id = newHeadlineId();
     const now = new Date().toISOString();
     const event: UnsequencedEvent = {
-      id, version: 2, status: 'corrected', text: 'Never was', topics: [], symbols: [], urgency: 'routine',
-      lang: 'en', source: 'desk', publishedAt: now, updatedAt: now,
+      id,
+      version: 2,
+      status: 'corrected',
+      text: 'Never was',
+      topics: [],
+      symbols: [],
+      urgency: 'routine',
+      lang: 'en',
+      source: 'desk',
+      publishedAt: now,
+      updatedAt: now,
     };
     const before = await stack.redis.client.xlen(stack.keys.audit);
-    expect(await log.append({ opId: `cor-${id}-x`, expectedVersion: 1, event, audit: { editor: 'test-desk', action: 'correct' } })).toEqual({ kind: 'conflict', version: 0 });
+    expect(await log.append({ opId: `cor-${id}-x`, expectedVersion: 1, event, audit: { editor: 'test-desk', action: 'correct' } })).toEqual(
+      { kind: 'conflict', version: 0 },
+    );
     expect(await stack.redis.client.xlen(stack.keys.audit)).toBe(before);
   });
 
   it('a cancellation is audited without a seq (nothing reached the log)', async () => {
-    const res = await postHeadline(stack.ticker.url, { text: 'Scheduled, then cancelled', embargoUntil: new Date(Date.now() + 3_600_000).toISOString() });
+    const res = await postHeadline(stack.ticker.url, {
+      text: 'Scheduled, then cancelled',
+      embargoUntil: new Date(Date.now() + 3_600_000).toISOString(),
+    });
     expect(res.json.status).toBe('scheduled');
     const id = res.json.id!;
-    const del = await fetch(`${stack.ticker.url}/api/headlines/${id}`, { method: 'DELETE', headers: { authorization: `Bearer ${EDITOR_TOKEN}` } });
+    const del = await fetch(`${stack.ticker.url}/api/headlines/${id}`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${EDITOR_TOKEN}` },
+    });
     expect(del.status).toBe(200);
     expect(await del.json()).toEqual({ id, status: 'cancelled' });
     expect(await auditOf(id)).toEqual([{ id, action: 'cancel', editor: 'test-desk', at: expect.any(String) }]);
     // A second DELETE finds nothing to cancel and audits nothing more.
-    const again = await fetch(`${stack.ticker.url}/api/headlines/${id}`, { method: 'DELETE', headers: { authorization: `Bearer ${EDITOR_TOKEN}` } });
+    const again = await fetch(`${stack.ticker.url}/api/headlines/${id}`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${EDITOR_TOKEN}` },
+    });
     expect(again.status).toBe(404);
     expect(await auditOf(id)).toHaveLength(1);
   });
@@ -116,7 +167,12 @@ describe('the editor token on the socket and GET /api/editor/me', () => {
     expect((await got).text).toBe('For the console');
     socket.close();
 
-    const wrong = io(stack.ticker.url, { auth: { token: 'ed_wrong_token' }, transports: ['websocket'], reconnection: false, forceNew: true });
+    const wrong = io(stack.ticker.url, {
+      auth: { token: 'ed_wrong_token' },
+      transports: ['websocket'],
+      reconnection: false,
+      forceNew: true,
+    });
     expect((await waitFor<Error>(wrong, 'connect_error')).message).toBe('unauthorized');
     wrong.close();
   });

@@ -119,7 +119,14 @@ describe.skipIf(noChromium !== null)(`editor console in Chromium ${noChromium ??
     await page.getByLabel('Urgency', { exact: true }).selectOption('flash');
     await page.getByLabel('Headline', { exact: true }).press('Control+Enter');
     const h = await arrives((x) => x.text === 'Gazprom raises gas exports 🚀');
-    expect(h).toMatchObject({ version: 1, status: 'published', urgency: 'flash', topics: ['energy', 'politics'], symbols: ['GAZP'], source: 'desk' });
+    expect(h).toMatchObject({
+      version: 1,
+      status: 'published',
+      urgency: 'flash',
+      topics: ['energy', 'politics'],
+      symbols: ['GAZP'],
+      source: 'desk',
+    });
     // The live list shows it with its status, version and who published it (from the audit).
     await row(page, 'Gazprom raises').locator('.meta', { hasText: 'published · v1 · flash' }).waitFor();
     await row(page, 'Gazprom raises').locator('.meta', { hasText: 'published by test-desk' }).waitFor();
@@ -259,8 +266,12 @@ describe.skipIf(noChromium !== null)(`editor console in Chromium ${noChromium ??
   it('audit API: editors only; entries carry the editor names, newest first', async () => {
     expect((await fetch(`${stack.ticker.url}/api/audit`)).status).toBe(401);
     expect((await fetch(`${stack.ticker.url}/api/audit`, { headers: { authorization: `Bearer ${ALL_KEY}` } })).status).toBe(401);
-    expect((await fetch(`${stack.ticker.url}/api/audit?limit=0`, { headers: { authorization: `Bearer ${EDITOR_TOKEN}` } })).status).toBe(400);
-    expect((await fetch(`${stack.ticker.url}/api/audit?id=../x`, { headers: { authorization: `Bearer ${EDITOR_TOKEN}` } })).status).toBe(400);
+    expect((await fetch(`${stack.ticker.url}/api/audit?limit=0`, { headers: { authorization: `Bearer ${EDITOR_TOKEN}` } })).status).toBe(
+      400,
+    );
+    expect((await fetch(`${stack.ticker.url}/api/audit?id=../x`, { headers: { authorization: `Bearer ${EDITOR_TOKEN}` } })).status).toBe(
+      400,
+    );
 
     await signedIn(NIGHT_TOKEN, 'night-desk');
     await page.getByLabel('Headline', { exact: true }).fill('Night desk flash');

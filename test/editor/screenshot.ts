@@ -21,7 +21,11 @@ try {
   await postHeadline(ticker.url, { text: 'Unconfirmed: merger talks collapse', topics: ['business'] });
   await postHeadline(ticker.url, { text: 'Gazprom raises gas exports to China', topics: ['energy'], symbols: ['GAZP'], urgency: 'flash' });
   await new Promise((r) => setTimeout(r, 500)); // screenshot staging only: let the worker publish
-  await fetch(`${ticker.url}/api/headlines/${wrong.json.id}`, { method: 'PATCH', headers: auth, body: JSON.stringify({ text: 'Central bank raises key rate to 16.5%' }) });
+  await fetch(`${ticker.url}/api/headlines/${wrong.json.id}`, {
+    method: 'PATCH',
+    headers: auth,
+    body: JSON.stringify({ text: 'Central bank raises key rate to 16.5%' }),
+  });
 
   const page = await (await browser.newContext({ timezoneId: LOCAL_TIME_ZONE, viewport: { width: 1000, height: 1200 } })).newPage();
   await page.goto(`${ticker.url}/editor`);

@@ -48,99 +48,98 @@ async function publishReliably(urls: () => string[], text: string, key: string):
 }
 
 describe('nothing lost, nothing twice, never out of order — under faults', () => {
-  it(
-    'survives a gateway SIGKILL, dropped pub/sub, a worker SIGKILL and a Redis restart',
-    async () => {
-      configPath = writeConfigFile();
-      const worker = await start('worker');
-      const g1 = await start('gateway');
-      const g2 = await start('gateway');
-      const urls = [g1.url, g2.url];
-      for (let i = 0; i < 4; i++) {
-        const c = new ResumingClient(urls, ALL_KEY, i);
-        clients.push(c);
-        c.start();
+  it('survives a gateway SIGKILL, dropped pub/sub, a worker SIGKILL and a Redis restart', async () => {
+    configPath = writeConfigFile();
+    const worker = await start('worker');
+    const g1 = await start('gateway');
+    const g2 = await start('gateway');
+    const urls = [g1.url, g2.url];
+    for (let i = 0; i < 4; i++) {
+      const c = new ResumingClient(urls, ALL_KEY, i);
+      clients.push(c);
+      c.start();
+    }
+    await until(() => clients.every((c) => c.subscriptions > 0), 'every client subscribed');
+
+    let accepted = 0;
+    const liveUrls = () => (g1.child.exitCode === null && g1.child.signalCode === null ? [g2.url, g1.url] : [g2.url]);
+    const ids = new Set<string>();
+    let next = 0;
+    const poster = async () => {
+      while (next < TOTAL) {
+        const n = next++;
+        ids.add(await publishReliably(liveUrls, `fault-run headline ${n}`, `fault-${n}`));
+        accepted++;
       }
-      await until(() => clients.every((c) => c.subscriptions > 0), 'every client subscribed');
+    };
+    const posting = Promise.all([poster(), poster(), poster()]);
 
-      let accepted = 0;
-      const liveUrls = () => (g1.child.exitCode === null && g1.child.signalCode === null ? [g2.url, g1.url] : [g2.url]);
-      const ids = new Set<string>();
-      let next = 0;
-      const poster = async () => {
-        while (next < TOTAL) {
-          const n = next++;
-          ids.add(await publishReliably(liveUrls, `fault-run headline ${n}`, `fault-${n}`));
-          accepted++;
-        }
-      };
-      const posting = Promise.all([poster(), poster(), poster()]);
+    await until(() => accepted >= 60, '60 accepted', 60_000);
+    await g1.kill('SIGKILL');
 
-      await until(() => accepted >= 60, '60 accepted', 60_000);
-      await g1.kill('SIGKILL');
+    await until(() => accepted >= 120, '120 accepted', 60_000);
+    const killed = await stack.redis.client.client('KILL', 'TYPE', 'pubsub');
+    expect(Number(killed)).toBeGreaterThanOrEqual(1);
 
-      await until(() => accepted >= 120, '120 accepted', 60_000);
-      const killed = await stack.redis.client.client('KILL', 'TYPE', 'pubsub');
-      expect(Number(killed)).toBeGreaterThanOrEqual(1);
+    await until(() => accepted >= 180, '180 accepted', 60_000);
+    await worker.kill('SIGKILL');
+    await start('worker');
 
-      await until(() => accepted >= 180, '180 accepted', 60_000);
-      await worker.kill('SIGKILL');
-      await start('worker');
+    await until(() => accepted >= 240, '240 accepted', 60_000);
+    await stack.redis.server.restart();
 
-      await until(() => accepted >= 240, '240 accepted', 60_000);
-      await stack.redis.server.restart();
+    await posting;
+    expect(ids.size).toBe(TOTAL);
+    await until(
+      async () => Number(await stack.redis.client.get(stack.keys.seq).catch(() => 0)) >= TOTAL,
+      'every headline is in the log',
+      60_000,
+    );
+    await Promise.all(clients.map((c) => c.reach(TOTAL)));
+    // One more beat of live traffic: anything duplicated late would show up before this marker.
+    await publishReliably(liveUrls, 'final marker', 'fault-final');
+    await Promise.all(clients.map((c) => c.reach(TOTAL + 1)));
 
-      await posting;
-      expect(ids.size).toBe(TOTAL);
-      await until(async () => Number(await stack.redis.client.get(stack.keys.seq).catch(() => 0)) >= TOTAL, 'every headline is in the log', 60_000);
-      await Promise.all(clients.map((c) => c.reach(TOTAL)));
-      // One more beat of live traffic: anything duplicated late would show up before this marker.
-      await publishReliably(liveUrls, 'final marker', 'fault-final');
-      await Promise.all(clients.map((c) => c.reach(TOTAL + 1)));
+    expect(Number(await stack.redis.client.get(stack.keys.seq))).toBe(TOTAL + 1);
+    for (const c of clients) {
+      expect(c.violations).toEqual([]);
+      expect(c.delivered.map((h) => h.seq)).toEqual(Array.from({ length: TOTAL + 1 }, (_, i) => i + 1));
+      const texts = c.delivered
+        .slice(0, TOTAL)
+        .map((h) => h.text)
+        .sort();
+      expect(new Set(texts).size).toBe(TOTAL);
+      expect(new Set(c.delivered.slice(0, TOTAL).map((h) => h.id))).toEqual(ids);
+      // Clients that were on the killed gateway resumed elsewhere.
+      expect(c.subscriptions).toBeGreaterThanOrEqual(1);
+    }
+    expect(clients.some((c) => c.subscriptions > 1)).toBe(true);
+  }, 180_000);
 
-      expect(Number(await stack.redis.client.get(stack.keys.seq))).toBe(TOTAL + 1);
-      for (const c of clients) {
-        expect(c.violations).toEqual([]);
-        expect(c.delivered.map((h) => h.seq)).toEqual(Array.from({ length: TOTAL + 1 }, (_, i) => i + 1));
-        const texts = c.delivered.slice(0, TOTAL).map((h) => h.text).sort();
-        expect(new Set(texts).size).toBe(TOTAL);
-        expect(new Set(c.delivered.slice(0, TOTAL).map((h) => h.id))).toEqual(ids);
-        // Clients that were on the killed gateway resumed elsewhere.
-        expect(c.subscriptions).toBeGreaterThanOrEqual(1);
-      }
-      expect(clients.some((c) => c.subscriptions > 1)).toBe(true);
-    },
-    180_000,
-  );
-
-  it(
-    'a worker killed after publishing but before its job was marked done: the job re-runs, nothing twice',
-    async () => {
-      const base = Number((await stack.redis.client.get(stack.keys.seq)) ?? 0);
-      const doomed = await startProcess('worker', {
-        REDIS_URL: stack.redis.url,
-        TICKER_CONFIG: configPath,
-        TICKER_FAULT_KILL_AFTER_SEQ: String(base + 2),
-      });
-      processes.push(doomed);
-      const gateway = processes.find((p) => p.role === 'gateway' && p.child.exitCode === null && p.child.signalCode === null)!;
-      const client = new ResumingClient([gateway.url], ALL_KEY);
-      clients.push(client);
-      client.start();
-      await until(() => client.subscriptions > 0, 'subscribed');
-      // Only the doomed worker runs now; the fault run's replacement worker is stopped first.
-      for (const p of processes) if (p.role === 'worker' && p !== doomed) await p.kill('SIGKILL');
-      for (let i = 0; i < 5; i++) await publishReliably(() => [gateway.url], `crash-run ${i}`, `crash-${i}`);
-      const { signal } = await doomed.exited;
-      expect(signal).toBe('SIGKILL');
-      // Its in-flight job is stalled: a new worker re-runs it once the lock lapses (about 10 s).
-      await start('worker');
-      await client.reach(base + 5, 30_000);
-      const texts = client.delivered.filter((h) => h.seq > base).map((h) => h.text);
-      expect(texts).toEqual(['crash-run 0', 'crash-run 1', 'crash-run 2', 'crash-run 3', 'crash-run 4']);
-      expect(client.violations).toEqual([]);
-      expect(Number(await stack.redis.client.get(stack.keys.seq))).toBe(base + 5);
-    },
-    60_000,
-  );
+  it('a worker killed after publishing but before its job was marked done: the job re-runs, nothing twice', async () => {
+    const base = Number((await stack.redis.client.get(stack.keys.seq)) ?? 0);
+    const doomed = await startProcess('worker', {
+      REDIS_URL: stack.redis.url,
+      TICKER_CONFIG: configPath,
+      TICKER_FAULT_KILL_AFTER_SEQ: String(base + 2),
+    });
+    processes.push(doomed);
+    const gateway = processes.find((p) => p.role === 'gateway' && p.child.exitCode === null && p.child.signalCode === null)!;
+    const client = new ResumingClient([gateway.url], ALL_KEY);
+    clients.push(client);
+    client.start();
+    await until(() => client.subscriptions > 0, 'subscribed');
+    // Only the doomed worker runs now; the fault run's replacement worker is stopped first.
+    for (const p of processes) if (p.role === 'worker' && p !== doomed) await p.kill('SIGKILL');
+    for (let i = 0; i < 5; i++) await publishReliably(() => [gateway.url], `crash-run ${i}`, `crash-${i}`);
+    const { signal } = await doomed.exited;
+    expect(signal).toBe('SIGKILL');
+    // Its in-flight job is stalled: a new worker re-runs it once the lock lapses (about 10 s).
+    await start('worker');
+    await client.reach(base + 5, 30_000);
+    const texts = client.delivered.filter((h) => h.seq > base).map((h) => h.text);
+    expect(texts).toEqual(['crash-run 0', 'crash-run 1', 'crash-run 2', 'crash-run 3', 'crash-run 4']);
+    expect(client.violations).toEqual([]);
+    expect(Number(await stack.redis.client.get(stack.keys.seq))).toBe(base + 5);
+  }, 60_000);
 });

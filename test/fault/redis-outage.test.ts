@@ -47,7 +47,11 @@ describe('while Redis is down', () => {
     await stack.redis.server.start();
     await until(async () => (await ready()) === 200, 'readyz turns 200 again', 20_000);
     // The ingest queue's connection may come back a moment after readiness; a desk retries 503s.
-    await until(async () => (await postHeadline(stack.ticker.url, { text: 'after the outage' })).status === 202, 'POST accepted again', 20_000);
+    await until(
+      async () => (await postHeadline(stack.ticker.url, { text: 'after the outage' })).status === 202,
+      'POST accepted again',
+      20_000,
+    );
     const got = await rec.count(2);
     expect(got.map((h) => h.text)).toEqual(['before the outage', 'after the outage']);
     expect(got.map((h) => h.seq)).toEqual([got[0]!.seq, got[0]!.seq + 1]);

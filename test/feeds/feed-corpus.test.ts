@@ -27,7 +27,11 @@ describe.each(groups)('%s', (_group, cases) => {
   it.each(cases.map((c) => [c.name, c] as const))('%s', (_name, c) => {
     expect(c.source.length).toBeGreaterThan(10);
     const bytes = typeof c.body === 'string' ? Buffer.from(c.body, 'utf8') : c.body;
-    const result = checkFeedBytes(c.name, bytes, { contentType: c.contentType ?? null, ...(c.baseUrl ? { baseUrl: c.baseUrl } : {}), now: CORPUS_NOW });
+    const result = checkFeedBytes(c.name, bytes, {
+      contentType: c.contentType ?? null,
+      ...(c.baseUrl ? { baseUrl: c.baseUrl } : {}),
+      now: CORPUS_NOW,
+    });
     if (c.error !== undefined) {
       expect(result).toMatchObject({ ok: false, error: { code: c.error } });
       expect(result.error!.message.length).toBeGreaterThan(0);
@@ -36,7 +40,9 @@ describe.each(groups)('%s', (_group, cases) => {
     expect(result.error).toBeNull();
     if (c.format) expect(result.format).toBe(c.format);
     const keys = (e: object) => Object.keys(e);
-    expect(result.items.map((got, i) => Object.fromEntries(keys(c.items![i] ?? got).map((k) => [k, got[k as keyof typeof got]])))).toEqual(c.items);
+    expect(result.items.map((got, i) => Object.fromEntries(keys(c.items![i] ?? got).map((k) => [k, got[k as keyof typeof got]])))).toEqual(
+      c.items,
+    );
   });
 });
 
@@ -65,29 +71,80 @@ describe('npm run check-feed', () => {
   /** The CLI as an operator runs it; resolves even when it exits non-zero. */
   async function checkFeedCli(args: string[]): Promise<{ code: number; lines: Record<string, unknown>[] }> {
     try {
-      const { stdout } = await run('npm', ['run', '--silent', 'check-feed', '--', ...args], { cwd: new URL('../..', import.meta.url).pathname });
-      return { code: 0, lines: stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>) };
+      const { stdout } = await run('npm', ['run', '--silent', 'check-feed', '--', ...args], {
+        cwd: new URL('../..', import.meta.url).pathname,
+      });
+      return {
+        code: 0,
+        lines: stdout
+          .trim()
+          .split('\n')
+          .map((l) => JSON.parse(l) as Record<string, unknown>),
+      };
     } catch (err) {
       const e = err as { code: number; stdout: string };
-      return { code: e.code, lines: e.stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>) };
+      return {
+        code: e.code,
+        lines: e.stdout
+          .trim()
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => JSON.parse(l) as Record<string, unknown>),
+      };
     }
   }
 
   it('prints one JSON line per input: files, a URL, and a refusal with its code; exit 1 when any failed', async () => {
     const cp1252 = charsetCases.find((c) => c.name.startsWith('HTTP charset=iso-8859-1'))!;
     writeFileSync(join(dir, 'latin.rss'), cp1252.body);
-    writeFileSync(join(dir, 'relative.rss'), '<rss><channel><item><title>Rel</title><link>/x/1</link><pubDate>2012-02-14</pubDate></item></channel></rss>');
+    writeFileSync(
+      join(dir, 'relative.rss'),
+      '<rss><channel><item><title>Rel</title><link>/x/1</link><pubDate>2012-02-14</pubDate></item></channel></rss>',
+    );
     writeFileSync(join(dir, 'page.html'), '<html><body>nope</body></html>');
-    server.set('/wire.atom', { kind: 'feed', contentType: 'application/atom+xml', body: '<feed xmlns="http://www.w3.org/2005/Atom"><entry><title>From HTTP</title><link href="/n/1"/><id>urn:h</id></entry></feed>' });
+    server.set('/wire.atom', {
+      kind: 'feed',
+      contentType: 'application/atom+xml',
+      body: '<feed xmlns="http://www.w3.org/2005/Atom"><entry><title>From HTTP</title><link href="/n/1"/><id>urn:h</id></entry></feed>',
+    });
     const files = ['latin.rss', 'relative.rss', 'page.html'].map((f) => join(dir, f));
-    const out = await checkFeedCli(['--content-type', 'text/xml; charset=iso-8859-1', '--base-url', 'https://news.example.com/feed', ...files]);
+    const out = await checkFeedCli([
+      '--content-type',
+      'text/xml; charset=iso-8859-1',
+      '--base-url',
+      'https://news.example.com/feed',
+      ...files,
+    ]);
     expect(out.code).toBe(1);
     expect(out.lines).toEqual([
-      { input: files[0], ok: true, format: 'rss', items: [{ text: '£“test.”', url: 'https://news.example.com/a/1', guid: null, publishedAt: '2012-02-14T10:00:00.000Z' }], error: null },
-      { input: files[1], ok: true, format: 'rss', items: [{ text: 'Rel', url: 'https://news.example.com/x/1', guid: null, publishedAt: '2012-02-14T00:00:00.000Z' }], error: null },
+      {
+        input: files[0],
+        ok: true,
+        format: 'rss',
+        items: [{ text: '£“test.”', url: 'https://news.example.com/a/1', guid: null, publishedAt: '2012-02-14T10:00:00.000Z' }],
+        error: null,
+      },
+      {
+        input: files[1],
+        ok: true,
+        format: 'rss',
+        items: [{ text: 'Rel', url: 'https://news.example.com/x/1', guid: null, publishedAt: '2012-02-14T00:00:00.000Z' }],
+        error: null,
+      },
       { input: files[2], ok: false, format: null, items: [], error: { code: 'not_a_feed', message: expect.stringContaining('<html>') } },
     ]);
     const web = await checkFeedCli([server.url('/wire.atom')]);
-    expect(web).toEqual({ code: 0, lines: [{ input: server.url('/wire.atom'), ok: true, format: 'atom', items: [{ text: 'From HTTP', url: server.url('/n/1'), guid: 'urn:h', publishedAt: null }], error: null }] });
+    expect(web).toEqual({
+      code: 0,
+      lines: [
+        {
+          input: server.url('/wire.atom'),
+          ok: true,
+          format: 'atom',
+          items: [{ text: 'From HTTP', url: server.url('/n/1'), guid: 'urn:h', publishedAt: null }],
+          error: null,
+        },
+      ],
+    });
   });
 });

@@ -57,7 +57,9 @@ describe('fetchFeed', () => {
     server.set('/big', { kind: 'feed', body: Buffer.alloc(64 * 1024, 0x20) });
     expect(await reasonOf(fetchFeed(server.url('/big'), {}, { ...limits, maxBytes: 10_000 }))).toBe('too_large');
     server.set('/endless', { kind: 'endless' });
-    expect(await reasonOf(fetchFeed(server.url('/endless'), {}, { ...limits, maxBytes: 1024 * 1024, timeoutMs: 10_000 }))).toBe('too_large');
+    expect(await reasonOf(fetchFeed(server.url('/endless'), {}, { ...limits, maxBytes: 1024 * 1024, timeoutMs: 10_000 }))).toBe(
+      'too_large',
+    );
   });
 
   it('times out on a server that never answers, and reports HTTP errors and refused connections', async () => {

@@ -26,7 +26,10 @@ const WIRE_RSS = readFileSync(new URL('wire-feed.rss', FIXTURES), 'utf8');
 const WIRE_ATOM = readFileSync(new URL('wire-feed.atom', FIXTURES), 'utf8');
 /** pubDate of each fixture item by link, read with a regex so the test does not lean on the parser */
 const wireDates = new Map(
-  [...WIRE_RSS.matchAll(/<link>([^<]+)<\/link>\s*<guid[^>]*>[^<]*<\/guid>\s*<pubDate>([^<]+)<\/pubDate>/gu)].map((m) => [m[1]!, new Date(m[2]!).toISOString()]),
+  [...WIRE_RSS.matchAll(/<link>([^<]+)<\/link>\s*<guid[^>]*>[^<]*<\/guid>\s*<pubDate>([^<]+)<\/pubDate>/gu)].map((m) => [
+    m[1]!,
+    new Date(m[2]!).toISOString(),
+  ]),
 );
 
 let server: FeedServer;
@@ -63,8 +66,7 @@ const baseFeeds = () => [
   feed('hanging', '/hang'),
 ];
 
-const start = (config: TickerConfig) =>
-  stack.startTicker({ config, role: 'all', feedLimits: { timeoutMs: 2000 } });
+const start = (config: TickerConfig) => stack.startTicker({ config, role: 'all', feedLimits: { timeoutMs: 2000 } });
 
 /** Every headline event of `topic` so far and live, until there are `n`. */
 async function headlinesFor(topic: string, n: number): Promise<Headline[]> {
@@ -167,7 +169,10 @@ describe('a feed becomes headlines, once each', () => {
   });
 
   it('a new item appears once', async () => {
-    server.set('/wire.rss', { kind: 'feed', body: withNewItem(WIRE_RSS, 'wire-1010', 'Brent &amp;amp; WTI climb', 'Sat, 14 Dec 2019 19:30:00 +0000') });
+    server.set('/wire.rss', {
+      kind: 'feed',
+      body: withNewItem(WIRE_RSS, 'wire-1010', 'Brent &amp;amp; WTI climb', 'Sat, 14 Dec 2019 19:30:00 +0000'),
+    });
     const socket = await connect(ticker.url, ALL_KEY);
     const recorder = new Recorder(socket);
     await subscribeOk(socket, { topics: ['wire-rss'], limit: 0 });
@@ -264,7 +269,10 @@ describe('failing feeds hurt nothing', () => {
     // The others still ingest, and the process still serves.
     server.set('/wire.atom', {
       kind: 'feed',
-      body: WIRE_ATOM.replace('<entry>', '<entry><title>Late entry</title><link href="https://wire.example.com/news/2000"/><id>urn:wire:2000</id><published>2019-12-14T20:00:00Z</published></entry><entry>'),
+      body: WIRE_ATOM.replace(
+        '<entry>',
+        '<entry><title>Late entry</title><link href="https://wire.example.com/news/2000"/><id>urn:wire:2000</id><published>2019-12-14T20:00:00Z</published></entry><entry>',
+      ),
     });
     const socket = await connect(ticker.url, ALL_KEY);
     const recorder = new Recorder(socket);
@@ -279,7 +287,13 @@ describe('failing feeds hurt nothing', () => {
     const keys = stack.keys;
     const log = new FeedLog(stack.redis.client, keys, { maxEvents: 1000, minAgeSeconds: 0 });
     const ingest = new IngestQueue({ connection: stack.redis.client, log, keys, prefix: keys.queuePrefix });
-    const poller = new FeedPoller({ ingest, log, memory: new FeedMemory(stack.redis.client, stack.prefix), logger: createLogger('silent'), limits: { timeoutMs: 2000 } });
+    const poller = new FeedPoller({
+      ingest,
+      log,
+      memory: new FeedMemory(stack.redis.client, stack.prefix),
+      logger: createLogger('silent'),
+      limits: { timeoutMs: 2000 },
+    });
     const flaky = configWith([feed('flaky', '/flaky.rss')]).feeds[0]!;
     try {
       server.set('/flaky.rss', { kind: 'status', status: 503 });
@@ -304,7 +318,11 @@ describe('failing feeds hurt nothing', () => {
 describe('reload and restart', () => {
   const REAL = new URL('real-feeds/', FIXTURES);
   const realFiles = readdirSync(REAL).filter((f) => /\.(rss|atom)$/u.test(f));
-  const slug = (file: string) => `real-${file.replace(/\.(rss|atom)$/u, '').toLowerCase().replace(/[^a-z0-9]+/gu, '-')}`;
+  const slug = (file: string) =>
+    `real-${file
+      .replace(/\.(rss|atom)$/u, '')
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/gu, '-')}`;
   let reloaded: TickerConfig;
 
   it('a reload adds feeds (polled at once by their schedule), changes and removes them', async () => {
@@ -355,7 +373,8 @@ describe('reload and restart', () => {
       if (item.publishedAt) expect(h.publishedAt).toBe(item.publishedAt);
     }
     // The times are the items' own, not the poll's: spot-check against the raw date strings.
-    if (file === 'guardian.rss') expect(got.some((h) => h.publishedAt === parseFeedDate('Wed, 31 Jan 2018 07:26:05 GMT')!.toISOString())).toBe(true);
+    if (file === 'guardian.rss')
+      expect(got.some((h) => h.publishedAt === parseFeedDate('Wed, 31 Jan 2018 07:26:05 GMT')!.toISOString())).toBe(true);
   });
 
   it('a restarted worker publishes nothing twice', async () => {

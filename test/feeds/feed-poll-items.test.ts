@@ -34,7 +34,8 @@ const CAP = 3;
 /** Item i was published at 10:0i, so item 8 is the newest; the document lists newest first. */
 const runaway = () => {
   const items = Array.from({ length: N }, (_, k) => N - k).map(
-    (i) => `<item><title>Item ${i}</title><link>https://flood.example.com/${i}</link><guid>urn:flood:${i}</guid><pubDate>Tue, 14 Feb 2012 10:0${i}:00 GMT</pubDate></item>`,
+    (i) =>
+      `<item><title>Item ${i}</title><link>https://flood.example.com/${i}</link><guid>urn:flood:${i}</guid><pubDate>Tue, 14 Feb 2012 10:0${i}:00 GMT</pubDate></item>`,
   );
   return `<?xml version="1.0"?><rss version="2.0"><channel><title>Flood</title>${items.join('')}</channel></rss>`;
 };
@@ -139,7 +140,10 @@ it('a windows-1252 feed labelled ISO-8859-1 reaches clients with € ’ “ ”
   // The bytes spelled out: 0x80 €, 0x92 ’, 0x93 “, 0x94 ”, 0x96 –, 0xA3 £ (what Node 20.18.3+'s
   // TextDecoder turns into C1 controls, which plain-text cleaning then deletes).
   const title = 'Minister\x92s \x805bn \x93plan\x94 \x96 \xa3\x93test.\x94';
-  const body = Buffer.from(`<?xml version="1.0" encoding="ISO-8859-1"?><rss version="2.0"><channel><title>L</title><item><title>${title}</title><guid>urn:latin:1</guid><pubDate>Tue, 14 Feb 2012 10:00:00 MET</pubDate></item></channel></rss>`, 'latin1');
+  const body = Buffer.from(
+    `<?xml version="1.0" encoding="ISO-8859-1"?><rss version="2.0"><channel><title>L</title><item><title>${title}</title><guid>urn:latin:1</guid><pubDate>Tue, 14 Feb 2012 10:00:00 MET</pubDate></item></channel></rss>`,
+    'latin1',
+  );
   server.set('/latin.rss', { kind: 'feed', body, contentType: 'application/rss+xml; charset=iso-8859-1' });
   expect(await ticker.feeds!.pollNow('latin')).toMatchObject({ outcome: 'ingested', published: 1 });
   const [h] = await headlines(1, 'latin');

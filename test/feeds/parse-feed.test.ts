@@ -25,7 +25,8 @@ function rawDates(bytes: Buffer): string[] {
   const raw = bytes.toString('latin1');
   const items = raw.match(/<(item|entry)[\s>][\s\S]*?<\/\1>/gu) ?? [];
   // The feed's own publication date first; <updated> only when there is none.
-  const first = (i: string) => ['pubDate', 'published', 'dc:date', 'updated'].map((t) => new RegExp(`<${t}>([^<]*)<`, 'u').exec(i)?.[1]).find((d) => d !== undefined);
+  const first = (i: string) =>
+    ['pubDate', 'published', 'dc:date', 'updated'].map((t) => new RegExp(`<${t}>([^<]*)<`, 'u').exec(i)?.[1]).find((d) => d !== undefined);
   return items.map((i) => first(i) ?? '');
 }
 
@@ -37,8 +38,15 @@ const LEFTOVER = /&(?:[a-z]+|#x?[0-9a-f]+);|&amp|<\/?[a-z][^>]*>/iu;
 describe('real feeds', () => {
   it('the fixtures are all there (a missing one must fail, not shrink the test)', () => {
     expect(realFeeds.sort()).toEqual([
-      'encoding.rss', 'feedburner.atom', 'guardian.rss', 'heise.atom', 'heraldsun.rss',
-      'incomplete-fields.atom', 'missing-fields.atom', 'rss-1.rss', 'uolNoticias.rss',
+      'encoding.rss',
+      'feedburner.atom',
+      'guardian.rss',
+      'heise.atom',
+      'heraldsun.rss',
+      'incomplete-fields.atom',
+      'missing-fields.atom',
+      'rss-1.rss',
+      'uolNoticias.rss',
     ]);
   });
 
@@ -162,7 +170,15 @@ describe('links, identity, dates', () => {
     expect(parseFeedDate('2016-02-01T17:54:50+01:00')?.toISOString()).toBe('2016-02-01T16:54:50.000Z');
     expect(parseFeedDate('2017-06-15T10:29:47-07:00')?.toISOString()).toBe('2017-06-15T17:29:47.000Z');
     expect(parseFeedDate('2017-06-15')?.toISOString()).toBe('2017-06-15T00:00:00.000Z');
-    for (const bad of ['', 'yesterday', 'Mon, 32 Foo 2019 10:00:00 GMT', 'Fri, 31 Feb 2019 10:00:00 GMT', 'Mon, 1 Jul 2019 25:00 GMT', '2019-13-45T99:00:00Z']) expect(parseFeedDate(bad)).toBeNull();
+    for (const bad of [
+      '',
+      'yesterday',
+      'Mon, 32 Foo 2019 10:00:00 GMT',
+      'Fri, 31 Feb 2019 10:00:00 GMT',
+      'Mon, 1 Jul 2019 25:00 GMT',
+      '2019-13-45T99:00:00Z',
+    ])
+      expect(parseFeedDate(bad)).toBeNull();
   });
 });
 
@@ -191,8 +207,20 @@ describe('charsets', () => {
 
   it('windows-1251 declared over HTTP', () => {
     const cyr = new TextDecoder('windows-1251');
-    const bytes = Buffer.from([...Buffer.from('<rss><channel><item><guid>1</guid><title>'), 0xcd, 0xee, 0xe2, 0xee, 0xf1, 0xf2, 0xe8, ...Buffer.from('</title></item></channel></rss>')]);
-    expect(parseFeed(decodeFeed(bytes, 'text/xml; charset=windows-1251').text).items[0]!.text).toBe(cyr.decode(Uint8Array.from([0xcd, 0xee, 0xe2, 0xee, 0xf1, 0xf2, 0xe8])));
+    const bytes = Buffer.from([
+      ...Buffer.from('<rss><channel><item><guid>1</guid><title>'),
+      0xcd,
+      0xee,
+      0xe2,
+      0xee,
+      0xf1,
+      0xf2,
+      0xe8,
+      ...Buffer.from('</title></item></channel></rss>'),
+    ]);
+    expect(parseFeed(decodeFeed(bytes, 'text/xml; charset=windows-1251').text).items[0]!.text).toBe(
+      cyr.decode(Uint8Array.from([0xcd, 0xee, 0xe2, 0xee, 0xf1, 0xf2, 0xe8])),
+    );
     expect(parseFeed(decodeFeed(bytes, 'text/xml; charset=windows-1251').text).items[0]!.text).toBe('Новости');
   });
 });

@@ -66,7 +66,10 @@ describe('backpressure on a plain Socket.IO server', () => {
     let serverDisconnect: string | null = null;
     slow.server.once('disconnect', (reason) => (serverDisconnect = reason));
 
-    const sent = await flood(() => io.emit('headline', CHUNK), () => serverDisconnect !== null);
+    const sent = await flood(
+      () => io.emit('headline', CHUNK),
+      () => serverDisconnect !== null,
+    );
     expect(serverDisconnect).toBe('server namespace disconnect');
     expect(watch.stats().shed).toBe(1);
     expect(healthy.server.connected).toBe(true);
@@ -98,7 +101,10 @@ describe('backpressure on a plain Socket.IO server', () => {
     const engineClosed = waitFor<string>(slow.server.conn, 'close');
     let shed = false;
     slow.server.once('disconnect', () => (shed = true));
-    await flood(() => io.emit('headline', CHUNK), () => shed);
+    await flood(
+      () => io.emit('headline', CHUNK),
+      () => shed,
+    );
     // The Engine.IO connection (and the backlog it holds) is gone though the peer never read.
     await engineClosed;
     await new Promise((r) => setImmediate(r)); // Engine.IO clears its buffer on the next tick
@@ -117,7 +123,10 @@ describe('backpressure in the gateway', () => {
     slow.tcp.pause();
     // Straight onto the broadcast (not through the log): only the socket's buffer is under test.
     const big = { id: 'h', seq: 1, text: 'big', summary: CHUNK, topics: [], symbols: [] } as unknown as Headline;
-    await flood(() => gateway.io.emit('headline', big), () => gateway.backpressure.stats().shed > 0);
+    await flood(
+      () => gateway.io.emit('headline', big),
+      () => gateway.backpressure.stats().shed > 0,
+    );
     expect(gateway.backpressure.stats().shed).toBe(1);
     expect(gateway.io.of('/').sockets.size).toBe(0);
     slow.ws.terminate();

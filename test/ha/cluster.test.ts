@@ -17,7 +17,12 @@ let second: RunningTicker;
 
 beforeAll(async () => {
   cluster = await startCluster();
-  const config = testConfig({ keys: [{ key: ALL_KEY, name: 'all', topics: ['*'] }, { key: 'sdk_capped', name: 'capped', topics: ['*'], maxConnections: 1 }] });
+  const config = testConfig({
+    keys: [
+      { key: ALL_KEY, name: 'all', topics: ['*'] },
+      { key: 'sdk_capped', name: 'capped', topics: ['*'], maxConnections: 1 },
+    ],
+  });
   ticker = await startInProcess(cluster.topology, { config });
   // A second gateway on the same cluster: fan-out scales in the gateways.
   second = await startInProcess(cluster.topology, { config, role: 'gateway' });
@@ -32,7 +37,11 @@ afterAll(async () => {
 const api = (path: string, init: RequestInit = {}) =>
   fetch(`${ticker.url}${path}`, {
     ...init,
-    headers: { authorization: `Bearer ${EDITOR_TOKEN}`, 'content-type': 'application/json', ...(init.headers as Record<string, string> | undefined) },
+    headers: {
+      authorization: `Bearer ${EDITOR_TOKEN}`,
+      'content-type': 'application/json',
+      ...(init.headers as Record<string, string> | undefined),
+    },
   });
 
 describe('on a Redis Cluster', () => {
@@ -77,7 +86,9 @@ describe('on a Redis Cluster', () => {
     expect(ha).toMatchObject({ id, text: 'Cluster flash', seq: ackA.seq + 1 });
     expect(hb).toEqual(ha);
 
-    expect((await api(`/api/headlines/${id}`, { method: 'PATCH', body: JSON.stringify({ text: 'Cluster flash, corrected' }) })).status).toBe(202);
+    expect(
+      (await api(`/api/headlines/${id}`, { method: 'PATCH', body: JSON.stringify({ text: 'Cluster flash, corrected' }) })).status,
+    ).toBe(202);
     expect((await api(`/api/headlines/${id}`, { method: 'DELETE' })).status).toBe(202);
     const events = await rb.count(3);
     expect(events.map((h) => [h.seq, h.status, h.version])).toEqual([
@@ -89,8 +100,14 @@ describe('on a Redis Cluster', () => {
     const replayer = await connect(second.url, ALL_KEY);
     const replay = await subscribeOk(replayer, { topics: ['energy'], since: ackA.seq });
     expect(replay.headlines.map((h) => h.seq)).toEqual(events.map((h) => h.seq));
-    const history = await fetch(`${ticker.url}/api/headlines?since=${ackA.seq}&topics=energy`, { headers: { authorization: `Bearer ${ALL_KEY}` } });
-    expect(((await history.json()) as { headlines: Headline[] }).headlines.map((h) => h.status)).toEqual(['published', 'corrected', 'withdrawn']);
+    const history = await fetch(`${ticker.url}/api/headlines?since=${ackA.seq}&topics=energy`, {
+      headers: { authorization: `Bearer ${ALL_KEY}` },
+    });
+    expect(((await history.json()) as { headlines: Headline[] }).headlines.map((h) => h.status)).toEqual([
+      'published',
+      'corrected',
+      'withdrawn',
+    ]);
     for (const s of [a, b, replayer]) s.close();
   });
 
@@ -98,7 +115,11 @@ describe('on a Redis Cluster', () => {
     const s = await connect(second.url, ALL_KEY);
     await subscribeOk(s, { topics: ['embargo'] });
     const due = Date.now() + 1500;
-    const res = await postHeadline(ticker.url, { text: 'Embargoed on the cluster', topics: ['embargo'], embargoUntil: new Date(due).toISOString() });
+    const res = await postHeadline(ticker.url, {
+      text: 'Embargoed on the cluster',
+      topics: ['embargo'],
+      embargoUntil: new Date(due).toISOString(),
+    });
     expect(res.json.status).toBe('scheduled');
     const h = await waitFor<Headline>(s, 'headline', 15_000);
     expect(Date.now()).toBeGreaterThanOrEqual(due);
@@ -110,14 +131,19 @@ describe('on a Redis Cluster', () => {
     const first = await connect(ticker.url, 'sdk_capped');
     await expect(connect(second.url, 'sdk_capped')).rejects.toThrow('too_many_connections');
     first.close();
-    await until(async () => {
-      try {
-        (await connect(second.url, 'sdk_capped')).close();
-        return true;
-      } catch {
-        return false;
-      }
-    }, 'the slot is free again', 10_000, 100);
+    await until(
+      async () => {
+        try {
+          (await connect(second.url, 'sdk_capped')).close();
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      'the slot is free again',
+      10_000,
+      100,
+    );
   });
 
   it('the primary owning the feed slot fails over mid-stream: every client ends gap-free, nothing lost or twice', async () => {

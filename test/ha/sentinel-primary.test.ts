@@ -11,6 +11,8 @@ describe('on Redis Sentinel, the primary SIGKILLed mid-stream', () => {
     expect(out.accepted).toHaveLength(80);
     // Asynchronous replication can lose what the primary acknowledged last; on a quiet local
     // link that is usually nothing. Recorded, not asserted: docs/operations.md explains.
-    console.info(`sentinel failover, durability primary: 202 in ${out.medianAcceptMs} ms (median before), back in ${out.recoveryMs} ms, ${out.refused} × 503 meanwhile, ${out.lost.length} of 80 lost`);
+    console.info(
+      `sentinel failover, durability primary: 202 in ${out.medianAcceptMs} ms (median before), back in ${out.recoveryMs} ms, ${out.refused} × 503 meanwhile, ${out.lost.length} of 80 lost`,
+    );
   }, 120_000);
 });

@@ -10,6 +10,8 @@ describe('on Redis Sentinel, the primary SIGKILLed mid-stream', () => {
     const out = await publishThroughFailover('replica');
     expect(out.accepted).toHaveLength(80);
     expect(out.lost).toEqual([]);
-    console.info(`sentinel failover, durability replica: 202 in ${out.medianAcceptMs} ms (median before), back in ${out.recoveryMs} ms, ${out.refused} × 503 meanwhile, 0 of 80 lost`);
+    console.info(
+      `sentinel failover, durability replica: 202 in ${out.medianAcceptMs} ms (median before), back in ${out.recoveryMs} ms, ${out.refused} × 503 meanwhile, 0 of 80 lost`,
+    );
   }, 120_000);
 });

@@ -62,7 +62,14 @@ ${site}
   child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const url = `http://127.0.0.1:${port}`;
-  await until(async () => (await fetch(`${url}/healthz`).then((r) => r.status, () => 0)) !== 0 || child.exitCode !== null, 'nginx answers');
+  await until(
+    async () =>
+      (await fetch(`${url}/healthz`).then(
+        (r) => r.status,
+        () => 0,
+      )) !== 0 || child.exitCode !== null,
+    'nginx answers',
+  );
   if (child.exitCode !== null) throw new Error(`nginx exited: ${stderr}`);
   return {
     url,

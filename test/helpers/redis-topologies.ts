@@ -37,10 +37,14 @@ export class RedisProcess {
       if (this.#child === child) this.#child = null;
     });
     // Ready when it answers PING (a sentinel answers too).
-    await until(async () => {
-      if (this.#child !== child) throw new Error(`${this.#binary} on port ${this.port} exited at start`);
-      return pingable(this.port);
-    }, `${this.#binary} on ${this.port} up`, 10_000);
+    await until(
+      async () => {
+        if (this.#child !== child) throw new Error(`${this.#binary} on port ${this.port} exited at start`);
+        return pingable(this.port);
+      },
+      `${this.#binary} on ${this.port} up`,
+      10_000,
+    );
     return this;
   }
 
@@ -62,7 +66,14 @@ export class RedisProcess {
 }
 
 async function pingable(port: number): Promise<boolean> {
-  const probe = new Redis({ host: '127.0.0.1', port, lazyConnect: true, retryStrategy: () => null, connectTimeout: 500, maxRetriesPerRequest: 0 });
+  const probe = new Redis({
+    host: '127.0.0.1',
+    port,
+    lazyConnect: true,
+    retryStrategy: () => null,
+    connectTimeout: 500,
+    maxRetriesPerRequest: 0,
+  });
   probe.on('error', () => undefined);
   try {
     await probe.connect();
@@ -74,7 +85,20 @@ async function pingable(port: number): Promise<boolean> {
   }
 }
 
-const SERVER_ARGS = ['--bind', '127.0.0.1', '--save', '', '--appendonly', 'yes', '--appendfsync', 'everysec', '--daemonize', 'no', '--logfile', 'redis.log'];
+const SERVER_ARGS = [
+  '--bind',
+  '127.0.0.1',
+  '--save',
+  '',
+  '--appendonly',
+  'yes',
+  '--appendfsync',
+  'everysec',
+  '--daemonize',
+  'no',
+  '--logfile',
+  'redis.log',
+];
 
 export function sentinelAvailable(): boolean {
   return spawnSync('redis-sentinel', ['--version'], { stdio: 'ignore' }).status === 0;
@@ -94,12 +118,22 @@ export interface SentinelSet {
 export async function startSentinelSet(replicaCount = 1, name = 'ticker'): Promise<SentinelSet> {
   const dir = mkdtempSync(join(tmpdir(), 'ticker-sentinel-'));
   const primaryPort = await freePort();
-  const primary = await new RedisProcess('redis-server', primaryPort, ['--port', String(primaryPort), ...SERVER_ARGS], join(dir, 'primary')).start();
+  const primary = await new RedisProcess(
+    'redis-server',
+    primaryPort,
+    ['--port', String(primaryPort), ...SERVER_ARGS],
+    join(dir, 'primary'),
+  ).start();
   const replicas: RedisProcess[] = [];
   for (let i = 0; i < replicaCount; i++) {
     const port = await freePort();
     replicas.push(
-      await new RedisProcess('redis-server', port, ['--port', String(port), ...SERVER_ARGS, '--replicaof', '127.0.0.1', String(primaryPort)], join(dir, `replica-${i}`)).start(),
+      await new RedisProcess(
+        'redis-server',
+        port,
+        ['--port', String(port), ...SERVER_ARGS, '--replicaof', '127.0.0.1', String(primaryPort)],
+        join(dir, `replica-${i}`),
+      ).start(),
     );
   }
   const sentinels: RedisProcess[] = [];
@@ -129,21 +163,34 @@ export async function startSentinelSet(replicaCount = 1, name = 'ticker'): Promi
   const pc = primary.client();
   // In sync means online at the primary (the initial transfer done), not merely connected:
   // Sentinel would otherwise be free to promote an empty replica.
-  await until(async () => ((await pc.info('replication')).match(/state=online/gu) ?? []).length === replicaCount, 'replicas in sync', 20_000, 100);
+  await until(
+    async () => ((await pc.info('replication')).match(/state=online/gu) ?? []).length === replicaCount,
+    'replicas in sync',
+    20_000,
+    100,
+  );
   pc.disconnect();
   const sc = sentinels[0]!.client();
-  await until(async () => {
-    const known = (await sc.call('SENTINEL', 'REPLICAS', name)) as unknown[];
-    return known.length === replicaCount;
-  }, 'sentinels know the replicas', 15_000);
+  await until(
+    async () => {
+      const known = (await sc.call('SENTINEL', 'REPLICAS', name)) as unknown[];
+      return known.length === replicaCount;
+    },
+    'sentinels know the replicas',
+    15_000,
+  );
   sc.disconnect();
   // A failover needs a quorum that can elect a leader: every Sentinel must know the other two.
   for (const s of sentinels) {
     const c = s.client();
-    await until(async () => {
-      const fields = (await c.call('SENTINEL', 'MASTER', name)) as string[];
-      return fields[fields.indexOf('num-other-sentinels') + 1] === '2';
-    }, 'sentinels know each other', 15_000);
+    await until(
+      async () => {
+        const fields = (await c.call('SENTINEL', 'MASTER', name)) as string[];
+        return fields[fields.indexOf('num-other-sentinels') + 1] === '2';
+      },
+      'sentinels know each other',
+      15_000,
+    );
     c.disconnect();
   }
   return {
@@ -185,7 +232,17 @@ export async function startCluster(): Promise<TestCluster> {
       await new RedisProcess(
         'redis-server',
         port,
-        ['--port', String(port), ...SERVER_ARGS, '--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', '1000'],
+        [
+          '--port',
+          String(port),
+          ...SERVER_ARGS,
+          '--cluster-enabled',
+          'yes',
+          '--cluster-config-file',
+          'nodes.conf',
+          '--cluster-node-timeout',
+          '1000',
+        ],
         join(dir, String(port)),
       ).start(),
     );

@@ -22,7 +22,11 @@ export class ResumingClient {
   #closed = false;
   #waiters: { seq: number; resolve: () => void }[] = [];
 
-  constructor(urls: string[], readonly key: string, first = 0) {
+  constructor(
+    urls: string[],
+    readonly key: string,
+    first = 0,
+  ) {
     this.#urls = urls;
     this.#turn = first;
   }
@@ -52,7 +56,13 @@ export class ResumingClient {
   #connect(): void {
     if (this.#closed) return;
     const url = this.#urls[this.#turn % this.#urls.length]!;
-    const socket: TestSocket = io(url, { auth: { key: this.key }, transports: ['websocket'], reconnection: false, forceNew: true, timeout: 2000 });
+    const socket: TestSocket = io(url, {
+      auth: { key: this.key },
+      transports: ['websocket'],
+      reconnection: false,
+      forceNew: true,
+      timeout: 2000,
+    });
     this.#socket = socket;
     let acked = false;
     let subscriptionLast = -1;

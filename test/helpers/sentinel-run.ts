@@ -26,7 +26,6 @@ export function cleanUpSentinelRuns(): void {
 const tickers: RunningTicker[] = [];
 const clients: ResumingClient[] = [];
 
-
 export interface Outcome {
   accepted: string[];
   /** accepted (202) but missing from the feed at the end */
@@ -91,11 +90,16 @@ export async function publishThroughFailover(durability: Durability): Promise<Ou
   // The worker drains what was queued; under durability "primary" some may never come.
   let head = await servedHead(set);
   let stableSince = Date.now();
-  await until(async () => {
-    const now = await servedHead(set!);
-    if (now !== head) [head, stableSince] = [now, Date.now()];
-    return head >= 80 || Date.now() - stableSince > 15_000;
-  }, 'the worker has drained the queue', 60_000, 100);
+  await until(
+    async () => {
+      const now = await servedHead(set!);
+      if (now !== head) [head, stableSince] = [now, Date.now()];
+      return head >= 80 || Date.now() - stableSince > 15_000;
+    },
+    'the worker has drained the queue',
+    60_000,
+    100,
+  );
   for (const c of clients) await c.reach(head, 60_000);
   const lost = new Set(accepted);
   for (const c of clients) {
@@ -105,9 +109,17 @@ export async function publishThroughFailover(durability: Durability): Promise<Ou
   }
   for (const h of clients[0]!.delivered) lost.delete(h.id);
   // Both clients saw the same feed.
-  expect(clients[1]!.delivered.map((h) => [h.seq, h.id])).toEqual(clients[0]!.delivered.slice(-clients[1]!.delivered.length).map((h) => [h.seq, h.id]));
+  expect(clients[1]!.delivered.map((h) => [h.seq, h.id])).toEqual(
+    clients[0]!.delivered.slice(-clients[1]!.delivered.length).map((h) => [h.seq, h.id]),
+  );
   const sorted = [...acceptMs].sort((a, b) => a - b);
-  return { accepted, lost: [...lost], recoveryMs: recoveredAt - killedAt, refused, medianAcceptMs: sorted[Math.floor(sorted.length / 2)] ?? NaN };
+  return {
+    accepted,
+    lost: [...lost],
+    recoveryMs: recoveredAt - killedAt,
+    refused,
+    medianAcceptMs: sorted[Math.floor(sorted.length / 2)] ?? NaN,
+  };
 }
 
 /** The newest seq the feed serves, read from the current primary (the committed watermark under durability "replica"). */
@@ -120,4 +132,3 @@ async function servedHead(s: SentinelSet): Promise<number> {
     c.disconnect();
   }
 }
-

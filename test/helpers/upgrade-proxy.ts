@@ -6,10 +6,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { connect as tcpConnect } from 'node:net';
 
 /** What the proxy does with a WebSocket Upgrade. */
-export type UpgradeMode =
-  | { kind: 'pass' }
-  | { kind: 'reject'; status: 400 | 403 }
-  | { kind: 'stall' };
+export type UpgradeMode = { kind: 'pass' } | { kind: 'reject'; status: 400 | 403 } | { kind: 'stall' };
 
 export interface UpgradeProxy {
   /** the proxy's base URL; use it as the ticker's `url` / the widget's `server` */

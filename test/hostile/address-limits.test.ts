@@ -34,7 +34,13 @@ describe('per-address limits', () => {
           { key: ALL_KEY, name: 'all', topics: ['*'] },
           { key: OTHER_KEY, name: 'other', topics: ['*'] },
         ],
-        limits: { socketsPerAddress: 4, subscribesPerAddressPer10s: 3, historyPerAddressPerMinute: 2, publishesPerEditorPerMinute: 2, socketMessagesPer10s: 5 },
+        limits: {
+          socketsPerAddress: 4,
+          subscribesPerAddressPer10s: 3,
+          historyPerAddressPerMinute: 2,
+          publishesPerEditorPerMinute: 2,
+          socketMessagesPer10s: 5,
+        },
       }),
     });
   });
@@ -100,7 +106,9 @@ describe('socket events per address', () => {
   let ticker: RunningTicker;
   beforeAll(async () => {
     redis = await startTestRedis();
-    ticker = await startInProcess(redis.url, { config: testConfig({ limits: { socketEventsPerAddressPer10s: 4, socketMessagesPer10s: 100 } }) });
+    ticker = await startInProcess(redis.url, {
+      config: testConfig({ limits: { socketEventsPerAddressPer10s: 4, socketMessagesPer10s: 100 } }),
+    });
   });
   afterAll(async () => {
     await ticker?.close();

@@ -65,7 +65,12 @@ describe('licence rules', () => {
   it('a reload that lowers maxConnections closes the sockets over the new cap', async () => {
     const open = await Promise.all([0, 1, 2].map(() => connect(ticker.url, CAPPED_KEY)));
     try {
-      const byes = open.map((s) => waitFor<{ reason: string }>(s, 'bye', 2000).then((b) => b.reason, () => null));
+      const byes = open.map((s) =>
+        waitFor<{ reason: string }>(s, 'bye', 2000).then(
+          (b) => b.reason,
+          () => null,
+        ),
+      );
       await ticker.reload(testConfig({ keys: keys([WIDGET_ORIGIN], 1) }));
       const reasons = await Promise.all(byes);
       expect(reasons.filter((r) => r === 'too_many_connections')).toHaveLength(2);

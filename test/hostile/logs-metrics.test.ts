@@ -54,7 +54,9 @@ describe('/metrics', () => {
     const t = await startInProcess(redis.url, { host: '0.0.0.0', prefix: 'm1' });
     tickers.push(t);
     expect((await fetch(`${t.url}/metrics`)).status).toBe(200);
-    const outside = Object.values(networkInterfaces()).flat().find((i) => i !== undefined && i.family === 'IPv4' && !i.internal);
+    const outside = Object.values(networkInterfaces())
+      .flat()
+      .find((i) => i !== undefined && i.family === 'IPv4' && !i.internal);
     if (outside === undefined) {
       console.warn('SKIPPED the non-loopback half: this machine has no non-loopback IPv4 address');
       return;

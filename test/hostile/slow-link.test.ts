@@ -82,7 +82,12 @@ describe('a slow link', () => {
   });
 
   it('resumes a 15,000-event backlog at ~1 MB/s and reaches live without being shed', async () => {
-    const socket: TestSocket = io(`http://127.0.0.1:${proxy.port}`, { auth: { key: ALL_KEY }, transports: ['websocket'], reconnection: false, forceNew: true });
+    const socket: TestSocket = io(`http://127.0.0.1:${proxy.port}`, {
+      auth: { key: ALL_KEY },
+      transports: ['websocket'],
+      reconnection: false,
+      forceNew: true,
+    });
     const byes: string[] = [];
     socket.on('bye', ({ reason }) => byes.push(reason));
     try {

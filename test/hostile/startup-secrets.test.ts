@@ -17,7 +17,11 @@ describe('production secrets', () => {
   });
 
   const start = async (config: unknown) => {
-    const p = await startProcess('all', { REDIS_URL: redis.url, TICKER_CONFIG: writeConfigFile(config), NODE_ENV: 'production' }, { waitForStart: false });
+    const p = await startProcess(
+      'all',
+      { REDIS_URL: redis.url, TICKER_CONFIG: writeConfigFile(config), NODE_ENV: 'production' },
+      { waitForStart: false },
+    );
     // a config that is wrongly accepted starts a server: stop it rather than wait forever
     const timer = setTimeout(() => void p.kill('SIGKILL'), 15_000);
     const exit = await p.exited;

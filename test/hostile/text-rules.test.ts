@@ -4,7 +4,9 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { HeadlineInputSchema, LangSchema, TextSchema } from '@headline-ticker/sdk/schemas';
 
-const fixture = JSON.parse(readFileSync(new URL('../fixtures/hostile-text.json', import.meta.url), 'utf8')) as { mustRenderAsText: string[] };
+const fixture = JSON.parse(readFileSync(new URL('../fixtures/hostile-text.json', import.meta.url), 'utf8')) as {
+  mustRenderAsText: string[];
+};
 
 const rejects = (text: string) => expect(TextSchema.safeParse(text).success).toBe(false);
 

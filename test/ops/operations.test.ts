@@ -10,7 +10,6 @@ import { usePrivateStack } from '../helpers/harness.js';
 import { ROOT, startInProcess, startProcess, writeConfigFile } from '../helpers/stack.js';
 import { until, waitFor } from '../helpers/wait.js';
 
-
 // Real processes use the default key prefix: a redis-server of its own.
 const stack = usePrivateStack({ ticker: false });
 
@@ -26,7 +25,10 @@ describe('graceful shutdown', () => {
     expect(await Promise.all(disconnects)).toEqual(['io server disconnect', 'io server disconnect']);
     // Exit code 0 is only reached by the graceful path: the 10 s cap exits 1.
     expect(await p.exited).toEqual({ code: 0, signal: null });
-    const lines = p.output().split('\n').filter((l) => l.startsWith('{'));
+    const lines = p
+      .output()
+      .split('\n')
+      .filter((l) => l.startsWith('{'));
     expect(lines.some((l) => (JSON.parse(l) as { msg: string }).msg === 'headline ticker stopped')).toBe(true);
   });
 
@@ -42,7 +44,10 @@ describe('graceful shutdown', () => {
 
 describe('a start that fails half-way', () => {
   it('stops what it had started: no Redis connection is left open', async () => {
-    const clients = async () => String(await stack.redis.client.call('CLIENT', 'LIST')).split('\n').filter((l: string) => l.includes('headline-ticker')).length;
+    const clients = async () =>
+      String(await stack.redis.client.call('CLIENT', 'LIST'))
+        .split('\n')
+        .filter((l: string) => l.includes('headline-ticker')).length;
     const before = await clients();
     const blocker = createServer().listen(0, '127.0.0.1');
     await new Promise((r) => blocker.once('listening', r));
@@ -96,7 +101,10 @@ describe('logs and metrics', () => {
       const s = await connect(p.url, ALL_KEY);
       s.close();
       await p.kill('SIGTERM');
-      const lines = p.output().split('\n').filter((l) => l.trim().startsWith('{'));
+      const lines = p
+        .output()
+        .split('\n')
+        .filter((l) => l.trim().startsWith('{'));
       const entries = lines.map((l) => JSON.parse(l) as { level: number; msg: string; req?: { method: string; url: string } });
       for (const e of entries) {
         expect(typeof e.level).toBe('number');
@@ -132,7 +140,9 @@ describe('logs and metrics', () => {
       await rec.count(1);
       await subscribeOk(s, { since: 0 });
       const after = await scrape();
-      expect(after.value('ticker_headlines_ingested_total\\{op="publish"\\}')).toBe(before.value('ticker_headlines_ingested_total\\{op="publish"\\}') + 1);
+      expect(after.value('ticker_headlines_ingested_total\\{op="publish"\\}')).toBe(
+        before.value('ticker_headlines_ingested_total\\{op="publish"\\}') + 1,
+      );
       expect(after.value('ticker_headlines_published_total\\{status="published"\\}')).toBe(1);
       expect(after.value('ticker_headlines_rejected_total\\{reason="bad_request"\\}')).toBe(1);
       expect(after.value('ticker_gateway_emits_total\\{delayed="no"\\}')).toBe(1);
@@ -152,17 +162,30 @@ describe('logs and metrics', () => {
 describe('docker-compose.yml', () => {
   const compose = spawnSync('docker-compose', ['--version'], { encoding: 'utf8' });
   const missing = compose.status !== 0;
-  if (missing) console.warn('SKIPPED compose validation: docker-compose is not installed (apt-get install docker-compose; .ci/run installs it)');
+  if (missing)
+    console.warn('SKIPPED compose validation: docker-compose is not installed (apt-get install docker-compose; .ci/run installs it)');
 
   it.skipIf(missing)('validates with docker-compose config and has the production shape', () => {
     const r = spawnSync('docker-compose', ['-f', 'docker-compose.yml', 'config'], { cwd: ROOT, encoding: 'utf8' });
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     const doc = parse(r.stdout) as {
-      services: Record<string, { command?: string[]; environment?: Record<string, string>; healthcheck?: { test: string[] }; ports?: unknown[]; volumes?: string[]; profiles?: string[] }>;
+      services: Record<
+        string,
+        {
+          command?: string[];
+          environment?: Record<string, string>;
+          healthcheck?: { test: string[] };
+          ports?: unknown[];
+          volumes?: string[];
+          profiles?: string[];
+        }
+      >;
     };
     // What `docker-compose up` starts: the services outside any profile.
-    const always = Object.entries(doc.services).filter(([, s]) => s.profiles === undefined).map(([name]) => name);
+    const always = Object.entries(doc.services)
+      .filter(([, s]) => s.profiles === undefined)
+      .map(([name]) => name);
     expect(always.sort()).toEqual(['gateway1', 'gateway2', 'nginx', 'redis', 'worker']);
     expect(doc.services['redis']!.command).toEqual(expect.arrayContaining(['--appendonly', 'yes']));
     expect(doc.services['worker']!.environment!['TICKER_ROLE']).toBe('worker');
@@ -179,12 +202,17 @@ describe('docker-compose.yml', () => {
 
   it('nginx routes a long-polling session to one gateway: sticky by client address over every gateway', () => {
     // Read as written (no docker-compose needed): the file nginx mounts, and its upstream block.
-    const doc = parse(readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8')) as { services: Record<string, { volumes?: string[]; environment?: Record<string, string> }> };
+    const doc = parse(readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8')) as {
+      services: Record<string, { volumes?: string[]; environment?: Record<string, string> }>;
+    };
     const mount = doc.services['nginx']!.volumes!.find((v) => v.split(':')[1] === '/etc/nginx/conf.d/default.conf');
     expect(mount).toBeDefined();
     const conf = readFileSync(join(ROOT, mount!.split(':')[0]!), 'utf8');
     const upstream = /upstream gateways \{([^}]*)\}/u.exec(conf)?.[1] ?? '';
-    const directives = upstream.split('\n').map((l) => l.replace(/#.*$/u, '').trim()).filter((l) => l !== '');
+    const directives = upstream
+      .split('\n')
+      .map((l) => l.replace(/#.*$/u, '').trim())
+      .filter((l) => l !== '');
     expect(directives).toContain('hash $remote_addr consistent;');
     const gateways = Object.keys(doc.services).filter((name) => name.startsWith('gateway'));
     expect(directives.filter((d) => d.startsWith('server ')).map((d) => d.split(/\s+/u)[1])).toEqual(gateways.map((g) => `${g}:8080`));
@@ -192,10 +220,14 @@ describe('docker-compose.yml', () => {
   });
 
   it.skipIf(missing)('the sentinel profile adds two replicas and three Sentinels, and the override points every process at them', () => {
-    const r = spawnSync('docker-compose', ['-f', 'docker-compose.yml', '-f', 'docker-compose.sentinel.yml', '--profile', 'sentinel', 'config'], {
-      cwd: ROOT,
-      encoding: 'utf8',
-    });
+    const r = spawnSync(
+      'docker-compose',
+      ['-f', 'docker-compose.yml', '-f', 'docker-compose.sentinel.yml', '--profile', 'sentinel', 'config'],
+      {
+        cwd: ROOT,
+        encoding: 'utf8',
+      },
+    );
     expect(r.status).toBe(0);
     const doc = parse(r.stdout) as { services: Record<string, { command?: string[]; environment?: Record<string, string> }> };
     const names = Object.keys(doc.services);

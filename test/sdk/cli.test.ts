@@ -12,10 +12,7 @@ import { useStack } from '../helpers/harness.js';
 import { ROOT } from '../helpers/stack.js';
 import { until } from '../helpers/wait.js';
 
-
 const stack = useStack();
-
-
 
 interface Cli {
   child: ChildProcess;
@@ -70,7 +67,14 @@ describe('headline-ticker push + tail', () => {
 
     await until(() => lines(tail.stdout()).length >= 1, 'tail printed the headline', WAIT);
     const h = JSON.parse(lines(tail.stdout())[0]!) as Headline;
-    expect(h).toMatchObject({ id, text: 'Gazprom raises exports', urgency: 'flash', topics: ['energy'], symbols: ['GAZP'], status: 'published' });
+    expect(h).toMatchObject({
+      id,
+      text: 'Gazprom raises exports',
+      urgency: 'flash',
+      topics: ['energy'],
+      symbols: ['GAZP'],
+      status: 'published',
+    });
     tail.child.kill('SIGTERM');
     expect(await tail.exited).toBe(0);
     expect(lines(tail.stdout())).toHaveLength(1);
@@ -92,7 +96,11 @@ describe('headline-ticker push + tail', () => {
     tail.child.kill('SIGINT');
     expect(await tail.exited).toBe(0);
 
-    const published = (await fetch(`${stack.ticker.url}/api/headlines?since=${seqBefore}&key=${ALL_KEY}`).then((r) => r.json() as Promise<{ headlines: Headline[] }>)).headlines[0]!;
+    const published = (
+      await fetch(`${stack.ticker.url}/api/headlines?since=${seqBefore}&key=${ALL_KEY}`).then(
+        (r) => r.json() as Promise<{ headlines: Headline[] }>,
+      )
+    ).headlines[0]!;
     const tokyo = new Date(Date.parse(published.publishedAt) + 9 * 3600_000);
     const two = (n: number) => String(n).padStart(2, '0');
     const time = `${two(tokyo.getUTCMonth() + 1)}/${two(tokyo.getUTCDate())} ${two(tokyo.getUTCHours())}:${two(tokyo.getUTCMinutes())}`;
@@ -130,8 +138,20 @@ describe('exit codes and messages a script can rely on', () => {
     ['no command → 2', [], {}, 2, 'headline-ticker: usage: no command given'],
     ['a bad --limit → 2', ['tail', '--key', ALL_KEY, '--limit', 'many'], {}, 2, 'headline-ticker: usage: --limit must be a whole number'],
     ['tail with an unknown key → 3', ['tail', '--key', 'sdk_nobody_at_all'], {}, 3, 'headline-ticker: error unauthorized:'],
-    ['tail with a topic that is not a slug → 4', ['tail', '--key', ALL_KEY, '--topics', 'Not A Slug'], {}, 4, 'headline-ticker: error bad_request:'],
-    ['push without a token → 2', ['push', 'text'], { TICKER_EDITOR_TOKEN: undefined }, 2, 'headline-ticker: usage: push needs an editor token'],
+    [
+      'tail with a topic that is not a slug → 4',
+      ['tail', '--key', ALL_KEY, '--topics', 'Not A Slug'],
+      {},
+      4,
+      'headline-ticker: error bad_request:',
+    ],
+    [
+      'push without a token → 2',
+      ['push', 'text'],
+      { TICKER_EDITOR_TOKEN: undefined },
+      2,
+      'headline-ticker: usage: push needs an editor token',
+    ],
     ['push with a wrong token → 3', ['push', 'text'], { TICKER_EDITOR_TOKEN: 'ed_wrong_token' }, 3, 'headline-ticker: error unauthorized:'],
     ['push with empty text → 4', ['push', '   '], {}, 4, 'headline-ticker: error bad_request:'],
     ['push with a bad urgency → 4', ['push', 'text', '--urgency', 'huge'], {}, 4, '  urgency: urgency must be one of'],

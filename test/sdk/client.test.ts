@@ -1,6 +1,13 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { io, type ManagerOptions, type SocketOptions } from 'socket.io-client';
-import { TickerClient, TickerError, type Headline, type SubscribeAck, type TickerClientOptions, type TickerSocket } from '@headline-ticker/sdk';
+import {
+  TickerClient,
+  TickerError,
+  type Headline,
+  type SubscribeAck,
+  type TickerClientOptions,
+  type TickerSocket,
+} from '@headline-ticker/sdk';
 import { ALL_KEY, testConfig } from '../helpers/config.js';
 import { postHeadline } from '../helpers/clients.js';
 import { useStack } from '../helpers/harness.js';
@@ -13,7 +20,6 @@ const withRevocable = testConfig({ keys: [...allKeys, { key: REVOCABLE_KEY, name
 const clients: TickerClient[] = [];
 
 const stack = useStack({ ticker: { config: withRevocable } });
-
 
 afterAll(async () => {
   await Promise.all(clients.map((c) => c.close()));
@@ -232,7 +238,10 @@ describe('TickerClient against the real server', () => {
     const log = new ClientLog(c);
     await c.ready(10_000);
     const iterator = c.headlines();
-    const ended = iterator.next().then(() => null, (e: unknown) => e);
+    const ended = iterator.next().then(
+      () => null,
+      (e: unknown) => e,
+    );
     stack.ticker.access.replace(testConfig({ keys: allKeys }));
     await log.status('closed');
     expect(log.statuses.at(-1)).toMatchObject({ status: 'closed', previous: 'live', reason: 'revoked', error: { code: 'unauthorized' } });

@@ -6,19 +6,20 @@ import { useStack } from '../helpers/harness.js';
 import { ROOT } from '../helpers/stack.js';
 import { until } from '../helpers/wait.js';
 
-
 const stack = useStack();
-
-
 
 it('close() leaves nothing that keeps Node running: a script that connects, receives and closes exits by itself', async () => {
   expect((await postHeadline(stack.ticker.url, { text: 'for the child' })).status).toBe(202);
   await until(async () => Number(await stack.redis.client.get(stack.keys.seq)) === 1, 'the headline is in the log');
 
-  const child = spawn(process.execPath, ['--conditions=ticker-source', '--import', 'tsx', 'test/sdk/fixtures/close-child.ts', stack.ticker.url, ALL_KEY], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--conditions=ticker-source', '--import', 'tsx', 'test/sdk/fixtures/close-child.ts', stack.ticker.url, ALL_KEY],
+    {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let out = '';
   child.stdout.on('data', (c: Buffer) => (out += c.toString()));
   child.stderr.on('data', (c: Buffer) => (out += c.toString()));

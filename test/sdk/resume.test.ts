@@ -37,7 +37,13 @@ beforeAll(async () => {
   configPath = writeConfigFile(config);
   api = await startInProcess(stack.redis.url, { config });
   gatewayProcess = await startProcess('gateway', { REDIS_URL: stack.redis.url, TICKER_CONFIG: configPath });
-  client = new TickerClient({ url: gatewayProcess.url, key: ALL_KEY, topics: ['energy'], limit: 0, reconnect: { minDelayMs: 50, maxDelayMs: 300 } });
+  client = new TickerClient({
+    url: gatewayProcess.url,
+    key: ALL_KEY,
+    topics: ['energy'],
+    limit: 0,
+    reconnect: { minDelayMs: 50, maxDelayMs: 300 },
+  });
   log = new ClientLog(client);
   await client.ready(WAIT);
 }, 90_000);

@@ -43,10 +43,21 @@ async function publish(text: string, topic: string): Promise<void> {
 }
 
 /** An SDK client whose socket.io socket the test can inspect (which transport it ended on). */
-function sdkClient(url: string, topic: string, transports?: ('polling' | 'websocket')[]): { client: TickerClient; log: ClientLog; socket: () => TickerSocket } {
+function sdkClient(
+  url: string,
+  topic: string,
+  transports?: ('polling' | 'websocket')[],
+): { client: TickerClient; log: ClientLog; socket: () => TickerSocket } {
   let socket: TickerSocket | null = null;
   const io: SocketFactory = (u, options) => (socket = socketIo(u, options) as TickerSocket);
-  const client = new TickerClient({ url, key: ALL_KEY, topics: [topic], limit: 0, io, ...(transports ? { socketOptions: { transports } } : {}) });
+  const client = new TickerClient({
+    url,
+    key: ALL_KEY,
+    topics: [topic],
+    limit: 0,
+    io,
+    ...(transports ? { socketOptions: { transports } } : {}),
+  });
   clients.push(client);
   return { client, log: new ClientLog(client), socket: () => socket! };
 }
@@ -119,80 +130,94 @@ describe('the SDK in Node behind a proxy that blocks WebSocket', () => {
   });
 });
 
-describe.skipIf(!hasChromium)(`the widget in Chromium behind a proxy that blocks WebSocket${hasChromium ? '' : ` (${NO_CHROMIUM})`}`, () => {
-  let browser: Browser;
-  beforeAll(async () => {
-    [browser] = await Promise.all([launchChromium(), buildWidget()]);
-  });
-  afterAll(async () => {
-    await browser?.close();
-  });
+describe.skipIf(!hasChromium)(
+  `the widget in Chromium behind a proxy that blocks WebSocket${hasChromium ? '' : ` (${NO_CHROMIUM})`}`,
+  () => {
+    let browser: Browser;
+    beforeAll(async () => {
+      [browser] = await Promise.all([launchChromium(), buildWidget()]);
+    });
+    afterAll(async () => {
+      await browser?.close();
+    });
 
-  /** Opens a host page whose widget (script and connection) goes through `server`; resolves once the headline shows. */
-  async function firstHeadline(server: string, topic: string, options: { noWebSocket?: boolean } = {}): Promise<{ page: Page; elapsed: number; websockets: number }> {
-    const page = await browser.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    let websockets = 0;
-    page.on('websocket', () => websockets++);
-    if (options.noWebSocket) await page.addInitScript(() => Object.defineProperty(window, 'WebSocket', { value: undefined, configurable: true, writable: true }));
-    const url = host.page(
-      `/${topic}.html`,
-      `<!doctype html><meta charset="utf-8"><title>host</title><body>
+    /** Opens a host page whose widget (script and connection) goes through `server`; resolves once the headline shows. */
+    async function firstHeadline(
+      server: string,
+      topic: string,
+      options: { noWebSocket?: boolean } = {},
+    ): Promise<{ page: Page; elapsed: number; websockets: number }> {
+      const page = await browser.newPage();
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(e.message));
+      let websockets = 0;
+      page.on('websocket', () => websockets++);
+      if (options.noWebSocket)
+        await page.addInitScript(() =>
+          Object.defineProperty(window, 'WebSocket', { value: undefined, configurable: true, writable: true }),
+        );
+      const url = host.page(
+        `/${topic}.html`,
+        `<!doctype html><meta charset="utf-8"><title>host</title><body>
        <headline-ticker id="w" key="${WIDGET_KEY}" topics="${topic}" limit="5"></headline-ticker>
        <script src="${server}/widget.js" async></script>`,
-    );
-    const started = Date.now();
-    await page.goto(url);
-    await page.waitForFunction(() => document.querySelector<HTMLElement & { status?: string }>('#w')?.status === 'live', undefined, {
-      timeout: FIRST_HEADLINE_MS,
-    });
-    await publish(`widget first on ${topic}`, topic);
-    await page.waitForFunction((t) => document.querySelector('#w')?.shadowRoot?.textContent?.includes(t) === true, `widget first on ${topic}`, {
-      timeout: FIRST_HEADLINE_MS,
-    });
-    const elapsed = Date.now() - started;
-    expect(errors).toEqual([]);
-    return { page, elapsed, websockets };
-  }
+      );
+      const started = Date.now();
+      await page.goto(url);
+      await page.waitForFunction(() => document.querySelector<HTMLElement & { status?: string }>('#w')?.status === 'live', undefined, {
+        timeout: FIRST_HEADLINE_MS,
+      });
+      await publish(`widget first on ${topic}`, topic);
+      await page.waitForFunction(
+        (t) => document.querySelector('#w')?.shadowRoot?.textContent?.includes(t) === true,
+        `widget first on ${topic}`,
+        {
+          timeout: FIRST_HEADLINE_MS,
+        },
+      );
+      const elapsed = Date.now() - started;
+      expect(errors).toEqual([]);
+      return { page, elapsed, websockets };
+    }
 
-  it.each(MODES)('a proxy that %s: the first live headline shows within 5 s', async (_name, mode) => {
-    const p = await proxy(mode);
-    const { page, elapsed } = await firstHeadline(p.url, `widget-${mode.kind}-${p.url.split(':').at(-1)}`);
-    expect(elapsed).toBeLessThan(FIRST_HEADLINE_MS);
-    await until(() => p.upgrades >= 1, 'the browser tried the upgrade');
-    await page.close();
-  });
+    it.each(MODES)('a proxy that %s: the first live headline shows within 5 s', async (_name, mode) => {
+      const p = await proxy(mode);
+      const { page, elapsed } = await firstHeadline(p.url, `widget-${mode.kind}-${p.url.split(':').at(-1)}`);
+      expect(elapsed).toBeLessThan(FIRST_HEADLINE_MS);
+      await until(() => p.upgrades >= 1, 'the browser tried the upgrade');
+      await page.close();
+    });
 
-  it('four widgets with one key share one polling session: one handshake, every widget live', async () => {
-    const p = await proxy({ kind: 'reject', status: 403 });
-    const page = await browser.newPage();
-    const ids = ['a', 'b', 'c', 'd'];
-    await page.goto(
-      host.page(
-        '/shared.html',
-        `<!doctype html><meta charset="utf-8"><body>
+    it('four widgets with one key share one polling session: one handshake, every widget live', async () => {
+      const p = await proxy({ kind: 'reject', status: 403 });
+      const page = await browser.newPage();
+      const ids = ['a', 'b', 'c', 'd'];
+      await page.goto(
+        host.page(
+          '/shared.html',
+          `<!doctype html><meta charset="utf-8"><body>
          ${ids.map((id) => `<headline-ticker id="${id}" key="${WIDGET_KEY}" topics="shared-${id}" limit="3"></headline-ticker>`).join('')}
          <script src="${p.url}/widget.js" async></script>`,
-      ),
-    );
-    for (const id of ids) {
-      await page.waitForFunction((sel) => document.querySelector<HTMLElement & { status?: string }>(sel)?.status === 'live', `#${id}`);
-    }
-    await publish('for widget d', 'shared-d');
-    await page.waitForFunction(() => document.querySelector('#d')?.shadowRoot?.textContent?.includes('for widget d') === true);
-    // A handshake is a polling request without a session id.
-    const handshakes = p.paths.filter((path) => path.startsWith('/socket.io/') && !path.includes('sid='));
-    expect(handshakes).toHaveLength(1);
-    await page.close();
-  });
+        ),
+      );
+      for (const id of ids) {
+        await page.waitForFunction((sel) => document.querySelector<HTMLElement & { status?: string }>(sel)?.status === 'live', `#${id}`);
+      }
+      await publish('for widget d', 'shared-d');
+      await page.waitForFunction(() => document.querySelector('#d')?.shadowRoot?.textContent?.includes('for widget d') === true);
+      // A handshake is a polling request without a session id.
+      const handshakes = p.paths.filter((path) => path.startsWith('/socket.io/') && !path.includes('sid='));
+      expect(handshakes).toHaveLength(1);
+      await page.close();
+    });
 
-  it('a browser without WebSocket: the first live headline shows within 5 s', async () => {
-    const p = await proxy({ kind: 'pass' });
-    const { page, elapsed, websockets } = await firstHeadline(p.url, 'widget-no-websocket', { noWebSocket: true });
-    expect(elapsed).toBeLessThan(FIRST_HEADLINE_MS);
-    expect(websockets).toBe(0);
-    expect(p.upgrades).toBe(0);
-    await page.close();
-  });
-});
+    it('a browser without WebSocket: the first live headline shows within 5 s', async () => {
+      const p = await proxy({ kind: 'pass' });
+      const { page, elapsed, websockets } = await firstHeadline(p.url, 'widget-no-websocket', { noWebSocket: true });
+      expect(elapsed).toBeLessThan(FIRST_HEADLINE_MS);
+      expect(websockets).toBe(0);
+      expect(p.upgrades).toBe(0);
+      await page.close();
+    });
+  },
+);

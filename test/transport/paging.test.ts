@@ -20,7 +20,13 @@ afterEach(async () => {
 });
 
 function client(options: Partial<TickerClientOptions> = {}): { client: TickerClient; log: ClientLog } {
-  const c = new TickerClient({ url: server!.url, key: KEY, topics: ['energy'], reconnect: { minDelayMs: 20, maxDelayMs: 100, byeSpreadMs: 100 }, ...options });
+  const c = new TickerClient({
+    url: server!.url,
+    key: KEY,
+    topics: ['energy'],
+    reconnect: { minDelayMs: 20, maxDelayMs: 100, byeSpreadMs: 100 },
+    ...options,
+  });
   clients.push(c);
   return { client: c, log: new ClientLog(c) };
 }

@@ -34,12 +34,19 @@ afterAll(async () => {
 });
 
 async function nginx(edit?: (site: string) => string): Promise<RunningNginx> {
-  const n = await startNginx(gateways.map((g) => g.url), edit);
+  const n = await startNginx(
+    gateways.map((g) => g.url),
+    edit,
+  );
   running.push(n);
   return n;
 }
 
-function client(url: string, topic: string, transports: ('polling' | 'websocket')[]): { client: TickerClient; log: ClientLog; socket: () => TickerSocket } {
+function client(
+  url: string,
+  topic: string,
+  transports: ('polling' | 'websocket')[],
+): { client: TickerClient; log: ClientLog; socket: () => TickerSocket } {
   let socket: TickerSocket | null = null;
   const io: SocketFactory = (u, options) => (socket = socketIo(u, options) as TickerSocket);
   const c = new TickerClient({ url, key: ALL_KEY, topics: [topic], limit: 0, io, socketOptions: { transports } });

@@ -40,7 +40,9 @@ describe.skipIf(!hasChromium)(`the widget after a long gap${hasChromium ? '' : `
       ),
     );
     const shown = () =>
-      page.evaluate(() => [...(document.querySelector('#w')?.shadowRoot?.querySelectorAll('.list > li .text') ?? [])].map((e) => e.textContent));
+      page.evaluate(() =>
+        [...(document.querySelector('#w')?.shadowRoot?.querySelectorAll('.list > li .text') ?? [])].map((e) => e.textContent),
+      );
     await page.waitForFunction(() => (document.querySelector('#w') as HTMLElement & { status?: string }).status === 'live');
     await until(async () => (await shown()).length === 5, 'the first snapshot shows');
     expect(await shown()).toEqual(['headline 10', 'headline 9', 'headline 8', 'headline 7', 'headline 6']);

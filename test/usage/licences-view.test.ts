@@ -76,9 +76,11 @@ async function signIn(token: string): Promise<void> {
   await page.locator('#who').filter({ hasText: 'Signed in as' }).waitFor();
 }
 
-describe('the console\'s Licences view', () => {
+describe("the console's Licences view", () => {
   it.skipIf(noChromium !== null)(`shows admins the figures per key, the refused origins and the chart ${noChromium ?? ''}`, async () => {
-    const api = (await (await fetch(`${ticker.url}/api/usage`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).json()) as UsageReport;
+    const api = (await (
+      await fetch(`${ticker.url}/api/usage`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })
+    ).json()) as UsageReport;
     await signIn(ADMIN_TOKEN);
     const section = page.getByRole('region', { name: /Licences/u });
     await section.waitFor();

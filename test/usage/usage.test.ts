@@ -49,7 +49,11 @@ const flushBoth = async () => {
   await b.usage!.flush();
 };
 
-async function usage(t: RunningTicker, query = '', token = ADMIN_TOKEN): Promise<{ status: number; body: UsageReport & { error?: { code: string } } }> {
+async function usage(
+  t: RunningTicker,
+  query = '',
+  token = ADMIN_TOKEN,
+): Promise<{ status: number; body: UsageReport & { error?: { code: string } } }> {
   const res = await fetch(`${t.url}/api/usage${query}`, { headers: { authorization: `Bearer ${token}` } });
   return { status: res.status, body: (await res.json()) as UsageReport & { error?: { code: string } } };
 }
@@ -95,7 +99,11 @@ describe('usage per key across two gateways', () => {
   let sdks: TestSocket[];
 
   it('N widget and M SDK sockets show as now and as the peak, on either gateway', async () => {
-    widgets = [await open(a, WIDGET_KEY, WIDGET_ORIGIN), await open(a, WIDGET_KEY, WIDGET_ORIGIN), await open(b, WIDGET_KEY, WIDGET_ORIGIN)];
+    widgets = [
+      await open(a, WIDGET_KEY, WIDGET_ORIGIN),
+      await open(a, WIDGET_KEY, WIDGET_ORIGIN),
+      await open(b, WIDGET_KEY, WIDGET_ORIGIN),
+    ];
     sdks = [await open(a, ALL_KEY), await open(a, ALL_KEY), await open(b, ALL_KEY)];
     expect(widgets).toHaveLength(N);
     expect(sdks).toHaveLength(M);
@@ -243,7 +251,9 @@ describe('refused use', () => {
     const before = keyIn((await usage(a)).body, 'Example widget').refused.total;
     const forged = Array.from({ length: 2 * TOP_N }, (_, i) => `http://forged-${i}.test`);
     for (let i = 0; i < forged.length; i += 10) {
-      await Promise.all(forged.slice(i, i + 10).map((o) => refusedHandshake(i % 20 === 0 ? a.url : b.url, WIDGET_KEY, { origin: o, referer: `${o}/p` })));
+      await Promise.all(
+        forged.slice(i, i + 10).map((o) => refusedHandshake(i % 20 === 0 ? a.url : b.url, WIDGET_KEY, { origin: o, referer: `${o}/p` })),
+      );
     }
     await flushBoth();
     expect(await redis.client.zcard(refusedKey)).toBe(TOP_N);
@@ -269,7 +279,14 @@ describe('the peak is of per-minute sums across gateways', () => {
     const { createLogger } = await import('../../server/src/logger.js');
     const key = { digest: 'x'.repeat(64), ref: 'abcdef012345', name: 'Peak key', origins: null };
     const make = () =>
-      new UsageRecorder({ redis: redis.client, prefix: 'peak', config: config.usage, logger: createLogger('silent'), metrics: createMetrics(), keys: () => [key] });
+      new UsageRecorder({
+        redis: redis.client,
+        prefix: 'peak',
+        config: config.usage,
+        logger: createLogger('silent'),
+        metrics: createMetrics(),
+        keys: () => [key],
+      });
     const [g1, g2] = [make(), make()];
     const hour = Date.parse('2026-01-05T10:00:00Z');
     const at = (minute: number, second = 0) => hour + minute * 60_000 + second * 1000;
@@ -304,7 +321,14 @@ describe('a flush while Redis is away', () => {
     const away = new Redis(redis.url, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0 });
     away.on('error', () => undefined);
     const key = { digest: 'y'.repeat(64), ref: 'fedcba987654', name: 'Outage key', origins: null };
-    const g = new UsageRecorder({ redis: away, prefix: 'outage', config: config.usage, logger: createLogger('silent'), metrics: createMetrics(), keys: () => [key] });
+    const g = new UsageRecorder({
+      redis: away,
+      prefix: 'outage',
+      config: config.usage,
+      logger: createLogger('silent'),
+      metrics: createMetrics(),
+      keys: () => [key],
+    });
     try {
       g.connected('s1', key, undefined);
       g.connected('s2', key, undefined);
@@ -356,15 +380,40 @@ describe('npm run usage: the CSV export', () => {
     const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
     expect(err).toBe('');
     expect(code).toBe(0);
-    const [header, ...rows] = out.trimEnd().split('\r\n').map((l) => l.split(','));
+    const [header, ...rows] = out
+      .trimEnd()
+      .split('\r\n')
+      .map((l) => l.split(','));
     expect(header).toEqual([...CSV_HEADER]);
     const expected: string[][] = [];
     for (const k of api.keys) {
       const d = k.days[0]!;
-      expected.push([day, k.ref, k.name, k.kind, '', String(d.peakViewers), String(d.connects), String(d.deliveries), String(d.refused), d.lastSeen ?? '']);
+      expected.push([
+        day,
+        k.ref,
+        k.name,
+        k.kind,
+        '',
+        String(d.peakViewers),
+        String(d.connects),
+        String(d.deliveries),
+        String(d.refused),
+        d.lastSeen ?? '',
+      ]);
       for (const o of k.origins) {
         const od = o.days[0]!;
-        expected.push([day, k.ref, k.name, k.kind, o.origin, String(od.peakViewers), String(od.connects), String(od.deliveries), '', od.lastSeen ?? '']);
+        expected.push([
+          day,
+          k.ref,
+          k.name,
+          k.kind,
+          o.origin,
+          String(od.peakViewers),
+          String(od.connects),
+          String(od.deliveries),
+          '',
+          od.lastSeen ?? '',
+        ]);
       }
     }
     expect(rows).toEqual(expected);
@@ -375,7 +424,11 @@ describe('npm run usage: the CSV export', () => {
   });
 
   it('refuses a bad range with a message and exit code 2', async () => {
-    const child = spawn('npm', ['run', '-s', 'usage', '--', '--from', 'yesterday'], { cwd: ROOT, env: { ...process.env, REDIS_URL: redis.url }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('npm', ['run', '-s', 'usage', '--', '--from', 'yesterday'], {
+      cwd: ROOT,
+      env: { ...process.env, REDIS_URL: redis.url },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let err = '';
     child.stderr.on('data', (c: Buffer) => (err += c.toString()));
     const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));

@@ -39,20 +39,17 @@ describe('agency time stamp', () => {
     expect(stampFormatter({ timeZone: 'UTC', locale: 'de-DE' })('2020-01-05T00:07:00Z')).toBe('05.01.20, 00:07');
   });
 
-  it('falls back to the reader\'s zone for an unknown zone, and prints nothing for a bad time', () => {
+  it("falls back to the reader's zone for an unknown zone, and prints nothing for a bad time", () => {
     const reader = stampFormatter({})('2020-01-05T00:07:00Z');
     expect(stampFormatter({ timeZone: 'Mars/Olympus' })('2020-01-05T00:07:00Z')).toBe(reader);
     expect(stampFormatter({ timeZone: 'UTC' })('not a time')).toBe('');
   });
 });
 
-describe('a widget\'s headlines', () => {
+describe("a widget's headlines", () => {
   it('newest on top; a correction keeps its place; a withdrawal removes; an older version is ignored', () => {
     const store = new HeadlineStore(parseFilter('energy', null), 10);
-    store.reset([
-      headline({ id: 'a', publishedAt: '2019-12-14T10:00:00Z' }),
-      headline({ id: 'b', publishedAt: '2019-12-14T11:00:00Z' }),
-    ]);
+    store.reset([headline({ id: 'a', publishedAt: '2019-12-14T10:00:00Z' }), headline({ id: 'b', publishedAt: '2019-12-14T11:00:00Z' })]);
     store.apply(headline({ id: 'c', publishedAt: '2019-12-14T12:00:00Z' }));
     expect(store.visible().map((h) => h.id)).toEqual(['c', 'b', 'a']);
     store.apply(headline({ id: 'b', version: 2, status: 'corrected', text: 'fixed', publishedAt: '2019-12-14T11:00:00Z' }));
@@ -73,7 +70,10 @@ describe('a widget\'s headlines', () => {
 
 describe('widget filters', () => {
   it('reads attributes leniently: case, spaces, and malformed entries dropped', () => {
-    expect(parseFilter(' Politics, energy  bad_topic!', 'gazp, brk.b  $$$')).toEqual({ topics: ['politics', 'energy'], symbols: ['GAZP', 'BRK.B'] });
+    expect(parseFilter(' Politics, energy  bad_topic!', 'gazp, brk.b  $$$')).toEqual({
+      topics: ['politics', 'energy'],
+      symbols: ['GAZP', 'BRK.B'],
+    });
   });
 
   it('matches by a shared topic or symbol; no filter is everything', () => {
@@ -98,7 +98,14 @@ describe('widget filters', () => {
 
 describe('what the widget says (announce)', () => {
   it('reads the attribute: flash unless all or none', () => {
-    expect([null, '', 'flash', 'ALL', ' none ', 'everything'].map(parseAnnounce)).toEqual(['flash', 'flash', 'flash', 'all', 'none', 'flash']);
+    expect([null, '', 'flash', 'ALL', ' none ', 'everything'].map(parseAnnounce)).toEqual([
+      'flash',
+      'flash',
+      'flash',
+      'all',
+      'none',
+      'flash',
+    ]);
   });
 
   it('flash: flashes and what becomes of them; all: everything, labelled; none: nothing', () => {

@@ -84,7 +84,9 @@ export async function buildLibrary(): Promise<void> {
     target: 'es2022',
     logLevel: 'warning',
   });
-  execFileSync(process.execPath, [join(PKG, '../node_modules/typescript/bin/tsc'), '-p', join(PKG, 'tsconfig.build.json')], { stdio: 'inherit' });
+  execFileSync(process.execPath, [join(PKG, '../node_modules/typescript/bin/tsc'), '-p', join(PKG, 'tsconfig.build.json')], {
+    stdio: 'inherit',
+  });
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

@@ -57,7 +57,19 @@ function adoptStyles(root: ShadowRoot): void {
  * next microtask. Defining the class registers nothing: see `define`.
  */
 export class HeadlineTickerElement extends HTMLElement {
-  static readonly observedAttributes = ['key', 'topics', 'symbols', 'mode', 'limit', 'theme', 'timezone', 'locale', 'server', 'speed', 'announce'];
+  static readonly observedAttributes = [
+    'key',
+    'topics',
+    'symbols',
+    'mode',
+    'limit',
+    'theme',
+    'timezone',
+    'locale',
+    'server',
+    'speed',
+    'announce',
+  ];
 
   /** The server when no `server` attribute is given; the embed script sets it from its own URL. */
   static defaultServer: string | undefined;
@@ -196,7 +208,11 @@ export class HeadlineTickerElement extends HTMLElement {
         // A refused licence shows nothing, not what was shown before.
         if (status === 'refused') this.#store.reset([]);
         // Trouble is said once, as it starts; connecting and live are quiet.
-        if ((status === 'unavailable' || status === 'refused') && status !== this.#status && parseAnnounce(this.getAttribute('announce')) !== 'none') {
+        if (
+          (status === 'unavailable' || status === 'refused') &&
+          status !== this.#status &&
+          parseAnnounce(this.getAttribute('announce')) !== 'none'
+        ) {
           this.#announcer.queue(STATUS_TEXT[status]);
         }
         this.#setStatus(status);

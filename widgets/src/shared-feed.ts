@@ -91,7 +91,10 @@ class SharedConnection {
     if (this.#members.size === 0) return;
     const members = [...this.#members];
     const union = unionFilter(members.map((m) => m.filter));
-    const limit = Math.min(SNAPSHOT_MAX, members.reduce((n, m) => n + m.limit, 0));
+    const limit = Math.min(
+      SNAPSHOT_MAX,
+      members.reduce((n, m) => n + m.limit, 0),
+    );
     void this.#client?.close();
     this.#recent.clear();
     this.#snapshotting = true;

@@ -67,7 +67,8 @@ export async function push(args: string[], io: CliIo, fetchFn: typeof fetch = fe
     return code;
   }
   const accepted = answer as IngestAccepted | null;
-  if (accepted === null || typeof accepted.id !== 'string') return fail(io, new TickerError('internal', 'the server answered with an unexpected body'));
+  if (accepted === null || typeof accepted.id !== 'string')
+    return fail(io, new TickerError('internal', 'the server answered with an unexpected body'));
   io.out(values.json ? JSON.stringify(accepted) : `${accepted.id} ${accepted.status}`);
   return EXIT.ok;
 }

@@ -16,7 +16,9 @@ export function isFatal(error: TickerError): boolean {
 export function fromConnectError(err: Error): TickerError {
   const message = err.message;
   if (message === CONNECT_ERROR.unauthorized) {
-    return new TickerError('unauthorized', 'the server refused the key (unknown, revoked, or a widget key from another origin)', { cause: err });
+    return new TickerError('unauthorized', 'the server refused the key (unknown, revoked, or a widget key from another origin)', {
+      cause: err,
+    });
   }
   if (message === CONNECT_ERROR.too_many_connections) {
     return new TickerError('too_many_connections', 'the key has too many open connections', { cause: err });

@@ -101,7 +101,10 @@ export class TickerClient extends TypedEmitter<TickerClientEvents> {
   constructor(options: TickerClientOptions) {
     super();
     if (typeof options.url !== 'string' || !isAbsoluteUrl(options.url)) {
-      throw new TickerError('bad_request', `TickerClient: \`url\` must be an absolute URL like http://localhost:8080 (got ${JSON.stringify(options.url)})`);
+      throw new TickerError(
+        'bad_request',
+        `TickerClient: \`url\` must be an absolute URL like http://localhost:8080 (got ${JSON.stringify(options.url)})`,
+      );
     }
     const credential = options.key ?? options.token;
     if (typeof credential !== 'string' || credential === '' || (options.key !== undefined && options.token !== undefined)) {
@@ -190,7 +193,8 @@ export class TickerClient extends TypedEmitter<TickerClientEvents> {
       const remaining = wanted - headlines.length;
       answer = await this.#historyPage({ ...request, since }, Number.isFinite(remaining) ? remaining : undefined);
       if (answer.reset === true) return answer;
-      if (answer.seq <= since && answer.more === true) throw new TickerError('internal', `the server paged history without progress (since ${since})`);
+      if (answer.seq <= since && answer.more === true)
+        throw new TickerError('internal', `the server paged history without progress (since ${since})`);
       headlines.push(...answer.headlines);
     }
     const { more, reset } = answer;
@@ -367,7 +371,8 @@ export class TickerClient extends TypedEmitter<TickerClientEvents> {
         }
         this.#applyAnswer(ack, request.since ?? this.#feedRestarted ?? this.#gapFrom ?? undefined);
         if (ack.more !== true) break;
-        if (ack.seq <= (request.since ?? -1)) throw new TickerError('internal', `the server paged without progress (since ${request.since}, seq ${ack.seq})`);
+        if (ack.seq <= (request.since ?? -1))
+          throw new TickerError('internal', `the server paged without progress (since ${request.since}, seq ${ack.seq})`);
         request = this.#resumeRequest(ack.seq);
       }
     } finally {

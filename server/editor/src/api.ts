@@ -1,4 +1,14 @@
-import type { AuditResponse, CorrectionInput, ErrorBody, Headline, HeadlineInput, IngestAccepted, ScheduledResponse, UsageReport, WithdrawResult } from '@headline-ticker/sdk/protocol';
+import type {
+  AuditResponse,
+  CorrectionInput,
+  ErrorBody,
+  Headline,
+  HeadlineInput,
+  IngestAccepted,
+  ScheduledResponse,
+  UsageReport,
+  WithdrawResult,
+} from '@headline-ticker/sdk/protocol';
 
 export type ApiResult<T> = { ok: true; status: number; body: T } | { ok: false; status: number; error: ErrorBody };
 

@@ -102,9 +102,12 @@ export class DraftForm {
     this.#count.textContent = c.label;
     this.#count.classList.toggle('over', c.over);
     const embargo = embargoIso(f.embargo);
-    const at = this.#correcting !== null
-      ? new Date(this.#correcting.publishedAt)
-      : embargo !== undefined && !Number.isNaN(Date.parse(embargo)) ? new Date(embargo) : new Date();
+    const at =
+      this.#correcting !== null
+        ? new Date(this.#correcting.publishedAt)
+        : embargo !== undefined && !Number.isNaN(Date.parse(embargo))
+          ? new Date(embargo)
+          : new Date();
     this.#preview.textContent = f.text.trim() === '' ? '' : previewLine(f.text, at);
     this.#preview.className = f.urgency;
   }
@@ -123,7 +126,7 @@ export class DraftForm {
     const byField = new Map<FieldName, string[]>();
     const general: string[] = [];
     for (const d of details) {
-      const top = typeof d.path === 'string' ? d.path.split('.')[0] ?? '' : '';
+      const top = typeof d.path === 'string' ? (d.path.split('.')[0] ?? '') : '';
       const message = typeof d.message === 'string' ? d.message : 'invalid';
       const field = FIELD_OF_PATH[top];
       if (field === undefined) general.push(message);

@@ -14,7 +14,11 @@ export interface DraftFields {
   embargo: string;
 }
 
-const list = (s: string): string[] => s.split(',').map((x) => x.trim()).filter((x) => x.length > 0);
+const list = (s: string): string[] =>
+  s
+    .split(',')
+    .map((x) => x.trim())
+    .filter((x) => x.length > 0);
 const filled = (s: string): string | undefined => (s.trim() === '' ? undefined : s);
 
 /** A local `datetime-local` value as an ISO instant; an unreadable one is sent as typed, for the server to refuse. */

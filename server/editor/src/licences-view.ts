@@ -21,17 +21,31 @@ const count = (n: number) => n.toLocaleString('en');
 export function viewersChart(lastDay: KeyUsage['lastDay']): SVGSVGElement {
   const max = Math.max(1, ...lastDay.map((h) => h.peakViewers));
   const top = lastDay.reduce((a, h) => (h.peakViewers > a.peakViewers ? h : a), lastDay[0] ?? { hour: '', peakViewers: 0 });
-  const label = top.peakViewers === 0
-    ? 'Viewers over the last 24 hours: none'
-    : `Viewers over the last 24 hours: highest ${count(top.peakViewers)} in the hour from ${top.hour.slice(11, 13)}:00 UTC`;
-  const chart = svg('svg', { width: CHART_W, height: CHART_H, viewBox: `0 0 ${CHART_W} ${CHART_H}`, role: 'img', 'aria-label': label, class: 'viewers-chart' });
+  const label =
+    top.peakViewers === 0
+      ? 'Viewers over the last 24 hours: none'
+      : `Viewers over the last 24 hours: highest ${count(top.peakViewers)} in the hour from ${top.hour.slice(11, 13)}:00 UTC`;
+  const chart = svg('svg', {
+    width: CHART_W,
+    height: CHART_H,
+    viewBox: `0 0 ${CHART_W} ${CHART_H}`,
+    role: 'img',
+    'aria-label': label,
+    class: 'viewers-chart',
+  });
   const title = svg('title', {});
   title.textContent = label;
   chart.append(title, svg('line', { x1: 0, y1: CHART_H - 0.5, x2: CHART_W, y2: CHART_H - 0.5, class: 'axis' }));
   const step = CHART_W / Math.max(1, lastDay.length);
   lastDay.forEach((h, i) => {
     const height = h.peakViewers === 0 ? 0 : Math.max(1, (h.peakViewers / max) * (CHART_H - 2));
-    const bar = svg('rect', { x: (i * step + 0.5).toFixed(1), y: (CHART_H - 1 - height).toFixed(1), width: (step - 1).toFixed(1), height: height.toFixed(1), class: 'bar' });
+    const bar = svg('rect', {
+      x: (i * step + 0.5).toFixed(1),
+      y: (CHART_H - 1 - height).toFixed(1),
+      width: (step - 1).toFixed(1),
+      height: height.toFixed(1),
+      class: 'bar',
+    });
     bar.dataset['hour'] = h.hour;
     bar.dataset['viewers'] = String(h.peakViewers);
     chart.append(bar);
@@ -59,7 +73,13 @@ function refusedCell(k: KeyUsage): HTMLTableCellElement {
   return td;
 }
 
-function figureCells(f: { viewersNow: number; peakViewers: number; deliveries: number; connects: number; lastSeen: string | null }): HTMLTableCellElement[] {
+function figureCells(f: {
+  viewersNow: number;
+  peakViewers: number;
+  deliveries: number;
+  connects: number;
+  lastSeen: string | null;
+}): HTMLTableCellElement[] {
   return [
     el('td', { className: 'num now', text: count(f.viewersNow) }),
     el('td', { className: 'num peak', text: count(f.peakViewers) }),
@@ -69,12 +89,26 @@ function figureCells(f: { viewersNow: number; peakViewers: number; deliveries: n
   ];
 }
 
-const HEADINGS = ['Key', 'Viewers now', 'Peak today', 'Deliveries today', 'Connects today', 'Last seen', 'Viewers, last 24 h', 'Refused origins today'];
+const HEADINGS = [
+  'Key',
+  'Viewers now',
+  'Peak today',
+  'Deliveries today',
+  'Connects today',
+  'Last seen',
+  'Viewers, last 24 h',
+  'Refused origins today',
+];
 
 /** Renders a usage report into `container` as one table, replacing what was there. */
 export function renderLicences(container: HTMLElement, report: UsageReport): void {
   const table = el('table', { className: 'licences' });
-  table.append(el('caption', { className: 'hint', text: `Figures for ${report.from === report.to ? report.from : `${report.from} to ${report.to}`} (UTC), across all gateways` }));
+  table.append(
+    el('caption', {
+      className: 'hint',
+      text: `Figures for ${report.from === report.to ? report.from : `${report.from} to ${report.to}`} (UTC), across all gateways`,
+    }),
+  );
   const headRow = el('tr');
   for (const h of HEADINGS) headRow.append(el('th', { text: h, attrs: { scope: 'col' } }));
   table.append(el('thead'));
@@ -84,7 +118,10 @@ export function renderLicences(container: HTMLElement, report: UsageReport): voi
     const tr = el('tr', { className: `key ${k.kind}` });
     tr.dataset['ref'] = k.ref;
     const name = el('th', { attrs: { scope: 'row' } });
-    name.append(el('span', { className: 'name', text: k.name }), el('span', { className: 'hint', text: ` ${k.kind === 'widget' ? 'widget' : 'API'} · ${k.ref}` }));
+    name.append(
+      el('span', { className: 'name', text: k.name }),
+      el('span', { className: 'hint', text: ` ${k.kind === 'widget' ? 'widget' : 'API'} · ${k.ref}` }),
+    );
     const chartCell = el('td', { className: 'chart' });
     chartCell.append(viewersChart(k.lastDay));
     tr.append(name, ...figureCells(k), chartCell, refusedCell(k));
@@ -99,8 +136,11 @@ export function renderLicences(container: HTMLElement, report: UsageReport): voi
   table.append(body);
   const unknown = el('p', {
     className: 'hint unknown-keys',
-    text: `Attempts with a missing or unknown key: ${count(report.unknownKeys.attempts)}` +
-      (report.unknownKeys.recentAddresses.length === 0 ? '' : `; in the last two minutes from ${report.unknownKeys.recentAddresses.map((a) => `${a.address} (${count(a.count)})`).join(', ')}`),
+    text:
+      `Attempts with a missing or unknown key: ${count(report.unknownKeys.attempts)}` +
+      (report.unknownKeys.recentAddresses.length === 0
+        ? ''
+        : `; in the last two minutes from ${report.unknownKeys.recentAddresses.map((a) => `${a.address} (${count(a.count)})`).join(', ')}`),
   });
   container.replaceChildren(table, unknown);
 }

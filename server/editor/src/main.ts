@@ -51,9 +51,12 @@ async function signIn(token: string, remembered: boolean): Promise<void> {
   }
   if (!res.ok) {
     sessionStorage.removeItem(TOKEN_KEY);
-    signInError.textContent = res.status !== 401
-      ? `Sign-in failed: ${res.error.message}`
-      : remembered ? REFUSED : 'That token was refused: it is not a valid editor token.';
+    signInError.textContent =
+      res.status !== 401
+        ? `Sign-in failed: ${res.error.message}`
+        : remembered
+          ? REFUSED
+          : 'That token was refused: it is not a valid editor token.';
     tokenInput.setAttribute('aria-invalid', 'true');
     tokenInput.focus();
     return;
@@ -86,7 +89,9 @@ async function refreshScheduled(): Promise<void> {
     // Changes the worker gave up on (past their retry horizon): shown with their reason.
     const gaveUp = await api.audit({ action: 'failed', limit: 20 });
     if (gaveUp.ok) {
-      failed.replaceAll(gaveUp.body.entries.map((e) => ({ key: `${e.id}|${e.at}`, id: e.id, editor: e.editor, at: e.at, reason: e.reason ?? 'failed' })));
+      failed.replaceAll(
+        gaveUp.body.entries.map((e) => ({ key: `${e.id}|${e.at}`, id: e.id, editor: e.editor, at: e.at, reason: e.reason ?? 'failed' })),
+      );
     }
   } catch {
     // The server is away for a moment: the next refresh tries again.
@@ -174,9 +179,7 @@ async function submit(): Promise<void> {
   draft.setBusy(true);
   draft.status = editing === null ? 'Publishing…' : 'Saving correction…';
   try {
-    const res = editing === null
-      ? await api.publish(publishBody(f, draftKey.current))
-      : await api.correct(editing.id, correction!);
+    const res = editing === null ? await api.publish(publishBody(f, draftKey.current)) : await api.correct(editing.id, correction!);
     if (!res.ok) {
       draft.status = '';
       if (res.status === 401) signOutNow(REFUSED);
@@ -277,10 +280,11 @@ async function cancelScheduled(item: ScheduledItem): Promise<void> {
     const res = await api.withdraw(item.id);
     if (res.ok) {
       scheduled.remove(item.id);
-      draft.status = res.body.status === 'cancelled'
-        ? `Cancelled; it will not go out: ${item.text}`
-        // It went out a moment before: the same DELETE withdrew it.
-        : `It had already gone out, so it is being withdrawn: ${item.text}`;
+      draft.status =
+        res.body.status === 'cancelled'
+          ? `Cancelled; it will not go out: ${item.text}`
+          : // It went out a moment before: the same DELETE withdrew it.
+            `It had already gone out, so it is being withdrawn: ${item.text}`;
     } else if (res.status === 404) {
       scheduled.remove(item.id);
       draft.error = `Not found (already cancelled?): ${item.text}`;

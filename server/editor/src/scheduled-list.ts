@@ -62,7 +62,7 @@ export class ScheduledList {
     if (li === undefined) return;
     // Focus on a cancelled item moves to its neighbour's Cancel, not to the page's top.
     const focusNext = li.contains(document.activeElement)
-      ? (li.nextElementSibling ?? li.previousElementSibling)?.querySelector('button') ?? this.#focusWhenEmpty
+      ? ((li.nextElementSibling ?? li.previousElementSibling)?.querySelector('button') ?? this.#focusWhenEmpty)
       : null;
     li.remove();
     focusNext?.focus();

@@ -58,7 +58,12 @@ export function createApp(deps: AppDeps): Express {
     res.json({ ok: true });
   });
   app.get('/readyz', async (_req, res) => {
-    const ready = deps.redis.status === 'ready' && (await deps.redis.ping().then(() => true, () => false));
+    const ready =
+      deps.redis.status === 'ready' &&
+      (await deps.redis.ping().then(
+        () => true,
+        () => false,
+      ));
     res.status(ready ? 200 : 503).json({ ok: ready, redis: deps.redis.status });
   });
 
@@ -73,10 +78,12 @@ export function createApp(deps: AppDeps): Express {
     app.use(express.static(PUBLIC_DIR, { index: 'index.html', maxAge: '1m' }));
   }
   app.use(notFoundHandler);
-  app.use(errorHandler(deps.logger, (req, code) => {
-    if (req.method !== 'GET' && req.path.startsWith('/api/headlines')) deps.metrics.rejected.inc({ reason: code });
-    // History with a missing or unknown key: counted per address for usage (the key is not kept).
-    if (req.method === 'GET' && req.path === '/api/headlines' && code === 'unauthorized') deps.usage?.unknownKey(req.ip ?? 'unknown');
-  }));
+  app.use(
+    errorHandler(deps.logger, (req, code) => {
+      if (req.method !== 'GET' && req.path.startsWith('/api/headlines')) deps.metrics.rejected.inc({ reason: code });
+      // History with a missing or unknown key: counted per address for usage (the key is not kept).
+      if (req.method === 'GET' && req.path === '/api/headlines' && code === 'unauthorized') deps.usage?.unknownKey(req.ip ?? 'unknown');
+    }),
+  );
   return app;
 }

@@ -1,9 +1,5 @@
 import { Router, json, type RequestHandler } from 'express';
-import {
-  CorrectionInputSchema,
-  HeadlineInputSchema,
-  HistoryQuerySchema,
-} from '@headline-ticker/sdk/schemas';
+import { CorrectionInputSchema, HeadlineInputSchema, HistoryQuerySchema } from '@headline-ticker/sdk/schemas';
 import { TickerError, type ScheduledResponse } from '@headline-ticker/sdk/protocol';
 import type { AccessRegistry } from '../access/access-registry.js';
 import type { AddressLimits } from '../access/address-limits.js';
@@ -38,7 +34,9 @@ export function headlinesRoutes({ access, limits, metrics, ingest, log, addressL
   const body = json({ limit: BODY_LIMIT, strict: false });
   // Each write by an editor counts: a flood (or a leaked token) must not grow the log unbounded.
   const writeLimit: RequestHandler = (_req, res, next) => {
-    void limits.publish(editorOf(res).name).then((wait) => next(wait === null ? undefined : rateLimited(wait, 'too many writes by this editor')));
+    void limits
+      .publish(editorOf(res).name)
+      .then((wait) => next(wait === null ? undefined : rateLimited(wait, 'too many writes by this editor')));
   };
   const writer = (): IngestQueue => {
     if (ingest === null) throw new TickerError('unavailable', 'this node does not accept writes');

@@ -1,9 +1,4 @@
-import {
-  HISTORY_DEFAULT_LIMIT,
-  REPLAY_PAGE_MAX_EVENTS,
-  TickerError,
-  type HistoryResponse,
-} from '@headline-ticker/sdk/protocol';
+import { HISTORY_DEFAULT_LIMIT, REPLAY_PAGE_MAX_EVENTS, TickerError, type HistoryResponse } from '@headline-ticker/sdk/protocol';
 import type { HistoryQuery } from '@headline-ticker/sdk/schemas';
 import type { Entitlement } from '../access/entitlements.js';
 import type { FeedLog } from '../log/feed-log.js';

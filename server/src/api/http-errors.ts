@@ -21,7 +21,8 @@ export function errorHandler(logger: Logger, onError: (req: Request, code: Error
   return (err: unknown, req, res, _next) => {
     let e: TickerError;
     if (err instanceof TickerError) e = err;
-    else if ((err as BodyParserError).type === 'entity.too.large') e = new TickerError('payload_too_large', 'request body is over the 64 KiB limit');
+    else if ((err as BodyParserError).type === 'entity.too.large')
+      e = new TickerError('payload_too_large', 'request body is over the 64 KiB limit');
     else if ((err as BodyParserError).type === 'entity.parse.failed') e = new TickerError('bad_request', 'request body is not valid JSON');
     else if ((err as BodyParserError).status !== undefined && (err as BodyParserError).status! < 500) {
       e = new TickerError('bad_request', (err as Error).message);

@@ -100,39 +100,65 @@ export interface RouteDoc {
 /** Every route the product serves. */
 export const ROUTES: RouteDoc[] = [
   {
-    method: 'post', path: '/api/headlines', tag: 'headlines', auth: 'editor', body: 'HeadlineInput',
+    method: 'post',
+    path: '/api/headlines',
+    tag: 'headlines',
+    auth: 'editor',
+    body: 'HeadlineInput',
     summary: 'Publish a headline (editors)',
     description: 'Queued for the ingest worker; with `embargoUntil`, scheduled for then. The same `idempotencyKey` never publishes twice.',
     ok: { 202: { description: 'accepted', json: 'IngestAccepted' } },
     errors: ['unavailable', 'outcome_unknown'],
   },
   {
-    method: 'get', path: '/api/headlines/scheduled', tag: 'headlines', auth: 'editor',
+    method: 'get',
+    path: '/api/headlines/scheduled',
+    tag: 'headlines',
+    auth: 'editor',
     summary: 'Headlines waiting for their embargo, soonest first (editors)',
     ok: { 200: { description: 'the schedule', json: 'ScheduledResponse' } },
     errors: ['unavailable'],
   },
   {
-    method: 'patch', path: '/api/headlines/:id', tag: 'headlines', auth: 'editor', body: 'CorrectionInput',
+    method: 'patch',
+    path: '/api/headlines/:id',
+    tag: 'headlines',
+    auth: 'editor',
+    body: 'CorrectionInput',
     summary: 'Correct a published headline (a new version, a new seq)',
     ok: { 202: { description: 'correction queued', json: 'IngestAccepted' } },
     errors: ['not_found', 'conflict', 'unavailable', 'outcome_unknown'],
   },
   {
-    method: 'delete', path: '/api/headlines/:id', tag: 'headlines', auth: 'editor',
+    method: 'delete',
+    path: '/api/headlines/:id',
+    tag: 'headlines',
+    auth: 'editor',
     summary: 'Withdraw a published headline, or cancel one still scheduled',
-    ok: { 200: { description: 'cancelled before publication', json: 'WithdrawResult' }, 202: { description: 'withdrawal queued', json: 'WithdrawResult' } },
+    ok: {
+      200: { description: 'cancelled before publication', json: 'WithdrawResult' },
+      202: { description: 'withdrawal queued', json: 'WithdrawResult' },
+    },
     errors: ['not_found', 'conflict', 'unavailable', 'outcome_unknown'],
   },
   {
-    method: 'get', path: '/api/headlines', tag: 'headlines', auth: 'key', query: HistoryQuerySchema,
+    method: 'get',
+    path: '/api/headlines',
+    tag: 'headlines',
+    auth: 'key',
+    query: HistoryQuerySchema,
     summary: 'History and backfill for an API key (paged: `more` says to continue from `seq`)',
-    description: 'The latest `limit` matching headlines, or with `since` every matching event after it, in seq order. A delayed key sees history up to its delay.',
+    description:
+      'The latest `limit` matching headlines, or with `since` every matching event after it, in seq order. A delayed key sees history up to its delay.',
     ok: { 200: { description: 'headlines in seq order', json: 'HistoryResponse' } },
     errors: ['unavailable'],
   },
   {
-    method: 'get', path: '/api/stream', tag: 'stream', auth: 'key', query: StreamQuerySchema,
+    method: 'get',
+    path: '/api/stream',
+    tag: 'stream',
+    auth: 'key',
+    query: StreamQuerySchema,
     summary: 'The live tape as Server-Sent Events',
     description:
       'Events `headline` (data: a Headline, id: its seq) and `reset`; comment lines as heartbeats. Resume with the `Last-Event-ID` header (or `?since=`). Same entitlements, delay and limits as the socket. See docs/protocol.md.',
@@ -141,64 +167,100 @@ export const ROUTES: RouteDoc[] = [
     errors: ['too_many_connections', 'unavailable'],
   },
   {
-    method: 'get', path: '/api/audit', tag: 'editors', auth: 'editor', query: AuditQuerySchema,
+    method: 'get',
+    path: '/api/audit',
+    tag: 'editors',
+    auth: 'editor',
+    query: AuditQuerySchema,
     summary: 'Who did what, newest first (editors)',
     ok: { 200: { description: 'audit entries', json: 'AuditResponse' } },
     errors: ['unavailable'],
   },
   {
-    method: 'get', path: '/api/usage', tag: 'editors', auth: 'editor', query: usageQuerySchema(USAGE_DEFAULTS.retentionDays),
+    method: 'get',
+    path: '/api/usage',
+    tag: 'editors',
+    auth: 'editor',
+    query: usageQuerySchema(USAGE_DEFAULTS.retentionDays),
     summary: 'Licence usage and refused use per key (editors with `admin: true`)',
-    description: 'Roll-ups per UTC day: viewers now and peak, connects, deliveries, last seen; refused origins with counts. See docs/access.md.',
+    description:
+      'Roll-ups per UTC day: viewers now and peak, connects, deliveries, last seen; refused origins with counts. See docs/access.md.',
     ok: { 200: { description: 'the usage report', media: 'application/json' } },
     errors: ['forbidden', 'unavailable'],
   },
   {
-    method: 'get', path: '/api/editor/me', tag: 'editors', auth: 'editor',
-    summary: "The editor a token belongs to",
+    method: 'get',
+    path: '/api/editor/me',
+    tag: 'editors',
+    auth: 'editor',
+    summary: 'The editor a token belongs to',
     ok: { 200: { description: 'the editor', json: 'EditorMe' } },
   },
   {
-    method: 'get', path: '/api/openapi.json', tag: 'meta', auth: 'none',
+    method: 'get',
+    path: '/api/openapi.json',
+    tag: 'meta',
+    auth: 'none',
     summary: 'This document',
     ok: { 200: { description: 'OpenAPI 3.1', media: 'application/json' } },
   },
   {
-    method: 'get', path: '/widget.js', tag: 'widget', auth: 'none',
+    method: 'get',
+    path: '/widget.js',
+    tag: 'widget',
+    auth: 'none',
     summary: 'The embed script, current release (short cache, ETag)',
     ok: { 200: { description: 'JavaScript', media: 'text/javascript' }, 304: { description: 'not modified (If-None-Match)' } },
     errors: ['unavailable'],
   },
   {
-    method: 'get', path: '/widget/:version/widget.js', tag: 'widget', auth: 'none',
+    method: 'get',
+    path: '/widget/:version/widget.js',
+    tag: 'widget',
+    auth: 'none',
     summary: "One release's embed script, immutable (cached a year): pin it with integrity=",
     ok: { 200: { description: 'JavaScript; its SRI hash is in /widget/manifest.json and the CHANGELOG', media: 'text/javascript' } },
     errors: ['not_found'],
   },
   {
-    method: 'get', path: '/widget/manifest.json', tag: 'widget', auth: 'none',
+    method: 'get',
+    path: '/widget/manifest.json',
+    tag: 'widget',
+    auth: 'none',
     summary: 'The current release of the embed script: version, immutable path, Subresource Integrity hash',
     ok: { 200: { description: 'the manifest', json: 'WidgetManifest' } },
     errors: ['unavailable'],
   },
   {
-    method: 'get', path: '/editor', tag: 'editors', auth: 'none',
+    method: 'get',
+    path: '/editor',
+    tag: 'editors',
+    auth: 'none',
     summary: 'The editor console page',
     ok: { 200: { description: 'HTML', media: 'text/html' } },
     errors: ['unavailable'],
   },
   {
-    method: 'get', path: '/healthz', tag: 'operations', auth: 'none',
+    method: 'get',
+    path: '/healthz',
+    tag: 'operations',
+    auth: 'none',
     summary: 'Liveness: the process answers',
     ok: { 200: { description: '{ ok: true }', json: 'Health' } },
   },
   {
-    method: 'get', path: '/readyz', tag: 'operations', auth: 'none',
+    method: 'get',
+    path: '/readyz',
+    tag: 'operations',
+    auth: 'none',
     summary: 'Readiness: Redis answers',
     ok: { 200: { description: 'ready', json: 'Ready' }, 503: { description: 'Redis unreachable', json: 'Ready' } },
   },
   {
-    method: 'get', path: '/metrics', tag: 'operations', auth: 'none',
+    method: 'get',
+    path: '/metrics',
+    tag: 'operations',
+    auth: 'none',
     summary: 'Prometheus metrics (see docs/operations.md)',
     ok: { 200: { description: 'Prometheus text format', media: 'text/plain' } },
   },
@@ -231,7 +293,8 @@ function queryParameters(schema: z.ZodType): JsonSchema[] {
 function operation(r: RouteDoc): JsonSchema {
   const responses: Record<string, JsonSchema> = {};
   for (const [status, a] of Object.entries(r.ok)) {
-    const content = a.json !== undefined ? { 'application/json': { schema: ref(a.json) } } : a.media !== undefined ? { [a.media]: {} } : undefined;
+    const content =
+      a.json !== undefined ? { 'application/json': { schema: ref(a.json) } } : a.media !== undefined ? { [a.media]: {} } : undefined;
     responses[status] = { description: a.description, ...(content ? { content } : {}) };
   }
   const byStatus = new Map<number, ErrorCode[]>();
@@ -250,7 +313,11 @@ function operation(r: RouteDoc): JsonSchema {
     };
   }
   return {
-    operationId: `${r.method}${openApiPath(r.path).replace(/[{}]/gu, '').split(/[/.]/u).map((p) => (p ? p[0]!.toUpperCase() + p.slice(1) : '')).join('')}`,
+    operationId: `${r.method}${openApiPath(r.path)
+      .replace(/[{}]/gu, '')
+      .split(/[/.]/u)
+      .map((p) => (p ? p[0]!.toUpperCase() + p.slice(1) : ''))
+      .join('')}`,
     summary: r.summary,
     ...(r.description ? { description: r.description } : {}),
     tags: [r.tag],
@@ -264,7 +331,13 @@ function operation(r: RouteDoc): JsonSchema {
         description: name === 'version' ? 'a release, like 0.2.0' : 'the headline id',
       })),
       ...(r.query ? queryParameters(r.query) : []),
-      ...Object.entries(r.headers ?? {}).map(([name, description]) => ({ name, in: 'header', required: false, schema: { type: 'string' }, description })),
+      ...Object.entries(r.headers ?? {}).map(([name, description]) => ({
+        name,
+        in: 'header',
+        required: false,
+        schema: { type: 'string' },
+        description,
+      })),
     ],
     ...(r.body ? { requestBody: { required: true, content: { 'application/json': { schema: ref(r.body) } } } } : {}),
     responses,
@@ -303,7 +376,10 @@ export function openApiDocument(): JsonSchema {
         EditorMe: schemaOf(z.object({ name: z.string() }), 'output'),
         Health: schemaOf(z.object({ ok: z.literal(true) }), 'output'),
         Ready: schemaOf(z.object({ ok: z.boolean(), redis: z.string() }), 'output'),
-        WidgetManifest: schemaOf(z.object({ version: z.string(), path: z.string(), integrity: z.string().describe('sha384-…, for <script integrity=…>') }), 'output'),
+        WidgetManifest: schemaOf(
+          z.object({ version: z.string(), path: z.string(), integrity: z.string().describe('sha384-…, for <script integrity=…>') }),
+          'output',
+        ),
         Error: schemaOf(ErrorSchema, 'output'),
       },
     },

@@ -12,6 +12,9 @@ export const StreamQuerySchema = z.strictObject({
   key: HistoryQuerySchema.shape.key,
   since: z.coerce.number().int().nonnegative().optional(),
   limit: z.coerce.number().int().min(0).max(SUBSCRIBE_LIMIT_MAX).optional(),
-  v: z.string().regex(/^\d{1,3}$/u, { message: 'v must be a protocol version number' }).optional(),
+  v: z
+    .string()
+    .regex(/^\d{1,3}$/u, { message: 'v must be a protocol version number' })
+    .optional(),
 });
 export type StreamQuery = z.output<typeof StreamQuerySchema>;

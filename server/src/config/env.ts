@@ -29,14 +29,24 @@ const EnvSchema = z.object({
   /** comma-separated proxies whose X-Forwarded-For is believed; overrides the config's trustedProxies */
   TRUSTED_PROXIES: z
     .string()
-    .transform((s) => s.split(',').map((x) => x.trim()).filter((x) => x.length > 0))
+    .transform((s) =>
+      s
+        .split(',')
+        .map((x) => x.trim())
+        .filter((x) => x.length > 0),
+    )
     .optional(),
   /** serve /metrics on this port only (on the main port it then answers 404) */
   METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   /** comma-separated addresses or CIDR ranges (besides loopback) allowed to read /metrics on the main port */
   METRICS_ALLOW: z
     .string()
-    .transform((s) => s.split(',').map((x) => x.trim()).filter((x) => x.length > 0))
+    .transform((s) =>
+      s
+        .split(',')
+        .map((x) => x.trim())
+        .filter((x) => x.length > 0),
+    )
     .optional(),
   TICKER_FAULT_CRASH_AFTER_IDEMPOTENCY: z.enum(['0', '1']).optional(),
   /** how long a queued change may be retried after its due time, in seconds (default 300) */
@@ -67,7 +77,9 @@ export function readEnv(source: NodeJS.ProcessEnv = process.env): Env {
   const { topology, problems } = topologyOf(parsed.data);
   if (problems.length > 0) throw new ConfigError(`invalid environment:\n  ${problems.join('\n  ')}`);
   if (parsed.data.REDIS_DURABILITY === 'replica' && topology === null) {
-    throw new ConfigError('invalid environment:\n  REDIS_DURABILITY: replica needs a Redis with replicas (REDIS_URL, REDIS_SENTINELS or REDIS_CLUSTER_NODES)');
+    throw new ConfigError(
+      'invalid environment:\n  REDIS_DURABILITY: replica needs a Redis with replicas (REDIS_URL, REDIS_SENTINELS or REDIS_CLUSTER_NODES)',
+    );
   }
   return { ...parsed.data, production, redis: topology };
 }

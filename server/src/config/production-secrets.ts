@@ -13,7 +13,8 @@ export function productionSecretProblems(config: TickerConfig): string[] {
   const check = (field: string, secret: string | undefined) => {
     if (secret === undefined) return; // given as a SHA-256 digest: its secret never reaches us
     if (PLACEHOLDER.test(secret)) problems.push(`${field}: is an example placeholder; generate one (openssl rand -base64 32)`);
-    else if (secret.length < PRODUCTION_SECRET_MIN) problems.push(`${field}: must be at least ${PRODUCTION_SECRET_MIN} characters in production`);
+    else if (secret.length < PRODUCTION_SECRET_MIN)
+      problems.push(`${field}: must be at least ${PRODUCTION_SECRET_MIN} characters in production`);
   };
   config.editors.forEach((e, i) => check(`editors.${i}.token`, e.token));
   config.keys.forEach((k, i) => check(`keys.${i}.key`, k.key));

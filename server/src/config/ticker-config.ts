@@ -19,23 +19,27 @@ const EditorSchema = z
     message: 'give exactly one of token or tokenSha256',
   });
 
-const OriginSchema = z
-  .string()
-  .refine((s) => {
+const OriginSchema = z.string().refine(
+  (s) => {
     try {
       const u = new URL(s);
       return (u.protocol === 'http:' || u.protocol === 'https:') && u.origin === s;
     } catch {
       return false;
     }
-  }, { message: 'must be an origin like https://example.com (scheme, host, optional port; no path)' });
+  },
+  { message: 'must be an origin like https://example.com (scheme, host, optional port; no path)' },
+);
 
 const KeySchema = z
   .strictObject({
     key: secret.optional(),
     keySha256: sha256Hex.optional(),
     name: z.string().min(1).max(128),
-    topics: z.array(z.union([z.literal('*'), TopicSchema])).min(1).default(['*']),
+    topics: z
+      .array(z.union([z.literal('*'), TopicSchema]))
+      .min(1)
+      .default(['*']),
     delaySeconds: z.number().int().min(0).max(86_400).default(0),
     origins: z.array(OriginSchema).min(1).optional(),
     maxConnections: z.number().int().positive().optional(),
@@ -58,7 +62,11 @@ const FeedSchema = z.strictObject({
 const RetentionSchema = z
   .strictObject({
     maxEvents: z.number().int().min(10).default(100_000),
-    minAgeSeconds: z.number().int().min(0).default(7 * 24 * 3600),
+    minAgeSeconds: z
+      .number()
+      .int()
+      .min(0)
+      .default(7 * 24 * 3600),
     /** the log never grows beyond this, whatever the events' age: the oldest go first */
     maxEventsHard: z.number().int().min(10).default(1_000_000),
   })

@@ -61,7 +61,12 @@ export function owedBytes(socket: Socket): number {
 }
 
 /** Sheds the sockets that owe most until all together owe at most `maxTotal`; returns what is still owed. */
-function shedLargest(behind: { socket: Socket; owed: number }[], total: number, maxTotal: number, shed: (socket: Socket, owed: number) => void): number {
+function shedLargest(
+  behind: { socket: Socket; owed: number }[],
+  total: number,
+  maxTotal: number,
+  shed: (socket: Socket, owed: number) => void,
+): number {
   if (total <= maxTotal) return total;
   behind.sort((a, b) => b.owed - a.owed);
   for (const { socket, owed } of behind) {

@@ -13,5 +13,12 @@ export function editorKeyRecord(access: AccessRegistry, token: string): KeyRecor
   const editor = access.editor(token);
   if (editor === undefined) return undefined;
   const digest = `editor:${sha256Hex(token)}`;
-  return { digest, ref: digest.slice(0, 19), name: `editor ${editor.name}`, entitlement: EDITOR_ENTITLEMENT, origins: null, maxConnections: null };
+  return {
+    digest,
+    ref: digest.slice(0, 19),
+    name: `editor ${editor.name}`,
+    entitlement: EDITOR_ENTITLEMENT,
+    origins: null,
+    maxConnections: null,
+  };
 }

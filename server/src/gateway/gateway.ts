@@ -81,8 +81,12 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
   metrics.gauge('ticker_sockets_connected', 'Open client sockets at this gateway', [], (g) => g.set(io.of('/').sockets.size));
   await fanOut.syncDelays();
   const backpressure = watchBackpressure(io, { ...deps.backpressure, logger, onShed: () => metrics.shed.inc({ reason: 'slow_consumer' }) });
-  metrics.gauge('ticker_backpressure_owed_bytes', 'Bytes all sockets owed at the last check', [], (g) => g.set(backpressure.stats().owedBytes));
-  metrics.gauge('ticker_event_loop_lag_seconds', 'Event-loop lag seen by the backpressure check', [], (g) => g.set(backpressure.stats().lagMs / 1000));
+  metrics.gauge('ticker_backpressure_owed_bytes', 'Bytes all sockets owed at the last check', [], (g) =>
+    g.set(backpressure.stats().owedBytes),
+  );
+  metrics.gauge('ticker_event_loop_lag_seconds', 'Event-loop lag seen by the backpressure check', [], (g) =>
+    g.set(backpressure.stats().lagMs / 1000),
+  );
 
   // A reload closes the sockets of revoked keys and re-applies changed entitlements.
   const disposers: Disposer[] = [

@@ -74,7 +74,10 @@ async function completeLive(
     return answer.headlines.length + added.length <= DEFAULT_PAGE_BOUNDS.maxEvents && bytes <= DEFAULT_PAGE_BOUNDS.maxBytes;
   };
   const visible = (events: LogEvent[], upTo: number) =>
-    events.filter((ev) => ev.h.seq <= upTo).map(view).filter((h): h is Headline => h !== null);
+    events
+      .filter((ev) => ev.h.seq <= upTo)
+      .map(view)
+      .filter((h): h is Headline => h !== null);
   for (;;) {
     if (closed()) throw new TickerError('unavailable', 'disconnected');
     const upTo = relay.lastSeq;
@@ -115,6 +118,8 @@ async function answerDelayed(
   // The lane moved on meanwhile: the rest, up to where it is now, in its latest state.
   const rest = await log.range(answer.seq, horizon(), REPLAY_PAGE_MAX_EVENTS);
   const later = await log.range(rest.at(-1)?.h.seq ?? answer.seq, relay.lastSeq, REPLAY_PAGE_MAX_EVENTS * 10);
-  const more = delayedEvents(rest, later, delay * 1000).map(view).filter((h): h is Headline => h !== null);
+  const more = delayedEvents(rest, later, delay * 1000)
+    .map(view)
+    .filter((h): h is Headline => h !== null);
   return { ...answer, headlines: [...answer.headlines, ...more], seq: rest.at(-1)?.h.seq ?? answer.seq };
 }

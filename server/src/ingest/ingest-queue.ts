@@ -93,11 +93,7 @@ export class IngestQueue {
     return this.#redis.status === 'ready';
   }
 
-  async publish(
-    draft: HeadlineDraft,
-    editor: string,
-    extra: { publishedAt?: string } = {},
-  ): Promise<IngestAccepted> {
+  async publish(draft: HeadlineDraft, editor: string, extra: { publishedAt?: string } = {}): Promise<IngestAccepted> {
     this.#assertReady();
     const { idempotencyKey, embargoUntil, ...fields } = draft;
     const delay = embargoUntil === undefined ? 0 : Math.max(0, Date.parse(embargoUntil) - Date.now());
@@ -118,9 +114,7 @@ export class IngestQueue {
     // healed by the retry: it finds the claim and queues the same job again (a no-op when the
     // first add did happen), so a retry with the same key publishes exactly once.
     const idemKey = this.#keys.idempotency(editorScoped(editor, idempotencyKey));
-    const claimed = await this.#guardWrite(
-      this.#redis.set(idemKey, JSON.stringify(accepted), 'EX', IDEMPOTENCY_TTL_SECONDS, 'NX'),
-    );
+    const claimed = await this.#guardWrite(this.#redis.set(idemKey, JSON.stringify(accepted), 'EX', IDEMPOTENCY_TTL_SECONDS, 'NX'));
     let answer = accepted;
     if (claimed === null) {
       const earlier = await this.#guard(this.#redis.get(idemKey));
@@ -160,7 +154,10 @@ export class IngestQueue {
     if (!pending) throw new TickerError('not_found', `no headline ${id}`);
     const state = await this.#guard(pending.getState());
     if (state === 'delayed' || state === 'waiting' || state === 'prioritized') {
-      const removed = await pending.remove().then(() => true, () => false); // false: it started meanwhile
+      const removed = await pending.remove().then(
+        () => true,
+        () => false,
+      ); // false: it started meanwhile
       if (removed) {
         // A retry of the same idempotent publish must not queue it again: the operation is
         // marked done, so a re-added job appends nothing.
@@ -222,7 +219,11 @@ export class IngestQueue {
       return await p;
     } catch (err) {
       if (isCommandTimeout(err)) {
-        throw new TickerError('outcome_unknown', 'the feed store did not answer in time: the change may or may not be queued; retry with the same idempotency key', { cause: err });
+        throw new TickerError(
+          'outcome_unknown',
+          'the feed store did not answer in time: the change may or may not be queued; retry with the same idempotency key',
+          { cause: err },
+        );
       }
       return this.#guard(Promise.reject(err instanceof Error ? err : new Error(String(err))));
     }

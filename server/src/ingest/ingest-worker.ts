@@ -84,7 +84,10 @@ function jobProcessor(options: IngestWorkerOptions): (job: Job) => Promise<{ seq
           hardDropped: result.hardDropped,
         });
         if (result.hardDropped > 0) {
-          logger.warn({ dropped: result.hardDropped, seq: result.seq }, 'the feed log is at its hard size ceiling: oldest events dropped before their minimum age');
+          logger.warn(
+            { dropped: result.hardDropped, seq: result.seq },
+            'the feed log is at its hard size ceiling: oldest events dropped before their minimum age',
+          );
         }
       }
       if (result.kind === 'appended' && result.seq === options.killAfterSeq) process.kill(process.pid, 'SIGKILL');
@@ -140,10 +143,7 @@ export function createIngestWorker(options: IngestWorkerOptions): IngestWorker {
   };
 }
 
-async function buildEvent(
-  log: FeedLog,
-  job: ParsedIngestJob,
-): Promise<{ event: UnsequencedEvent | null; expectedVersion: number }> {
+async function buildEvent(log: FeedLog, job: ParsedIngestJob): Promise<{ event: UnsequencedEvent | null; expectedVersion: number }> {
   const now = new Date().toISOString();
   if (job.op === 'publish') {
     const { publishedAt, ...draft } = job.draft;

@@ -70,8 +70,19 @@ export class AuditLog {
 
   async record(entry: { id: string; action: AuditAction; editor: string; reason?: string }): Promise<void> {
     await this.#redis.xadd(
-      this.#key, 'MAXLEN', '~', String(AUDIT_MAX_LEN), '*',
-      'id', entry.id, 'action', entry.action, 'editor', entry.editor, 'at', String(Date.now()),
+      this.#key,
+      'MAXLEN',
+      '~',
+      String(AUDIT_MAX_LEN),
+      '*',
+      'id',
+      entry.id,
+      'action',
+      entry.action,
+      'editor',
+      entry.editor,
+      'at',
+      String(Date.now()),
       ...(entry.reason === undefined ? [] : ['reason', entry.reason.slice(0, 500)]),
     );
   }

@@ -45,7 +45,9 @@ export class FeedLog {
       const n = await this.#redis.xlen(this.#keys.log).catch(() => null);
       if (n !== null) g.set(n);
     });
-    metrics.gauge('ticker_log_retention_max_events', 'retention.maxEvents: the log size memory is planned for', [], (g) => g.set(this.#retention.maxEvents));
+    metrics.gauge('ticker_log_retention_max_events', 'retention.maxEvents: the log size memory is planned for', [], (g) =>
+      g.set(this.#retention.maxEvents),
+    );
   }
 
   // EVALSHA with the script loaded once per connection (ioredis falls back to EVAL on NOSCRIPT,
@@ -54,7 +56,11 @@ export class FeedLog {
     // One command per variant, so logs of either durability can share a connection.
     const name = this.#replica === null ? 'tickerAppend' : 'tickerAppendUnannounced';
     const redis = this.#redis as RedisClient & Record<string, ((...a: string[]) => Promise<unknown>) | undefined>;
-    if (redis[name] === undefined) redis.defineCommand(name, { numberOfKeys: APPEND_KEYS, lua: appendScript({ cluster: isCluster(this.#redis), announce: this.#replica === null }) });
+    if (redis[name] === undefined)
+      redis.defineCommand(name, {
+        numberOfKeys: APPEND_KEYS,
+        lua: appendScript({ cluster: isCluster(this.#redis), announce: this.#replica === null }),
+      });
     return redis[name]!(...args);
   }
 
@@ -141,7 +147,6 @@ export class FeedLog {
     return { head: head === null ? 0 : Number.parseInt(head, 10), epoch: replies[1]![1] as string | null, idAtSeq: id };
   }
 
-
   /**
    * The last seq the feed serves: the counter, or under durability "replica" the committed
    * watermark (until the first durable append sets it, the counter: nothing changes for a feed
@@ -198,12 +203,7 @@ export class FeedLog {
    * What `view` shows of every event after `since`, in seq order, at most `limit`, reading no
    * further than `upTo`. `reset` when events after `since` have already left the log.
    */
-  async readAfter(
-    since: number,
-    view: (ev: LogEvent) => Headline | null,
-    limit: number,
-    upTo: number,
-  ): Promise<ReadAfterResult> {
+  async readAfter(since: number, view: (ev: LogEvent) => Headline | null, limit: number, upTo: number): Promise<ReadAfterResult> {
     if (since >= upTo) return { headlines: [], seq: upTo, reset: false };
     const oldest = await this.oldestSeq();
     if (oldest === null || oldest > since + 1) return { headlines: [], seq: since, reset: true };
@@ -228,12 +228,7 @@ export class FeedLog {
    * The latest `limit` headlines that match, each in its current version, withdrawn ones left
    * out, as of `upTo`; in seq order. Looks back over at most `maxScan` events.
    */
-  async snapshot(
-    matches: (h: Headline) => boolean,
-    limit: number,
-    upTo: number,
-    maxScan = 20_000,
-  ): Promise<Headline[]> {
+  async snapshot(matches: (h: Headline) => boolean, limit: number, upTo: number, maxScan = 20_000): Promise<Headline[]> {
     const seen = new Set<string>();
     const found: Headline[] = [];
     let end = `${upTo}-0`;

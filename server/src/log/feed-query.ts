@@ -50,9 +50,7 @@ export async function queryFeed(log: FeedLog, sub: Subscription, q: FeedQuery): 
     if (!replay.reset) return { headlines: replay.headlines, seq: replay.seq };
   }
   const next = nextEventTimes(later);
-  const match = q.delayed
-    ? (h: Headline) => matches(sub, h) && !overtaken(h, next.get(h.id), delayMs)
-    : (h: Headline) => matches(sub, h);
+  const match = q.delayed ? (h: Headline) => matches(sub, h) && !overtaken(h, next.get(h.id), delayMs) : (h: Headline) => matches(sub, h);
   const headlines = await log.snapshot(match, q.limit ?? DEFAULT_SNAPSHOT_LIMIT, q.upTo);
   return q.since === undefined ? { headlines, seq: q.upTo } : { headlines, seq: q.upTo, reset: true };
 }
@@ -71,7 +69,7 @@ async function delayedReplay(
   const oldest = await log.oldestSeq();
   if (oldest === null || oldest > since + 1) return { headlines: [], seq: since, reset: true };
   const events: LogEvent[] = [];
-  for (let cursor = since; cursor < upTo; ) {
+  for (let cursor = since; cursor < upTo;) {
     const batch = await log.range(cursor, upTo, 1000);
     if (batch.length === 0) break;
     events.push(...batch);

@@ -59,15 +59,24 @@ export class PrivateRedis {
     mkdirSync(this.#options.dir, { recursive: true });
     if (this.#port === 0) this.#port = this.#options.port || (await freePort());
     const args = [
-      '--port', String(this.#port),
-      '--bind', '127.0.0.1',
-      '--dir', this.#options.dir,
-      '--appendonly', 'yes',
-      '--appendfsync', this.#options.fsyncAlways ? 'always' : 'everysec',
-      '--save', '',
-      '--daemonize', 'no',
-      '--loglevel', 'notice',
-      '--logfile', '',
+      '--port',
+      String(this.#port),
+      '--bind',
+      '127.0.0.1',
+      '--dir',
+      this.#options.dir,
+      '--appendonly',
+      'yes',
+      '--appendfsync',
+      this.#options.fsyncAlways ? 'always' : 'everysec',
+      '--save',
+      '',
+      '--daemonize',
+      'no',
+      '--loglevel',
+      'notice',
+      '--logfile',
+      '',
     ];
     const child = spawn(this.#options.binary ?? 'redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.#child = child;

@@ -39,7 +39,13 @@ describe('Redis topology from the environment', () => {
 
   it('REDIS_CLUSTER_NODES: Cluster, and the prefix becomes one hash tag', () => {
     const e = env({ REDIS_CLUSTER_NODES: 'n1:7000,n2:7001' });
-    expect(e.redis).toEqual({ kind: 'cluster', nodes: [{ host: 'n1', port: 7000 }, { host: 'n2', port: 7001 }] });
+    expect(e.redis).toEqual({
+      kind: 'cluster',
+      nodes: [
+        { host: 'n1', port: 7000 },
+        { host: 'n2', port: 7001 },
+      ],
+    });
     expect(storedPrefix('ticker', e.redis!)).toBe('{ticker}');
     expect(storedPrefix('{ticker}', e.redis!)).toBe('{ticker}');
     expect(storedPrefix('ticker', { kind: 'standalone', url: 'redis://x' })).toBe('ticker');

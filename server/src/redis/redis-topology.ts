@@ -63,7 +63,7 @@ export function topologyOf(env: TopologyEnv): { topology: RedisTopology | null; 
   ].filter((v): v is string => v !== false);
   if (given.length > 1) problems.push(`${given.join(', ')}: set only one of them (one topology)`);
   if (env.REDIS_SENTINELS !== undefined && env.REDIS_SENTINEL_NAME === undefined) {
-    problems.push('REDIS_SENTINEL_NAME: required with REDIS_SENTINELS (the monitored primary\'s name)');
+    problems.push("REDIS_SENTINEL_NAME: required with REDIS_SENTINELS (the monitored primary's name)");
   }
   if (env.REDIS_SENTINEL_NAME !== undefined && env.REDIS_SENTINELS === undefined) {
     problems.push('REDIS_SENTINEL_NAME: only meaningful with REDIS_SENTINELS');
@@ -82,7 +82,8 @@ export function topologyOf(env: TopologyEnv): { topology: RedisTopology | null; 
       problems,
     };
   }
-  if (env.REDIS_CLUSTER_NODES !== undefined) return { topology: { kind: 'cluster', nodes: env.REDIS_CLUSTER_NODES, ...password }, problems };
+  if (env.REDIS_CLUSTER_NODES !== undefined)
+    return { topology: { kind: 'cluster', nodes: env.REDIS_CLUSTER_NODES, ...password }, problems };
   if (env.REDIS_URL !== undefined) return { topology: { kind: 'standalone', url: env.REDIS_URL }, problems };
   return { topology: null, problems };
 }

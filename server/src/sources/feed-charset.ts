@@ -34,16 +34,40 @@ export function charsetOfXmlDeclaration(bytes: Uint8Array): string | undefined {
  * ISO-8859-1 and ASCII mean windows-1252, ISO-8859-9 means windows-1254, and so on.
  */
 const WHATWG_ALIASES: Record<string, string> = {
-  'iso-8859-1': 'windows-1252', iso88591: 'windows-1252', 'iso_8859-1': 'windows-1252', latin1: 'windows-1252', l1: 'windows-1252',
-  'us-ascii': 'windows-1252', ascii: 'windows-1252', 'ansi_x3.4-1968': 'windows-1252', cp819: 'windows-1252', ibm819: 'windows-1252',
-  cp1252: 'windows-1252', 'x-cp1252': 'windows-1252',
-  'iso-8859-9': 'windows-1254', latin5: 'windows-1254',
-  'iso-8859-11': 'windows-874', 'tis-620': 'windows-874', tis620: 'windows-874', cp874: 'windows-874',
-  gb2312: 'gbk', 'x-gbk': 'gbk', 'euc-cn': 'gbk',
-  'euc-kr': 'cp949', 'ks_c_5601-1987': 'cp949', 'windows-949': 'cp949',
-  shift_jis: 'cp932', 'shift-jis': 'cp932', sjis: 'cp932', 'x-sjis': 'cp932', 'windows-31j': 'cp932', ms_kanji: 'cp932',
-  big5: 'big5hkscs', 'big5-hkscs': 'big5hkscs',
-  'utf8': 'utf-8', 'unicode-1-1-utf-8': 'utf-8',
+  'iso-8859-1': 'windows-1252',
+  iso88591: 'windows-1252',
+  'iso_8859-1': 'windows-1252',
+  latin1: 'windows-1252',
+  l1: 'windows-1252',
+  'us-ascii': 'windows-1252',
+  ascii: 'windows-1252',
+  'ansi_x3.4-1968': 'windows-1252',
+  cp819: 'windows-1252',
+  ibm819: 'windows-1252',
+  cp1252: 'windows-1252',
+  'x-cp1252': 'windows-1252',
+  'iso-8859-9': 'windows-1254',
+  latin5: 'windows-1254',
+  'iso-8859-11': 'windows-874',
+  'tis-620': 'windows-874',
+  tis620: 'windows-874',
+  cp874: 'windows-874',
+  gb2312: 'gbk',
+  'x-gbk': 'gbk',
+  'euc-cn': 'gbk',
+  'euc-kr': 'cp949',
+  'ks_c_5601-1987': 'cp949',
+  'windows-949': 'cp949',
+  shift_jis: 'cp932',
+  'shift-jis': 'cp932',
+  sjis: 'cp932',
+  'x-sjis': 'cp932',
+  'windows-31j': 'cp932',
+  ms_kanji: 'cp932',
+  big5: 'big5hkscs',
+  'big5-hkscs': 'big5hkscs',
+  utf8: 'utf-8',
+  'unicode-1-1-utf-8': 'utf-8',
 };
 
 /** The canonical name of a label iconv-lite can decode, or undefined. */
@@ -135,10 +159,35 @@ const wideLabel = (name: string) => /^(utf-?16|utf-?32|ucs-?2|ucs-?4|unicode)(le
  * windows-1252, what browsers assume, is right far more often.
  */
 const DETECTABLE = new Set([
-  'windows-1251', 'koi8-r', 'koi8-u', 'iso-8859-5', 'ibm866', 'cp866', 'maccyrillic', 'x-mac-cyrillic',
-  'windows-1253', 'iso-8859-7', 'windows-1255', 'iso-8859-8', 'windows-1256', 'iso-8859-6',
-  'windows-874', 'tis-620', 'cp874',
-  'cp932', 'shift_jis', 'euc-jp', 'iso-2022-jp', 'gbk', 'gb2312', 'gb18030', 'big5hkscs', 'big5', 'cp949', 'euc-kr', 'iso-2022-kr',
+  'windows-1251',
+  'koi8-r',
+  'koi8-u',
+  'iso-8859-5',
+  'ibm866',
+  'cp866',
+  'maccyrillic',
+  'x-mac-cyrillic',
+  'windows-1253',
+  'iso-8859-7',
+  'windows-1255',
+  'iso-8859-8',
+  'windows-1256',
+  'iso-8859-6',
+  'windows-874',
+  'tis-620',
+  'cp874',
+  'cp932',
+  'shift_jis',
+  'euc-jp',
+  'iso-2022-jp',
+  'gbk',
+  'gb2312',
+  'gb18030',
+  'big5hkscs',
+  'big5',
+  'cp949',
+  'euc-kr',
+  'iso-2022-kr',
 ]);
 
 function detect(bytes: Uint8Array): string | undefined {
@@ -174,7 +223,11 @@ export function decodeFeed(bytes: Uint8Array, contentType?: string | null): Deco
     const body = bytes.subarray(bom.length);
     if (bom.charset === 'utf-8') {
       const text = asUtf8(body);
-      if (text === null) throw new FeedError('invalid_encoding', `bytes after a UTF-8 byte-order mark are not UTF-8 (first bad sequence at character ${firstBadUtf8(body)})`);
+      if (text === null)
+        throw new FeedError(
+          'invalid_encoding',
+          `bytes after a UTF-8 byte-order mark are not UTF-8 (first bad sequence at character ${firstBadUtf8(body)})`,
+        );
       return { text, charset: 'utf-8', via: 'bom' };
     }
     return { text: decodeWide(body, bom.charset), charset: bom.charset, via: 'bom' };

@@ -29,16 +29,72 @@ NAMES.forEach((names, month) => names.forEach((n) => (MONTHS[n] = month)));
  * India's (+05:30), the most common use in feeds; "CST" stays North American.
  */
 const ZONES: Record<string, number> = {
-  UT: 0, UTC: 0, GMT: 0, Z: 0, WET: 0, WEST: 1, BST: 1, CET: 1, CEST: 2, MET: 1, MEST: 2, MEZ: 1, MESZ: 2,
-  EET: 2, EEST: 3, MSK: 3, MSD: 4, IST: 5.5, PKT: 5, ICT: 7, WIB: 7, HKT: 8, SGT: 8, AWST: 8, JST: 9, KST: 9,
-  ACST: 9.5, ACDT: 10.5, AEST: 10, AEDT: 11, NZST: 12, NZDT: 13, SAST: 2, CAT: 2, EAT: 3, WAT: 1, BRT: -3,
-  ART: -3, NST: -3.5, NDT: -2.5, AST: -4, ADT: -3, AT: -4, EST: -5, EDT: -4, ET: -5, CST: -6, CDT: -5, CT: -6,
-  MST: -7, MDT: -6, MT: -7, PST: -8, PDT: -7, PT: -8, AKST: -9, AKDT: -8, HST: -10, HAST: -10, HADT: -9,
+  UT: 0,
+  UTC: 0,
+  GMT: 0,
+  Z: 0,
+  WET: 0,
+  WEST: 1,
+  BST: 1,
+  CET: 1,
+  CEST: 2,
+  MET: 1,
+  MEST: 2,
+  MEZ: 1,
+  MESZ: 2,
+  EET: 2,
+  EEST: 3,
+  MSK: 3,
+  MSD: 4,
+  IST: 5.5,
+  PKT: 5,
+  ICT: 7,
+  WIB: 7,
+  HKT: 8,
+  SGT: 8,
+  AWST: 8,
+  JST: 9,
+  KST: 9,
+  ACST: 9.5,
+  ACDT: 10.5,
+  AEST: 10,
+  AEDT: 11,
+  NZST: 12,
+  NZDT: 13,
+  SAST: 2,
+  CAT: 2,
+  EAT: 3,
+  WAT: 1,
+  BRT: -3,
+  ART: -3,
+  NST: -3.5,
+  NDT: -2.5,
+  AST: -4,
+  ADT: -3,
+  AT: -4,
+  EST: -5,
+  EDT: -4,
+  ET: -5,
+  CST: -6,
+  CDT: -5,
+  CT: -6,
+  MST: -7,
+  MDT: -6,
+  MT: -7,
+  PST: -8,
+  PDT: -7,
+  PT: -8,
+  AKST: -9,
+  AKDT: -8,
+  HST: -10,
+  HAST: -10,
+  HADT: -9,
 };
 'ABCDEFGHIKLM'.split('').forEach((l, i) => (ZONES[l] = -(i + 1)));
 'NOPQRSTUVWXY'.split('').forEach((l, i) => (ZONES[l] = i + 1));
 
-const WEEKDAYS = /^(mon|tue|wed|thu|fri|sat|sun|lun|mar|mer|mié|mie|jeu|jue|ven|vie|sam|sáb|sab|dim|dom|seg|ter|qua|qui|sex|mo|di|mi|do|fr|sa|so|ma|wo|vr|za|zo|lu|gi|me|ve)/iu;
+const WEEKDAYS =
+  /^(mon|tue|wed|thu|fri|sat|sun|lun|mar|mer|mié|mie|jeu|jue|ven|vie|sam|sáb|sab|dim|dom|seg|ter|qua|qui|sex|mo|di|mi|do|fr|sa|so|ma|wo|vr|za|zo|lu|gi|me|ve)/iu;
 
 /** Hours-and-minutes offset, "+0200", "+02:00", "-5", "+05:30"; minutes east of UTC. */
 function offsetMinutes(sign: string, hh: string, mm: string | undefined): number | null {
@@ -106,7 +162,11 @@ function parseIso(s: string): Date | null | undefined {
 }
 
 const monthOf = (name: string): number | undefined => {
-  const key = name.normalize('NFD').replace(/[\u0300-\u036f]/gu, '').toLowerCase().replace(/\.$/u, '');
+  const key = name
+    .normalize('NFD')
+    .replace(/[\u0300-\u036f]/gu, '')
+    .toLowerCase()
+    .replace(/\.$/u, '');
   return MONTHS[key] ?? MONTHS[key.slice(0, 5)] ?? MONTHS[key.slice(0, 4)] ?? MONTHS[key.slice(0, 3)];
 };
 

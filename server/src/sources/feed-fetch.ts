@@ -22,8 +22,7 @@ export interface Validators {
 }
 
 export type FetchResult =
-  | { status: 'not_modified' }
-  | { status: 'ok'; body: Uint8Array; contentType: string | null; finalUrl: string; validators: Validators };
+  { status: 'not_modified' } | { status: 'ok'; body: Uint8Array; contentType: string | null; finalUrl: string; validators: Validators };
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 

@@ -75,7 +75,11 @@ export class FeedMemory {
     if (itemIds.length > 0) await this.#redis.zadd(seen, ...itemIds.flatMap((id) => [now, id]));
     const stale = await this.#redis.zrangebyscore(seen, '-inf', now - FORGET_AFTER_MS, 'LIMIT', 0, 1000);
     if (stale.length > 0) {
-      await this.#redis.multi().hdel(this.#key(feed, 'items'), ...stale).zrem(seen, ...stale).exec();
+      await this.#redis
+        .multi()
+        .hdel(this.#key(feed, 'items'), ...stale)
+        .zrem(seen, ...stale)
+        .exec();
     }
   }
 
@@ -111,7 +115,11 @@ export class FeedMemory {
 
   async saveValidators(feed: string, url: string, v: Validators): Promise<void> {
     const key = this.#key(feed, 'http');
-    await this.#redis.multi().del(key).hset(key, { url, ...v }).exec();
+    await this.#redis
+      .multi()
+      .del(key)
+      .hset(key, { url, ...v })
+      .exec();
   }
 
   async failureState(feed: string): Promise<FailureState> {

@@ -116,7 +116,14 @@ export class FeedPoller {
         .catch(() => ({ failures: Number.NaN, retryAt: 0 }));
       if (Number.isFinite(state.failures)) feedMetrics.consecutiveFailures.set({ feed: feed.name }, state.failures);
       logger.warn(
-        { feed: feed.name, url: feed.url, reason, err: result.error, failures: state.failures, retryAt: new Date(state.retryAt).toISOString() },
+        {
+          feed: feed.name,
+          url: feed.url,
+          reason,
+          err: result.error,
+          failures: state.failures,
+          retryAt: new Date(state.retryAt).toISOString(),
+        },
         'feed poll failed',
       );
       return this.#done(result, 'failed');
@@ -158,7 +165,10 @@ export class FeedPoller {
     // The backlog holds items a capped poll left for later; the feed may have dropped them since.
     const freshIds = new Set(fresh.map((i) => i.itemId));
     const candidates = [...fresh, ...backlog.filter((i) => !freshIds.has(i.itemId))];
-    const known = await memory.recall(feed.name, candidates.map((i) => i.itemId));
+    const known = await memory.recall(
+      feed.name,
+      candidates.map((i) => i.itemId),
+    );
     const timeOf = (i: FeedItem) => (i.publishedAt ? Date.parse(i.publishedAt) : now);
 
     // Newest first up to the cap, so a runaway feed cannot flood the log; the rest wait for the
@@ -169,7 +179,11 @@ export class FeedPoller {
     const taken = unseen.slice(0, cap);
     const left = unseen.slice(cap);
     if (left.length > 0 || backlog.length > 0) await memory.saveBacklog(feed.name, left);
-    if (left.length > 0) logger.info({ feed: feed.name, taken: taken.length, left: left.length }, 'feed items over the per-poll cap: the rest follow on the next polls');
+    if (left.length > 0)
+      logger.info(
+        { feed: feed.name, taken: taken.length, left: left.length },
+        'feed items over the per-poll cap: the rest follow on the next polls',
+      );
 
     // Oldest first, so the log follows the items' own times.
     for (const item of taken.reverse()) {
@@ -183,7 +197,11 @@ export class FeedPoller {
         if (await this.#correct(feed, item, before.id, titleHash)) result.corrected++;
       }
     }
-    await memory.touch(feed.name, fresh.map((i) => i.itemId), now);
+    await memory.touch(
+      feed.name,
+      fresh.map((i) => i.itemId),
+      now,
+    );
     if (result.published > 0) feedMetrics.items.inc({ feed: feed.name, action: 'published' }, result.published);
     if (result.corrected > 0) feedMetrics.items.inc({ feed: feed.name, action: 'corrected' }, result.corrected);
   }
@@ -202,12 +220,18 @@ export class FeedPoller {
       idempotencyKey: `feed-${sha(`${feed.name}\0${item.key}`, 40)}`,
     });
     if (!draft.success) {
-      this.#o.logger.warn({ feed: feed.name, key: item.key, issues: draft.error.issues.map((i) => i.message) }, 'feed item skipped: not a valid headline');
+      this.#o.logger.warn(
+        { feed: feed.name, key: item.key, issues: draft.error.issues.map((i) => i.message) },
+        'feed item skipped: not a valid headline',
+      );
       return false;
     }
     const time = headlineTime(item.publishedAt, now, this.#o.futureSkewMs);
     if (time.fallback !== undefined) {
-      this.#o.logger.debug({ feed: feed.name, key: item.key, date: item.publishedAt, why: time.fallback }, 'feed item dated when first seen');
+      this.#o.logger.debug(
+        { feed: feed.name, key: item.key, date: item.publishedAt, why: time.fallback },
+        'feed item dated when first seen',
+      );
     }
     const accepted = await this.#o.ingest.publish(draft.data, feedEditor(feed), time.publishedAt ? { publishedAt: time.publishedAt } : {});
     await this.#o.memory.remember(feed.name, item.itemId, { id: accepted.id, titleHash });

@@ -52,7 +52,11 @@ export type TimeFallback = 'undated' | 'future';
  * beyond `skewMs` in the future (a wrong zone, a typo, an embargo); then the time it was first
  * seen (`publishedAt` absent), and `fallback` says why so the caller can log it.
  */
-export function headlineTime(publishedAt: string | undefined, now: number, skewMs = DEFAULT_FUTURE_SKEW_MS): { publishedAt?: string; fallback?: TimeFallback } {
+export function headlineTime(
+  publishedAt: string | undefined,
+  now: number,
+  skewMs = DEFAULT_FUTURE_SKEW_MS,
+): { publishedAt?: string; fallback?: TimeFallback } {
   if (publishedAt === undefined) return { fallback: 'undated' };
   const t = Date.parse(publishedAt);
   if (t > now + skewMs) return { fallback: 'future' };

@@ -7,7 +7,27 @@ const HTML_MAX = 16_384;
 /** Elements whose content is never reader-visible text. */
 const SILENT = new Set(['script', 'style', 'template', 'noscript', 'head', 'title']);
 /** Elements that break a line: their neighbours must not run together ("A</p><p>B" → "A B"). */
-const BREAKS = new Set(['br', 'p', 'div', 'li', 'ul', 'ol', 'tr', 'td', 'th', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'blockquote', 'hr', 'section', 'article']);
+const BREAKS = new Set([
+  'br',
+  'p',
+  'div',
+  'li',
+  'ul',
+  'ol',
+  'tr',
+  'td',
+  'th',
+  'h1',
+  'h2',
+  'h3',
+  'h4',
+  'h5',
+  'h6',
+  'blockquote',
+  'hr',
+  'section',
+  'article',
+]);
 
 /**
  * Text content of an HTML fragment: tags dropped, entities decoded once (by htmlparser2, the

@@ -39,13 +39,38 @@ const ATOM03_NS = 'http://purl.org/atom/ns#';
 const RDF_NS = 'http://www.w3.org/1999/02/22-rdf-syntax-ns#';
 /** Namespaces of RSS extensions: their <title>, <link>, <item> are not the item's own. */
 const EXTENSION_NS = new Set([
-  'http://purl.org/dc/elements/1.1/', 'http://purl.org/dc/terms/', 'http://www.w3.org/2005/Atom', 'http://purl.org/atom/ns#',
-  'http://purl.org/rss/1.0/modules/content/', 'http://search.yahoo.com/mrss/', 'http://www.itunes.com/dtds/podcast-1.0.dtd',
-  'http://rssnamespace.org/feedburner/ext/1.0', 'http://www.w3.org/1999/xhtml', 'http://purl.org/rss/1.0/modules/slash/',
-  'http://wellformedweb.org/CommentAPI/', 'http://www.georss.org/georss', 'http://www.w3.org/2003/01/geo/wgs84_pos#', RDF_NS,
+  'http://purl.org/dc/elements/1.1/',
+  'http://purl.org/dc/terms/',
+  'http://www.w3.org/2005/Atom',
+  'http://purl.org/atom/ns#',
+  'http://purl.org/rss/1.0/modules/content/',
+  'http://search.yahoo.com/mrss/',
+  'http://www.itunes.com/dtds/podcast-1.0.dtd',
+  'http://rssnamespace.org/feedburner/ext/1.0',
+  'http://www.w3.org/1999/xhtml',
+  'http://purl.org/rss/1.0/modules/slash/',
+  'http://wellformedweb.org/CommentAPI/',
+  'http://www.georss.org/georss',
+  'http://www.w3.org/2003/01/geo/wgs84_pos#',
+  RDF_NS,
 ]);
 /** The usual prefixes of those extensions, for feeds that use a prefix without declaring it. */
-const EXTENSION_PREFIXES = new Set(['dc', 'dcterms', 'atom', 'atom10', 'content', 'media', 'itunes', 'feedburner', 'xhtml', 'slash', 'wfw', 'georss', 'geo', 'rdf']);
+const EXTENSION_PREFIXES = new Set([
+  'dc',
+  'dcterms',
+  'atom',
+  'atom10',
+  'content',
+  'media',
+  'itunes',
+  'feedburner',
+  'xhtml',
+  'slash',
+  'wfw',
+  'georss',
+  'geo',
+  'rdf',
+]);
 
 /** An element of RSS itself (any prefix bound to an RSS namespace, or none), not of an extension. */
 const isRss = (el: XmlElement) => (el.ns === undefined ? !EXTENSION_PREFIXES.has(el.prefix) : !EXTENSION_NS.has(el.ns));
@@ -64,8 +89,24 @@ function flattenItems(els: XmlElement[], pick: (el: XmlElement, local: string) =
 
 /** The children of an RSS item or Atom entry; none of them holds another. */
 const ITEM_FIELDS = new Set([
-  'title', 'link', 'description', 'guid', 'pubDate', 'author', 'category', 'comments', 'enclosure', 'source',
-  'id', 'published', 'updated', 'issued', 'modified', 'created', 'summary', 'content',
+  'title',
+  'link',
+  'description',
+  'guid',
+  'pubDate',
+  'author',
+  'category',
+  'comments',
+  'enclosure',
+  'source',
+  'id',
+  'published',
+  'updated',
+  'issued',
+  'modified',
+  'created',
+  'summary',
+  'content',
 ]);
 
 /**
@@ -118,7 +159,10 @@ export function parseFeed(text: string, options: ParseOptions = {}): ParsedFeed 
   }
   const kept = itemEls.filter(intact).map(hoistFields);
   if (truncated && kept.length === 0) {
-    throw new FeedError('invalid_xml', itemEls.length > 0 ? 'the document ends inside its first item' : 'the document ends before any item');
+    throw new FeedError(
+      'invalid_xml',
+      itemEls.length > 0 ? 'the document ends inside its first item' : 'the document ends before any item',
+    );
   }
   const read = format === 'atom' || format === 'atom03' ? atomEntry : rssItem;
   return { format, ...langOf(lang), items: kept.map((el) => read(el, options)), repairs };
@@ -177,7 +221,13 @@ function rssItem(item: XmlElement, o: ParseOptions): FeedItem {
   // A guid is a permalink unless it says otherwise (RSS 2.0).
   if (url === undefined && guidEl !== undefined && guidEl.attrs['isPermaLink'] !== 'false') url = httpUrl(guid, o.baseUrl, guidEl.base);
   const publishedAt = dateOf(item, RSS_DATES);
-  return { key: itemKey(guid, url, text), text, ...(url ? { url } : {}), ...(guid ? { guid } : {}), ...(publishedAt ? { publishedAt } : {}) };
+  return {
+    key: itemKey(guid, url, text),
+    text,
+    ...(url ? { url } : {}),
+    ...(guid ? { guid } : {}),
+    ...(publishedAt ? { publishedAt } : {}),
+  };
 }
 
 /**
@@ -213,5 +263,11 @@ function atomEntry(entry: XmlElement, o: ParseOptions): FeedItem {
   const url = alternate ? httpUrl(alternate.attrs['href'] ?? '', o.baseUrl, alternate.base) : undefined;
   const guid = toPlainLine(textOf(atomChild(entry, 'id')));
   const publishedAt = dateOf(entry, ATOM_DATES);
-  return { key: itemKey(guid, url, text), text, ...(url ? { url } : {}), ...(guid ? { guid } : {}), ...(publishedAt ? { publishedAt } : {}) };
+  return {
+    key: itemKey(guid, url, text),
+    text,
+    ...(url ? { url } : {}),
+    ...(guid ? { guid } : {}),
+    ...(publishedAt ? { publishedAt } : {}),
+  };
 }

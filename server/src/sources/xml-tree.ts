@@ -115,7 +115,8 @@ function documentRoot(top: XmlElement, text: string, repairs: Set<string>): XmlE
   const tops = top.children.filter((n): n is XmlElement => typeof n !== 'string');
   const root = tops.find((e) => FEED_ROOTS.has(e.local)) ?? tops[0];
   if (root !== undefined && root !== tops[0]) repairs.add(`markup before the document element <${root.name}>`);
-  if (root === undefined) throw new FeedError('invalid_xml', text.trim() === '' ? 'the document is empty' : 'no XML element in the document');
+  if (root === undefined)
+    throw new FeedError('invalid_xml', text.trim() === '' ? 'the document is empty' : 'no XML element in the document');
   return root;
 }
 

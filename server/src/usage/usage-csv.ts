@@ -1,6 +1,17 @@
 import type { UsageReport } from './usage-report.js';
 
-export const CSV_HEADER = ['day', 'key_ref', 'key_name', 'kind', 'origin', 'peak_viewers', 'connects', 'deliveries', 'refused', 'last_seen'] as const;
+export const CSV_HEADER = [
+  'day',
+  'key_ref',
+  'key_name',
+  'kind',
+  'origin',
+  'peak_viewers',
+  'connects',
+  'deliveries',
+  'refused',
+  'last_seen',
+] as const;
 
 /** RFC 4180 quoting; a leading =, +, - or @ is prefixed with ' so a spreadsheet does not run it. */
 function cell(value: string | number | null): string {

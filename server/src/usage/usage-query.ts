@@ -2,10 +2,16 @@ import { z } from 'zod';
 import { dayOf } from './usage-keys.js';
 import { daysBetween } from './usage-report.js';
 
-const Day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/u, { message: 'must be a UTC day, YYYY-MM-DD' }).refine((s) => {
-  const t = Date.parse(`${s}T00:00:00Z`);
-  return Number.isFinite(t) && dayOf(t) === s;
-}, { message: 'not a calendar day' });
+const Day = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/u, { message: 'must be a UTC day, YYYY-MM-DD' })
+  .refine(
+    (s) => {
+      const t = Date.parse(`${s}T00:00:00Z`);
+      return Number.isFinite(t) && dayOf(t) === s;
+    },
+    { message: 'not a calendar day' },
+  );
 
 /** `from`/`to` (UTC days, inclusive; default today) and an optional key name or ref. */
 export function usageQuerySchema(maxDays: number, now = () => Date.now()) {

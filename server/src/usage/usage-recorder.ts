@@ -57,9 +57,23 @@ export class UsageRecorder {
         for (const k of deps.keys()) this.inc({ key: k.name }, tally.deliveredTotal(subjectOf(k.ref)));
       },
     });
-    this.#connects = new Counter({ name: 'ticker_usage_connects_total', help: 'Sockets accepted for each key at this gateway', labelNames: ['key'], registers });
-    this.#refused = new Counter({ name: 'ticker_usage_refused_total', help: 'Handshakes refused for a known key from a foreign or missing origin', labelNames: ['key'], registers });
-    this.#unknown = new Counter({ name: 'ticker_usage_unknown_key_total', help: 'Handshakes and requests with a missing or unknown key', registers });
+    this.#connects = new Counter({
+      name: 'ticker_usage_connects_total',
+      help: 'Sockets accepted for each key at this gateway',
+      labelNames: ['key'],
+      registers,
+    });
+    this.#refused = new Counter({
+      name: 'ticker_usage_refused_total',
+      help: 'Handshakes refused for a known key from a foreign or missing origin',
+      labelNames: ['key'],
+      registers,
+    });
+    this.#unknown = new Counter({
+      name: 'ticker_usage_unknown_key_total',
+      help: 'Handshakes and requests with a missing or unknown key',
+      registers,
+    });
     new Gauge({
       name: 'ticker_usage_viewers',
       help: 'Sockets open now for each key at this gateway',

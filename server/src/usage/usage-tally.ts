@@ -52,7 +52,7 @@ const MAX_REFERER_CHARS = 500;
 /** A header value as stored: control characters dropped, length capped. */
 export function cleanHeader(value: string | undefined, max: number): string | null {
   if (value === undefined) return null;
-   
+
   const s = value.replace(/[\u0000-\u001f\u007f]/gu, '').slice(0, max);
   return s === '' ? null : s;
 }
@@ -158,7 +158,14 @@ export class UsageTally {
     const subjects: SubjectSnapshot[] = [];
     for (const [subject, c] of this.#subjects) {
       if (c.deliveries > 0) this.#deliveredBefore.set(subject, (this.#deliveredBefore.get(subject) ?? 0) + c.deliveries);
-      subjects.push({ subject, open: c.open, windowMax: c.windowMax, connects: c.connects, deliveries: c.deliveries, lastSeen: c.open > 0 ? Date.now() : c.lastSeen });
+      subjects.push({
+        subject,
+        open: c.open,
+        windowMax: c.windowMax,
+        connects: c.connects,
+        deliveries: c.deliveries,
+        lastSeen: c.open > 0 ? Date.now() : c.lastSeen,
+      });
       // Written once more as 0 after the last socket left, then forgotten until it comes back.
       if (c.open === 0 && c.windowMax === 0) this.#subjects.delete(subject);
       c.windowMax = c.open;
@@ -199,7 +206,8 @@ export class UsageTally {
     }
     this.#unknownTotal += s.unknown.total;
     for (const [a, n] of s.unknown.byAddress) {
-      if (this.#unknownByAddress.has(a) || this.#unknownByAddress.size < MAX_PENDING) this.#unknownByAddress.set(a, (this.#unknownByAddress.get(a) ?? 0) + n);
+      if (this.#unknownByAddress.has(a) || this.#unknownByAddress.size < MAX_PENDING)
+        this.#unknownByAddress.set(a, (this.#unknownByAddress.get(a) ?? 0) + n);
     }
   }
 }
