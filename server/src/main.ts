@@ -38,6 +38,7 @@ function loadConfig(env: Env, logger: Logger): TickerConfig {
   if (env.TICKER_CONFIG !== undefined) return readConfig(env, env.TICKER_CONFIG);
   if (env.production) throw new ConfigError('TICKER_CONFIG: required when NODE_ENV=production (the development keys are public)');
   const config = developmentConfig(env.PORT);
+  if (cluster.isWorker) return config; // the primary of one process per core has said it
   logger.warn('TICKER_CONFIG not set: using the development set below (never in production)');
   const lines = [
     '',
@@ -46,8 +47,7 @@ function loadConfig(env: Env, logger: Logger): TickerConfig {
     ...config.keys.map((k) => `    key    ${k.name.padEnd(24)} ${k.key}${k.origins ? `  (widget: ${k.origins.join(', ')})` : ''}`),
     '',
   ];
-  // Printed once, by the primary of one process per core.
-  if (cluster.isPrimary) process.stdout.write(`${lines.join('\n')}\n`);
+  process.stdout.write(`${lines.join('\n')}\n`);
   return config;
 }
 
