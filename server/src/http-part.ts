@@ -2,13 +2,19 @@ import type { Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Part } from './shutdown.js';
 
-/** An HTTP server as a part: `close()` ends it and every open connection; done at once if it never listened. */
+/**
+ * An HTTP server as a part: `close()` ends it and every open connection; done at once if it never
+ * listened (a child of one process per core is handed its connections and ends only those).
+ */
 export function httpPart(name: string, server: HttpServer): Part {
   return {
     name,
     close: () =>
       new Promise<void>((resolve) => {
-        if (!server.listening) return resolve();
+        if (!server.listening) {
+          server.closeAllConnections();
+          return resolve();
+        }
         server.close(() => resolve());
         server.closeAllConnections();
       }),

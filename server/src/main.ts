@@ -1,5 +1,6 @@
 // The one entry point: `TICKER_ROLE=all|gateway|worker`. Validates the environment and the
 // config file, finds (or starts) Redis, runs the role, and shuts down cleanly on a signal.
+import cluster from 'node:cluster';
 import { watchFile } from 'node:fs';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
@@ -9,6 +10,7 @@ import { developmentConfig, readTickerConfigFile, type TickerConfig } from './co
 import { createLogger, type Logger } from './logger.js';
 import { PrivateRedis, redisServerAvailable } from './redis/private-redis.js';
 import { describeTopology, type RedisTopology } from './redis/redis-topology.js';
+import { CHILD_READY, startPrimary } from './processes/primary.js';
 import { startTicker, type RunningTicker } from './ticker.js';
 
 async function redisAnswers(url: string): Promise<boolean> {
@@ -36,6 +38,7 @@ function loadConfig(env: Env, logger: Logger): TickerConfig {
   if (env.TICKER_CONFIG !== undefined) return readConfig(env, env.TICKER_CONFIG);
   if (env.production) throw new ConfigError('TICKER_CONFIG: required when NODE_ENV=production (the development keys are public)');
   const config = developmentConfig(env.PORT);
+  if (cluster.isWorker) return config; // the primary of one process per core has said it
   logger.warn('TICKER_CONFIG not set: using the development set below (never in production)');
   const lines = [
     '',
@@ -93,11 +96,16 @@ function reloadOnChange(env: Env, ticker: RunningTicker, logger: Logger): void {
   }
 }
 
-/** Stops on SIGTERM or SIGINT, within 10 s; a second signal exits at once. */
+/**
+ * Stops on SIGTERM or SIGINT, within 10 s; a second signal exits at once. A child of one process
+ * per core ignores a second signal (Ctrl-C reaches it from the terminal and from its primary, which
+ * keeps the deadline) and stops when its primary is gone.
+ */
 function stopOnSignal(ticker: RunningTicker, privateRedis: PrivateRedis | null, logger: Logger): void {
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
     if (stopping) {
+      if (cluster.isWorker) return;
       logger.warn({ signal }, 'second signal: exiting now');
       process.exit(1);
     }
@@ -115,6 +123,45 @@ function stopOnSignal(ticker: RunningTicker, privateRedis: PrivateRedis | null, 
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
+  if (cluster.isWorker) process.on('disconnect', () => stop('SIGTERM'));
+}
+
+/** One process per core: the primary's signals go to every child; it exits once they have. */
+async function runPrimary(env: Env, redis: { topology: RedisTopology; privateRedis: PrivateRedis | null }, logger: Logger): Promise<void> {
+  const role = env.TICKER_ROLE === 'worker' ? 'gateway' : env.TICKER_ROLE; // readEnv refuses worker
+  // The children use the Redis the primary found (or started), not a probe of their own.
+  const childEnv: Record<string, string> =
+    env.redis === null && redis.topology.kind === 'standalone' ? { REDIS_URL: redis.topology.url } : {};
+  const primary = await startPrimary({ processes: env.processes, role, port: env.PORT, host: env.HOST, childEnv, logger });
+  process.on('SIGHUP', () => primary.forward('SIGHUP'));
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      logger.warn({ signal }, 'second signal: exiting now');
+      primary.kill();
+      process.exit(1);
+    }
+    stopping = true;
+    logger.info({ signal, processes: env.processes }, 'shutting down every process');
+    // Inside the same 10 s as one process: children still running just before are killed.
+    const force = setTimeout(() => {
+      logger.error('a process took over 9.5 s to stop: killing it');
+      primary.kill();
+      process.exit(1);
+    }, 9_500);
+    force.unref();
+    void primary
+      .stop()
+      .then(() => redis.privateRedis?.stop())
+      .then(() => process.exit(0));
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+  process.stdout.write(`\n  Headline Ticker is live: http://localhost:${primary.port}/ (${env.processes} processes)\n\n`);
+  logger.info(
+    { port: primary.port, role: env.TICKER_ROLE, processes: env.processes, redis: describeTopology(redis.topology) },
+    'headline ticker started',
+  );
 }
 
 async function main(): Promise<void> {
@@ -125,7 +172,11 @@ async function main(): Promise<void> {
     process.stderr.write(`headline-ticker: ${(err as Error).message}\n`);
     process.exit(2);
   }
-  const logger = createLogger(env.LOG_LEVEL, { role: env.TICKER_ROLE, pid: process.pid });
+  const logger = createLogger(env.LOG_LEVEL, {
+    role: env.TICKER_ROLE,
+    pid: process.pid,
+    ...(env.TICKER_PROCESS_SLOT === undefined ? {} : { slot: env.TICKER_PROCESS_SLOT }),
+  });
   let config: TickerConfig;
   let redis: { topology: RedisTopology; privateRedis: PrivateRedis | null };
   try {
@@ -136,6 +187,9 @@ async function main(): Promise<void> {
     process.exit(2);
   }
 
+  if (env.processes > 1 && cluster.isPrimary) return runPrimary(env, redis, logger);
+  const child = cluster.isWorker;
+
   const ticker = await startTicker({
     role: env.TICKER_ROLE,
     redis: redis.topology,
@@ -144,19 +198,25 @@ async function main(): Promise<void> {
     logger,
     port: env.PORT,
     host: env.HOST,
+    handedConnections: child,
     faultKillAfterSeq: env.TICKER_FAULT_KILL_AFTER_SEQ,
     ...(env.METRICS_PORT === undefined ? {} : { metricsPort: env.METRICS_PORT }),
     ...(env.METRICS_ALLOW === undefined ? {} : { metricsAllow: env.METRICS_ALLOW }),
     faultCrashAfterIdempotency: env.TICKER_FAULT_CRASH_AFTER_IDEMPOTENCY === '1',
     ...(env.TICKER_RETRY_HORIZON_SECONDS === undefined ? {} : { retryHorizonMs: env.TICKER_RETRY_HORIZON_SECONDS * 1000 }),
   });
-  if (env.TICKER_ROLE !== 'worker') {
+  if (env.TICKER_ROLE !== 'worker' && !child) {
     process.stdout.write(`\n  Headline Ticker is live: http://localhost:${ticker.port}/\n\n`);
   }
 
   reloadOnChange(env, ticker, logger);
   stopOnSignal(ticker, redis.privateRedis, logger);
   // Only now, with every handler in place, is the process ready to be managed.
+  if (child) {
+    logger.info({ slot: env.TICKER_PROCESS_SLOT, role: env.TICKER_ROLE, port: ticker.port }, 'process serving');
+    process.send?.({ type: CHILD_READY });
+    return;
+  }
   logger.info(
     { port: ticker.port, role: env.TICKER_ROLE, redis: describeTopology(redis.topology), durability: env.REDIS_DURABILITY },
     'headline ticker started',

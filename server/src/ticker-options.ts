@@ -22,6 +22,12 @@ export interface TickerOptions {
   logger: Logger;
   port?: number;
   host?: string;
+  /**
+   * A child of one process per core (TICKER_PROCESSES): do not listen; serve the connections the
+   * cluster primary hands over, each long-polling session on the process that holds it. `port` is
+   * then the primary's, for reporting.
+   */
+  handedConnections?: boolean;
   /** Redis key prefix (default "ticker") */
   prefix?: string;
   workerConcurrency?: number;

@@ -1,4 +1,5 @@
 import { createServer, type Server as HttpServer } from 'node:http';
+import { setupWorker } from '@socket.io/sticky';
 import { Router, type Express } from 'express';
 import { AccessRegistry } from './access/access-registry.js';
 import { AddressLimits } from './access/address-limits.js';
@@ -94,7 +95,9 @@ async function startRoles(o: TickerOptions, base: Base): Promise<Roles> {
     ? await startGatewayRole({ ...parts, httpServer, access, limits, addressLimits, usage, streamMount }, o)
     : null;
 
-  const port = await listen(httpServer, o.port ?? 0, o.host ?? '0.0.0.0');
+  // One process per core: the primary listens and hands each connection to a child by its session.
+  if (o.handedConnections === true && gateway !== null) setupWorker(gateway.io);
+  const port = o.handedConnections === true ? (o.port ?? 0) : await listen(httpServer, o.port ?? 0, o.host ?? '0.0.0.0');
   const metricsUrl = o.metricsPort === undefined ? undefined : await serveMetrics(started, metrics, o.metricsPort, o.host ?? '0.0.0.0');
   return { port, app, usage, feeds, gateway, ...(metricsUrl === undefined ? {} : { metricsUrl }) };
 }

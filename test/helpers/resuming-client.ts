@@ -15,6 +15,8 @@ export class ResumingClient {
   readonly violations: string[] = [];
   /** how many times the client (re)subscribed */
   subscriptions = 0;
+  /** how many times its connection was lost (a failed connect attempt not counted) */
+  disconnects = 0;
   #last = 0;
   #urls: string[];
   #turn: number;
@@ -26,6 +28,8 @@ export class ResumingClient {
     urls: string[],
     readonly key: string,
     first = 0,
+    /** `['polling']`: a long-polling-only client, for sticky-session tests */
+    readonly transports: ('websocket' | 'polling')[] = ['websocket'],
   ) {
     this.#urls = urls;
     this.#turn = first;
@@ -58,7 +62,7 @@ export class ResumingClient {
     const url = this.#urls[this.#turn % this.#urls.length]!;
     const socket: TestSocket = io(url, {
       auth: { key: this.key },
-      transports: ['websocket'],
+      transports: this.transports,
       reconnection: false,
       forceNew: true,
       timeout: 2000,
@@ -94,7 +98,10 @@ export class ResumingClient {
       });
     });
     socket.on('headline', (h) => (acked ? take(h) : pending.push(h)));
-    socket.on('disconnect', retry);
+    socket.on('disconnect', () => {
+      this.disconnects++;
+      retry();
+    });
     socket.on('connect_error', retry);
   }
 }

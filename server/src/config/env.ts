@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { DURABILITY, hostPortList, topologyOf, type RedisTopology } from '../redis/redis-topology.js';
 
@@ -51,11 +52,24 @@ const EnvSchema = z.object({
   TICKER_FAULT_CRASH_AFTER_IDEMPOTENCY: z.enum(['0', '1']).optional(),
   /** how long a queued change may be retried after its due time, in seconds (default 300) */
   TICKER_RETRY_HORIZON_SECONDS: z.coerce.number().int().positive().optional(),
+  /**
+   * `auto` (one per core) or a count: gateway processes sharing PORT on this machine (roles `all`
+   * and `gateway`); 1, the default, is one process as before.
+   */
+  TICKER_PROCESSES: z
+    .union([z.literal('auto'), z.coerce.number().int().min(1).max(256)], {
+      message: 'must be auto or a whole number from 1 to 256',
+    })
+    .default(1),
+  /** set by the primary of TICKER_PROCESSES > 1 for each child: which of its processes this is */
+  TICKER_PROCESS_SLOT: z.coerce.number().int().min(0).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
-export type Env = z.infer<typeof EnvSchema> & {
+export type Env = Omit<z.infer<typeof EnvSchema>, 'TICKER_PROCESSES'> & {
   production: boolean;
+  /** how many processes serve PORT (TICKER_PROCESSES, `auto` resolved to the cores there are) */
+  processes: number;
   /** the Redis topology the environment names; null: look at the default address */
   redis: RedisTopology | null;
 };
@@ -81,7 +95,14 @@ export function readEnv(source: NodeJS.ProcessEnv = process.env): Env {
       'invalid environment:\n  REDIS_DURABILITY: replica needs a Redis with replicas (REDIS_URL, REDIS_SENTINELS or REDIS_CLUSTER_NODES)',
     );
   }
-  return { ...parsed.data, production, redis: topology };
+  const { TICKER_PROCESSES, ...rest } = parsed.data;
+  const processes = TICKER_PROCESSES === 'auto' ? availableParallelism() : TICKER_PROCESSES;
+  if (processes > 1 && rest.TICKER_ROLE === 'worker') {
+    throw new ConfigError(
+      'invalid environment:\n  TICKER_PROCESSES: only the all and gateway roles run one process per core (worker: leave it unset)',
+    );
+  }
+  return { ...rest, production, redis: topology, processes };
 }
 
 /** A configuration problem: the process prints the message and exits non-zero. */
