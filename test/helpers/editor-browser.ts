@@ -1,28 +1,14 @@
 import { existsSync } from 'node:fs';
-import { chromium, type Browser } from 'playwright-core';
 
-export const CHROMIUM = '/usr/bin/chromium';
+import { CHROMIUM_PATH as CHROMIUM } from './browser.js';
+
+export { launchChromium } from './browser.js';
+export { CHROMIUM };
 
 /** Why browser tests cannot run here, or null when they can. */
 export const noChromium: string | null = existsSync(CHROMIUM)
   ? null
   : `skipped: no Chromium at ${CHROMIUM} (Debian: apt-get install chromium)`;
-
-export function launchChromium(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
-}
 
 /** The test process's time zone, so a page reads `datetime-local` values the way the test writes them. */
 export const LOCAL_TIME_ZONE = Intl.DateTimeFormat().resolvedOptions().timeZone;

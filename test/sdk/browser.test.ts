@@ -1,16 +1,14 @@
 // The SDK client in a real Chromium: bundled for the browser the way the package builds it
 // (esbuild, platform "browser", which fails on any Node module), talking to the real server.
-import { existsSync } from 'node:fs';
 import { build } from 'esbuild';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { CHROMIUM_PATH as CHROMIUM, hasChromium, launchChromium } from '../helpers/browser.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ALL_KEY } from '../helpers/config.js';
 import { postHeadline } from '../helpers/clients.js';
 import { useStack } from '../helpers/harness.js';
 import { ROOT } from '../helpers/stack.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const hasChromium = existsSync(CHROMIUM);
 if (!hasChromium) console.warn(`test/sdk/browser.test.ts skipped: no Chromium at ${CHROMIUM} (apt-get install chromium)`);
 
 let browser: Browser;
@@ -19,19 +17,7 @@ describe.skipIf(!hasChromium)('TickerClient in Chromium', () => {
   const stack = useStack();
 
   beforeAll(async () => {
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {

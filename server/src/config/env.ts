@@ -5,6 +5,14 @@ import { DURABILITY, hostPortList, topologyOf, type RedisTopology } from '../red
 export const ROLES = ['all', 'gateway', 'worker'] as const;
 export type Role = (typeof ROLES)[number];
 
+/** `a, b,c` → ['a', 'b', 'c'] (blanks dropped). */
+const commaList = z.string().transform((s) =>
+  s
+    .split(',')
+    .map((x) => x.trim())
+    .filter((x) => x.length > 0),
+);
+
 const EnvSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   HOST: z.string().min(1).default('0.0.0.0'),
@@ -28,27 +36,11 @@ const EnvSchema = z.object({
   /** fault injection for the test suite; refused under NODE_ENV=production */
   TICKER_FAULT_KILL_AFTER_SEQ: z.coerce.number().int().positive().optional(),
   /** comma-separated proxies whose X-Forwarded-For is believed; overrides the config's trustedProxies */
-  TRUSTED_PROXIES: z
-    .string()
-    .transform((s) =>
-      s
-        .split(',')
-        .map((x) => x.trim())
-        .filter((x) => x.length > 0),
-    )
-    .optional(),
+  TRUSTED_PROXIES: commaList.optional(),
   /** serve /metrics on this port only (on the main port it then answers 404) */
   METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   /** comma-separated addresses or CIDR ranges (besides loopback) allowed to read /metrics on the main port */
-  METRICS_ALLOW: z
-    .string()
-    .transform((s) =>
-      s
-        .split(',')
-        .map((x) => x.trim())
-        .filter((x) => x.length > 0),
-    )
-    .optional(),
+  METRICS_ALLOW: commaList.optional(),
   TICKER_FAULT_CRASH_AFTER_IDEMPOTENCY: z.enum(['0', '1']).optional(),
   /** how long a queued change may be retried after its due time, in seconds (default 300) */
   TICKER_RETRY_HORIZON_SECONDS: z.coerce.number().int().positive().optional(),
