@@ -1,22 +1,48 @@
+import type { Headline } from '@headline-ticker/sdk/protocol';
 import type { LogEvent } from '../log/log-event.js';
+
+/** The first seq a feed log assigns: a ring holding it holds the whole log. */
+const FIRST_SEQ = 1;
 
 /** The last events a relay emitted, kept in memory for resumes and catch-up. */
 export class RecentEvents {
-  readonly #capacity: number;
+  readonly capacity: number;
   #ring: LogEvent[] = [];
 
   constructor(capacity: number) {
-    this.#capacity = capacity;
+    this.capacity = capacity;
   }
 
   push(ev: LogEvent): void {
     this.#ring.push(ev);
     // Trimmed in batches, not on every push.
-    if (this.#ring.length > this.#capacity * 1.25) this.#ring = this.#ring.slice(-this.#capacity);
+    if (this.#ring.length > this.capacity * 1.25) this.#ring = this.#ring.slice(-this.capacity);
   }
 
   clear(): void {
     this.#ring = [];
+  }
+
+  /**
+   * The latest `limit` headlines matching `match` as of `upTo`, in their current version and
+   * withdrawn ones left out, oldest first: what `FeedLog.snapshot` answers from the log. Null
+   * when memory cannot prove the answer complete (fewer matches than `limit` and the ring does
+   * not reach back to the log's first event); the caller then asks the log.
+   */
+  snapshot(match: (h: Headline) => boolean, limit: number, upTo: number): Headline[] | null {
+    const first = this.#ring[0];
+    const last = this.#ring.at(-1);
+    if (first === undefined || last === undefined || last.h.seq < upTo) return first === undefined && upTo === 0 ? [] : null;
+    const seen = new Set<string>();
+    const found: Headline[] = [];
+    for (let i = this.#ring.length - 1 - (last.h.seq - upTo); i >= 0 && found.length < limit; i--) {
+      const { h } = this.#ring[i]!;
+      if (seen.has(h.id)) continue;
+      seen.add(h.id);
+      if (h.status !== 'withdrawn' && match(h)) found.push(h);
+    }
+    if (found.length < limit && first.h.seq !== FIRST_SEQ) return null;
+    return found.reverse();
   }
 
   /** Events after `seq` (below `lastSeq`, the last one emitted) in order; null when memory does not reach back that far. */
