@@ -57,6 +57,6 @@ describe('the cost of a connect + subscribe in Redis commands', () => {
     expect(answers.filter((_, i) => i % 2 === 1).map((a) => a.headlines.map((h) => h.seq))).toEqual(Array(n / 2).fill([13, 14, 15]));
     expect(total).toBeLessThanOrEqual(n);
     // The ring reaches back to the log's start: every snapshot and resume is answered from memory.
-    expect(spent).toEqual({});
+    expect(spent['xrevrange']).toBeUndefined();
   });
 });

@@ -107,9 +107,19 @@ export class FeedRelay extends EventEmitter<RelayEvents> {
     for (const ev of events) this.#recent.push(ev);
   }
 
-  /** The latest `limit` headlines matching as of `upTo`, from memory; null when memory cannot prove it complete. */
-  recentSnapshot(match: (h: Headline) => boolean, limit: number, upTo: number): Headline[] | null {
-    return this.#recent.snapshot(match, limit, upTo);
+  /**
+   * The latest `limit` headlines matching as of `upTo` from memory, or null when memory cannot
+   * prove them complete. Without Redis when `limit` matches are found among the newest events,
+   * which retention never trims (half its `maxEvents`, leaving room for appends this relay has
+   * not seen yet); else one read of where the log starts, to tell whether the ring covers it.
+   */
+  async recentSnapshot(match: (h: Headline) => boolean, limit: number, upTo: number): Promise<Headline[] | null> {
+    if (upTo === 0) return [];
+    const kept = this.#recent.snapshot(match, limit, upTo, upTo - Math.floor(this.#log.retainsAtLeast / 2) + 1);
+    if (kept !== null) return kept;
+    const logStart = await this.#log.oldestSeq();
+    if (logStart === null || logStart > upTo) return null;
+    return this.#recent.snapshot(match, limit, upTo, logStart, true);
   }
 
   /** Events after `seq` from memory, in order; null when memory does not reach back that far. */

@@ -1,9 +1,6 @@
 import type { Headline } from '@headline-ticker/sdk/protocol';
 import type { LogEvent } from '../log/log-event.js';
 
-/** The first seq a feed log assigns: a ring holding it holds the whole log. */
-const FIRST_SEQ = 1;
-
 /** The last events a relay emitted, kept in memory for resumes and catch-up. */
 export class RecentEvents {
   readonly capacity: number;
@@ -25,23 +22,25 @@ export class RecentEvents {
 
   /**
    * The latest `limit` headlines matching `match` as of `upTo`, in their current version and
-   * withdrawn ones left out, oldest first: what `FeedLog.snapshot` answers from the log. Null
-   * when memory cannot prove the answer complete (fewer matches than `limit` and the ring does
-   * not reach back to the log's first event); the caller then asks the log.
+   * withdrawn ones left out, oldest first: what `FeedLog.snapshot` answers from the log. Only
+   * events from seq `from` on are looked at. Null when memory cannot prove the answer complete:
+   * fewer matches than `limit`, unless `logStart` says the log holds nothing before `from` and
+   * the ring reaches back to it. The caller then asks the log.
    */
-  snapshot(match: (h: Headline) => boolean, limit: number, upTo: number): Headline[] | null {
+  snapshot(match: (h: Headline) => boolean, limit: number, upTo: number, from = 0, logStart = false): Headline[] | null {
     const first = this.#ring[0];
     const last = this.#ring.at(-1);
-    if (first === undefined || last === undefined || last.h.seq < upTo) return first === undefined && upTo === 0 ? [] : null;
+    if (first === undefined || last === undefined || last.h.seq < upTo || upTo < first.h.seq) return null;
     const seen = new Set<string>();
     const found: Headline[] = [];
-    for (let i = this.#ring.length - 1 - (last.h.seq - upTo); i >= 0 && found.length < limit; i--) {
+    const stop = Math.max(0, from - first.h.seq);
+    for (let i = this.#ring.length - 1 - (last.h.seq - upTo); i >= stop && found.length < limit; i--) {
       const { h } = this.#ring[i]!;
       if (seen.has(h.id)) continue;
       seen.add(h.id);
       if (h.status !== 'withdrawn' && match(h)) found.push(h);
     }
-    if (found.length < limit && first.h.seq !== FIRST_SEQ) return null;
+    if (found.length < limit && (!logStart || first.h.seq > from)) return null;
     return found.reverse();
   }
 

@@ -58,7 +58,7 @@ export async function answerSubscribe(
  */
 async function liveSnapshot({ log, relay }: AnswerDeps, sub: Subscription, limit: number | undefined): Promise<FeedAnswer> {
   const upTo = relay.lastSeq;
-  const fromMemory = relay.recentSnapshot((h) => matches(sub, h), limit ?? DEFAULT_SNAPSHOT_LIMIT, upTo);
+  const fromMemory = await relay.recentSnapshot((h) => matches(sub, h), limit ?? DEFAULT_SNAPSHOT_LIMIT, upTo);
   if (fromMemory !== null) return { headlines: fromMemory, seq: upTo };
   return queryFeed(log, sub, { limit, upTo });
 }
