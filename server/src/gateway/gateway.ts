@@ -12,7 +12,7 @@ import type { Metrics } from '../metrics.js';
 import type { UsageRecorder } from '../usage/usage-recorder.js';
 import { reapplyAccess } from './access-reload.js';
 import { watchBackpressure, type Backpressure, type BackpressureOptions } from './backpressure.js';
-import { sayBye } from './bye.js';
+import { DEFAULT_SHUTDOWN_SPREAD_MS, spreadByes } from './bye.js';
 import { createFanOut } from './fan-out.js';
 import type { FeedRelay } from './feed-relay.js';
 import { countConnection, handshake } from './handshake.js';
@@ -39,6 +39,8 @@ export interface GatewayDeps {
   backpressure?: Omit<BackpressureOptions, 'logger'>;
   /** licence usage: counted in memory here, flushed by the usage module */
   usage?: UsageRecorder;
+  /** the window a shutdown spreads its goodbyes over (default DEFAULT_SHUTDOWN_SPREAD_MS) */
+  shutdownSpreadMs?: number;
 }
 
 export interface Gateway {
@@ -107,7 +109,7 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
         fanOut.close();
         backpressure.close();
         disposeAll(disposers);
-        for (const socket of openSockets(io)) sayBye(socket, 'shutdown');
+        await spreadByes([...openSockets(io)], 'shutdown', deps.shutdownSpreadMs ?? DEFAULT_SHUTDOWN_SPREAD_MS);
         await new Promise<void>((resolve) => {
           io.close(() => resolve());
         });
