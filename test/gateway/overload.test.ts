@@ -27,7 +27,7 @@ describe('a gateway whose event loop is behind refuses new connections with a re
       () => null,
       (err: unknown) => err as Error & { data?: { retryAfterMs?: number } },
     );
-    busy(1500);
+    busy(2000);
     const err = await refused;
     expect(err?.message).toBe(CONNECT_ERROR.overloaded);
     expect(err?.data?.retryAfterMs).toBeGreaterThanOrEqual(1000);

@@ -4,13 +4,13 @@
  * already serves, so new ones are sent away with a hint to retry later (or at another gateway).
  */
 export interface OverloadOptions {
-  /** event-loop lag above which new connections are refused (default 500 ms) */
+  /** event-loop lag above which new connections are refused (default 1,000 ms: a burst of work or a GC pause of a few hundred ms is not overload) */
   maxLagMs?: number;
   /** the shortest retry hint (default 1,000 ms); the hint grows with the lag, up to 10 s */
   minRetryMs?: number;
 }
 
-export const DEFAULT_MAX_CONNECT_LAG_MS = 500;
+export const DEFAULT_MAX_CONNECT_LAG_MS = 1000;
 
 /** ms to wait before retrying, or null when a new connection may be admitted. */
 export function overloadCheck(lagMs: () => number, options: OverloadOptions = {}): () => number | null {
