@@ -181,7 +181,7 @@ export type HandshakeAuth = ({ key: string } | { token: string }) & { v?: number
 export const SINCE_AHEAD = 'since_ahead';
 
 /** `connect_error` messages the server uses; the SDK maps them to error codes. */
-export const CONNECT_ERRORS = ['unauthorized', 'too_many_connections', 'rate_limited', 'unsupported_version'] as const;
+export const CONNECT_ERRORS = ['unauthorized', 'too_many_connections', 'rate_limited', 'unsupported_version', 'overloaded'] as const;
 export type ConnectErrorMessage = (typeof CONNECT_ERRORS)[number];
 /** The same reasons by name, for the code that sends or compares them. */
 export const CONNECT_ERROR: { readonly [K in ConnectErrorMessage]: K } = {
@@ -189,7 +189,16 @@ export const CONNECT_ERROR: { readonly [K in ConnectErrorMessage]: K } = {
   too_many_connections: 'too_many_connections',
   rate_limited: 'rate_limited',
   unsupported_version: 'unsupported_version',
+  overloaded: 'overloaded',
 };
+
+/**
+ * `data` of an `overloaded` connect_error: the gateway's event loop is behind and it takes no
+ * new connections for now; come back after `retryAfterMs` (plus jitter), here or elsewhere.
+ */
+export interface OverloadedInfo {
+  retryAfterMs: number;
+}
 
 /** Answer of `POST /api/headlines`. */
 export interface IngestAccepted {

@@ -49,6 +49,7 @@ export async function startGatewayRole(p: GatewayRoleDeps, o: TickerOptions): Pr
     metrics,
     logger: logger.child({ part: 'gateway' }),
     usage: p.usage!,
+    ...(o.shutdownSpreadMs !== undefined ? { shutdownSpreadMs: o.shutdownSpreadMs } : {}),
   });
   started.push({ name: 'gateway', close: () => gateway.close() });
   const streamLogger = logger.child({ part: 'stream' });

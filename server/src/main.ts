@@ -204,6 +204,7 @@ async function main(): Promise<void> {
     ...(env.METRICS_ALLOW === undefined ? {} : { metricsAllow: env.METRICS_ALLOW }),
     faultCrashAfterIdempotency: env.TICKER_FAULT_CRASH_AFTER_IDEMPOTENCY === '1',
     ...(env.TICKER_RETRY_HORIZON_SECONDS === undefined ? {} : { retryHorizonMs: env.TICKER_RETRY_HORIZON_SECONDS * 1000 }),
+    ...(env.TICKER_SHUTDOWN_SPREAD_MS === undefined ? {} : { shutdownSpreadMs: env.TICKER_SHUTDOWN_SPREAD_MS }),
   });
   if (env.TICKER_ROLE !== 'worker' && !child) {
     process.stdout.write(`\n  Headline Ticker is live: http://localhost:${ticker.port}/\n\n`);

@@ -32,6 +32,8 @@ export interface TickerOptions {
   prefix?: string;
   workerConcurrency?: number;
   relayBufferSize?: number;
+  /** the window a gateway's shutdown spreads its goodbyes over (env TICKER_SHUTDOWN_SPREAD_MS) */
+  shutdownSpreadMs?: number;
   /** fault injection for tests only: see IngestWorkerOptions.killAfterSeq */
   faultKillAfterSeq?: number;
   /** fault injection for tests only: see IngestQueueOptions.crashAfterIdempotency */

@@ -24,6 +24,13 @@ export function fromConnectError(err: Error): TickerError {
     return new TickerError('too_many_connections', 'the key has too many open connections', { cause: err });
   }
   if (message === CONNECT_ERROR.rate_limited) return new TickerError('rate_limited', 'too many connection attempts', { cause: err });
+  if (message === CONNECT_ERROR.overloaded) {
+    const retryAfterMs = (err as Error & { data?: { retryAfterMs?: unknown } }).data?.retryAfterMs;
+    return new TickerError('unavailable', 'the gateway is overloaded; retrying later', {
+      cause: err,
+      details: { reason: CONNECT_ERROR.overloaded, retryAfterMs: typeof retryAfterMs === 'number' ? retryAfterMs : null },
+    });
+  }
   if (message === CONNECT_ERROR.unsupported_version) {
     return new TickerError('bad_request', 'the server does not speak this protocol version: upgrade @headline-ticker/sdk', { cause: err });
   }
@@ -50,4 +57,11 @@ export function toTickerError(err: unknown, code: ErrorCode = 'internal'): Ticke
   if (err instanceof TickerError) return err;
   const message = err instanceof Error ? err.message : String(err);
   return new TickerError(code, message, { cause: err });
+}
+
+/** The wait an `overloaded` refusal asked for (ms), or null for any other error. */
+export function overloadedWaitMs(error: TickerError): number | null {
+  const details = error.details as { reason?: unknown; retryAfterMs?: unknown } | undefined;
+  if (details?.reason !== CONNECT_ERROR.overloaded) return null;
+  return typeof details.retryAfterMs === 'number' && details.retryAfterMs >= 0 ? Math.min(details.retryAfterMs, 60_000) : 1000;
 }

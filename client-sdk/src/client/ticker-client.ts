@@ -20,7 +20,7 @@ import {
   type SubscribeRequest,
 } from '../protocol.js';
 import { Backoff } from './backoff.js';
-import { fromAckError, fromConnectError, fromHttpError, isFatal, toTickerError } from './client-errors.js';
+import { fromAckError, fromConnectError, fromHttpError, isFatal, overloadedWaitMs, toTickerError } from './client-errors.js';
 import type {
   FetchLike,
   FilterUpdate,
@@ -298,7 +298,10 @@ export class TickerClient extends TypedEmitter<TickerClientEvents> {
       const e = fromConnectError(err);
       if (isFatal(e)) return this.#fail(e, 'unauthorized');
       if (e.code !== 'unavailable') this.emit('error', e);
-      this.#retry('connect_failed', e);
+      // An overloaded gateway says how long to stay away; the jitter keeps its refused clients
+      // from all coming back in the same instant.
+      const wait = overloadedWaitMs(e);
+      this.#retry('connect_failed', e, wait === null ? undefined : wait + this.#backoff.spread());
     });
     socket.on('headline', (h) => {
       if (current()) this.#onLive(h);

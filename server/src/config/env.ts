@@ -35,6 +35,8 @@ const EnvSchema = z.object({
   NODE_ENV: z.string().optional(),
   /** fault injection for the test suite; refused under NODE_ENV=production */
   TICKER_FAULT_KILL_AFTER_SEQ: z.coerce.number().int().positive().optional(),
+  /** the window a gateway's shutdown spreads its goodbyes over, ms (inside the 3-s shutdown step) */
+  TICKER_SHUTDOWN_SPREAD_MS: z.coerce.number().int().min(0).max(2500).optional(),
   /** comma-separated proxies whose X-Forwarded-For is believed; overrides the config's trustedProxies */
   TRUSTED_PROXIES: commaList.optional(),
   /** serve /metrics on this port only (on the main port it then answers 404) */

@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import type { Headline } from '@headline-ticker/sdk/protocol';
 import { isCluster, type RedisClient } from '../redis/connection.js';
 import type { FeedLog } from '../log/feed-log.js';
 import { parseAnnouncement, type LogEvent } from '../log/log-event.js';
@@ -85,11 +86,40 @@ export class FeedRelay extends EventEmitter<RelayEvents> {
     this.#lastSeq = await this.#log.currentSeq();
     this.#lastId = this.#lastSeq > 0 ? await this.#log.idAt(this.#lastSeq) : null;
     this.#epoch = await this.#log.epoch();
+    await this.#prefill();
     this.#started = true;
     this.#drainPending();
     if (this.#pending.size > 0) this.repair();
     this.#timer = setInterval(this.#reconcile, this.#reconcileMs);
     this.#timer.unref();
+  }
+
+  /**
+   * The ring starts with the log's latest events, so the subscribes and resumes of a reconnect
+   * storm after a restart are answered from memory. One read of up to `bufferSize` events.
+   */
+  async #prefill(): Promise<void> {
+    const upTo = this.#lastSeq;
+    if (upTo === 0) return;
+    const events = await this.#log.range(Math.max(0, upTo - this.#recent.capacity), upTo, this.#recent.capacity);
+    // Seqs are contiguous; a log that does not end at `upTo` (it changed meanwhile) is not used.
+    if (events.at(-1)?.h.seq !== upTo) return;
+    for (const ev of events) this.#recent.push(ev);
+  }
+
+  /**
+   * The latest `limit` headlines matching as of `upTo` from memory, or null when memory cannot
+   * prove them complete. Without Redis when `limit` matches are found among the newest events,
+   * which retention never trims (half its `maxEvents`, leaving room for appends this relay has
+   * not seen yet); else one read of where the log starts, to tell whether the ring covers it.
+   */
+  async recentSnapshot(match: (h: Headline) => boolean, limit: number, upTo: number): Promise<Headline[] | null> {
+    if (upTo === 0) return [];
+    const kept = this.#recent.snapshot(match, limit, upTo, upTo - Math.floor(this.#log.retainsAtLeast / 2) + 1);
+    if (kept !== null) return kept;
+    const logStart = await this.#log.oldestSeq();
+    if (logStart === null || logStart > upTo) return null;
+    return this.#recent.snapshot(match, limit, upTo, logStart, true);
   }
 
   /** Events after `seq` from memory, in order; null when memory does not reach back that far. */

@@ -12,7 +12,8 @@ import type { Metrics } from '../metrics.js';
 import type { UsageRecorder } from '../usage/usage-recorder.js';
 import { reapplyAccess } from './access-reload.js';
 import { watchBackpressure, type Backpressure, type BackpressureOptions } from './backpressure.js';
-import { sayBye } from './bye.js';
+import { DEFAULT_SHUTDOWN_SPREAD_MS, spreadByes } from './bye.js';
+import { overloadCheck, type OverloadOptions } from './overload.js';
 import { createFanOut } from './fan-out.js';
 import type { FeedRelay } from './feed-relay.js';
 import { countConnection, handshake } from './handshake.js';
@@ -39,6 +40,10 @@ export interface GatewayDeps {
   backpressure?: Omit<BackpressureOptions, 'logger'>;
   /** licence usage: counted in memory here, flushed by the usage module */
   usage?: UsageRecorder;
+  /** when new connections are refused as overloaded (event-loop lag; defaults in overload.ts) */
+  overload?: OverloadOptions;
+  /** the window a shutdown spreads its goodbyes over (default DEFAULT_SHUTDOWN_SPREAD_MS) */
+  shutdownSpreadMs?: number;
 }
 
 export interface Gateway {
@@ -67,7 +72,9 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
     cors: { origin: true, credentials: false },
     serveClient: true,
   });
-  io.use(handshake(deps));
+  // The lag is the backpressure check's, started below; until then there is none.
+  let lagMs = (): number => 0;
+  io.use(handshake({ ...deps, overloaded: overloadCheck(() => lagMs(), deps.overload) }));
 
   const fanOut = createFanOut({ io, access, log: deps.log, relay, logger, metrics, usage });
   const requestLimits = createRequestLimits(deps);
@@ -81,6 +88,7 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
   metrics.gauge('ticker_sockets_connected', 'Open client sockets at this gateway', [], (g) => g.set(io.of('/').sockets.size));
   await fanOut.syncDelays();
   const backpressure = watchBackpressure(io, { ...deps.backpressure, logger, onShed: () => metrics.shed.inc({ reason: 'slow_consumer' }) });
+  lagMs = () => backpressure.stats().lagMs;
   metrics.gauge('ticker_backpressure_owed_bytes', 'Bytes all sockets owed at the last check', [], (g) =>
     g.set(backpressure.stats().owedBytes),
   );
@@ -107,7 +115,7 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
         fanOut.close();
         backpressure.close();
         disposeAll(disposers);
-        for (const socket of openSockets(io)) sayBye(socket, 'shutdown');
+        await spreadByes([...openSockets(io)], 'shutdown', deps.shutdownSpreadMs ?? DEFAULT_SHUTDOWN_SPREAD_MS);
         await new Promise<void>((resolve) => {
           io.close(() => resolve());
         });

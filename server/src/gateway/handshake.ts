@@ -1,4 +1,4 @@
-import { CONNECT_ERROR } from '@headline-ticker/sdk/protocol';
+import { CONNECT_ERROR, type OverloadedInfo } from '@headline-ticker/sdk/protocol';
 import type { ExtendedError } from 'socket.io';
 import type { AccessRegistry, KeyRecord } from '../access/access-registry.js';
 import type { AddressOf } from '../access/client-address.js';
@@ -19,6 +19,8 @@ export interface HandshakeDeps {
   addressLimits: AddressLimits;
   logger: Logger;
   usage?: UsageRecorder;
+  /** ms a new connection should wait because this gateway is behind (see overload.ts), or null to admit */
+  overloaded?: () => number | null;
 }
 
 /** `auth: { key }` (API and widget keys) or `auth: { token }` (an editor's console). */
@@ -56,6 +58,12 @@ function onGone(socket: TickerSocket, release: () => void): void {
 
 type Next = (err?: ExtendedError) => void;
 
+function overloadedError(retryAfterMs: number): ExtendedError {
+  const err: ExtendedError = new Error(CONNECT_ERROR.overloaded);
+  err.data = { retryAfterMs } satisfies OverloadedInfo;
+  return err;
+}
+
 /** The `io.use` middleware: protocol version, credentials, origin, connection slots. */
 export function handshake(deps: HandshakeDeps): (socket: TickerSocket, next: Next) => Promise<void> {
   const { access, limits, connections, logger, usage } = deps;
@@ -82,6 +90,9 @@ export function handshake(deps: HandshakeDeps): (socket: TickerSocket, next: Nex
     return true;
   };
   return async (socket, next) => {
+    // Behind already: a new client would stall everyone, including itself. Refused, cheaply.
+    const wait = deps.overloaded?.() ?? null;
+    if (wait !== null) return next(overloadedError(wait));
     if (!protocolVersionAccepted((socket.handshake.auth as { v?: unknown }).v)) return next(new Error(CONNECT_ERROR.unsupported_version));
     const key = recordOf(access, socket);
     if (key === undefined) return next(await unknownCredentials(socket));

@@ -1,9 +1,9 @@
 import { REPLAY_PAGE_MAX_EVENTS, TickerError, type Headline } from '@headline-ticker/sdk/protocol';
 import type { FeedLog } from '../log/feed-log.js';
-import { queryFeed, sinceAhead, viewFor, type FeedAnswer } from '../log/feed-query.js';
+import { DEFAULT_SNAPSHOT_LIMIT, queryFeed, sinceAhead, viewFor, type FeedAnswer } from '../log/feed-query.js';
 import { delayedEvents } from '../log/delayed-view.js';
 import type { LogEvent } from '../log/log-event.js';
-import type { Subscription } from '../log/subscription.js';
+import { matches, type Subscription } from '../log/subscription.js';
 import { DEFAULT_PAGE_BOUNDS, jsonBytes, replayPage } from '../log/replay-pages.js';
 import type { DelayLine } from './delay-line.js';
 import type { FeedRelay } from './feed-relay.js';
@@ -44,12 +44,23 @@ export async function answerSubscribe(
     }
   }
   if (delay > 0) return answerDelayed(deps, sub, since, limit, horizon);
-  if (since === undefined) return completeLive(deps, closed, sub, await queryFeed(log, sub, { limit, upTo: horizon() }), null);
+  if (since === undefined) return completeLive(deps, closed, sub, await liveSnapshot(deps, sub, limit), null);
   // A replay comes in pages (replay-pages.ts); only the last one joins live delivery.
   const page = await replayPage(log, relay, viewFor(sub), since, horizon(), DEFAULT_PAGE_BOUNDS, closed);
   if (page.more) return { headlines: page.headlines, seq: page.seq, more: true };
   const answer = page.reset ? await queryFeed(log, sub, { since, limit, upTo: horizon() }) : { headlines: page.headlines, seq: page.seq };
   return completeLive(deps, closed, sub, answer, page.bytes);
+}
+
+/**
+ * A real-time key's snapshot: from the relay's memory when it provably holds the answer (see
+ * RecentEvents.snapshot), else from the log; the same headlines either way.
+ */
+async function liveSnapshot({ log, relay }: AnswerDeps, sub: Subscription, limit: number | undefined): Promise<FeedAnswer> {
+  const upTo = relay.lastSeq;
+  const fromMemory = await relay.recentSnapshot((h) => matches(sub, h), limit ?? DEFAULT_SNAPSHOT_LIMIT, upTo);
+  if (fromMemory !== null) return { headlines: fromMemory, seq: upTo };
+  return queryFeed(log, sub, { limit, upTo });
 }
 
 /**

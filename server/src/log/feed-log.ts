@@ -30,6 +30,11 @@ export class FeedLog {
     this.#replica = options.durability === 'replica' ? new ReplicaCommit(redis, keys) : null;
   }
 
+  /** Events the log always keeps (the newest ones): retention trims only older ones. */
+  get retainsAtLeast(): number {
+    return this.#retention.maxEvents;
+  }
+
   /** The replica step, when durability is "replica" (the API waits on it before a 202). */
   get replica(): ReplicaCommit | null {
     return this.#replica;
