@@ -37,12 +37,13 @@ export async function startGatewayRole(p: GatewayRoleDeps, o: TickerOptions): Pr
   const connections = new ConnectionCounter(p.redis, p.prefix);
   started.push({ name: 'connection-counter', close: () => connections.close() });
   await connections.start();
+  const addressOf = clientAddressResolver(o.config.trustedProxies);
   const gateway = await createGateway({
     httpServer: p.httpServer,
     access,
     limits,
     connections,
-    addressOf: clientAddressResolver(o.config.trustedProxies),
+    addressOf,
     addressLimits: p.addressLimits,
     log,
     relay,
@@ -53,6 +54,20 @@ export async function startGatewayRole(p: GatewayRoleDeps, o: TickerOptions): Pr
   });
   started.push({ name: 'gateway', close: () => gateway.close() });
   const streamLogger = logger.child({ part: 'stream' });
-  p.streamMount.use(streamRoute({ ...o.stream, access, limits, connections, log, relay, gateway, metrics, logger: streamLogger }));
+  p.streamMount.use(
+    streamRoute({
+      ...o.stream,
+      access,
+      limits,
+      connections,
+      log,
+      relay,
+      gateway,
+      metrics,
+      logger: streamLogger,
+      addressLimits: p.addressLimits,
+      addressOf,
+    }),
+  );
   return gateway;
 }

@@ -8,7 +8,7 @@ import { ALL_KEY, EDITOR_TOKEN, WIDGET_KEY, WIDGET_ORIGIN, testConfig } from '..
 import { connect, postHeadline, subscribe, type TestSocket } from '../helpers/clients.js';
 import { startTestRedis, type TestRedis } from '../helpers/redis.js';
 import { startInProcess } from '../helpers/stack.js';
-import { waitFor } from '../helpers/wait.js';
+import { until, waitFor } from '../helpers/wait.js';
 
 const OTHER_KEY = 'sdk_test_other_key';
 
@@ -172,4 +172,50 @@ describe('defaults admit a real audience behind one address', () => {
       for (const s of all) s.close();
     }
   }, 120_000);
+});
+
+describe('Server-Sent Events streams count against the per-address connection cap', () => {
+  let redis: TestRedis;
+  let ticker: RunningTicker;
+  const streams: AbortController[] = [];
+  beforeAll(async () => {
+    redis = await startTestRedis();
+    ticker = await startInProcess(redis.url, { config: testConfig({ limits: { socketsPerAddress: 3 } }) });
+  });
+  afterAll(async () => {
+    for (const c of streams) c.abort();
+    await ticker?.close();
+    await redis?.stop();
+  });
+  const stream = async () => {
+    const c = new AbortController();
+    streams.push(c);
+    const res = await fetch(`${ticker.url}/api/stream?key=${ALL_KEY}`, { signal: c.signal });
+    return { res, c };
+  };
+
+  it('one address cannot hold more streams and sockets than the cap; a closed stream gives its place back', async () => {
+    const a = await stream();
+    const b = await stream();
+    expect([a.res.status, b.res.status]).toEqual([200, 200]);
+    // Sockets and streams share the cap: the third place goes to a socket, the fourth is refused.
+    const s = await connect(ticker.url, ALL_KEY);
+    const refused = await stream();
+    expect(refused.res.status).toBe(429);
+    expect(((await refused.res.json()) as { error: { code: string } }).error.code).toBe('too_many_connections');
+    s.close();
+    a.c.abort();
+    // The places come back once the socket and the stream are gone (the server sees the close).
+    await until(
+      async () => {
+        const again = await stream();
+        if (again.res.status === 200) return true;
+        expect(again.res.status).toBe(429);
+        return false;
+      },
+      'a place is free again',
+      10_000,
+      100,
+    );
+  });
 });

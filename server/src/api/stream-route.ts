@@ -9,6 +9,8 @@ import { Router } from 'express';
 import { TickerError } from '@headline-ticker/sdk/protocol';
 import type { AccessRegistry } from '../access/access-registry.js';
 import type { ConnectionCounter } from '../access/connection-counter.js';
+import type { AddressLimits } from '../access/address-limits.js';
+import type { AddressOf } from '../access/client-address.js';
 import type { Limits } from '../access/limits.js';
 import type { Gateway } from '../gateway/gateway.js';
 import type { FeedRelay } from '../gateway/feed-relay.js';
@@ -46,6 +48,9 @@ export interface StreamRouteDeps extends StreamOptions {
   gateway: Gateway;
   metrics: Metrics;
   logger: Logger;
+  /** a stream holds a connection like a socket: it counts against the same per-address cap */
+  addressLimits: AddressLimits;
+  addressOf: AddressOf;
 }
 
 export const HEARTBEAT_MS = 15_000;
@@ -102,14 +107,20 @@ export function streamRoute(deps: StreamRouteDeps): Router {
     }
     const since = resumePoint(req, q.since);
     const sub = subscriptionOf(key.entitlement, { topics: q.topics, symbols: q.symbols });
-    if (key.maxConnections !== null) {
-      const admitted = await connections.tryAcquire(key.digest, key.maxConnections).catch(() => true);
-      if (!admitted) throw new TickerError('too_many_connections', 'the key has too many open connections');
-    }
+    const ip = deps.addressOf(req);
+    if (!deps.addressLimits.openSocket(ip)) throw new TickerError('too_many_connections', 'too many open connections from this address');
     try {
-      await serveStream(deps, open, res, new SseStream(res, options, metrics, key, secretOf(req)), sub, since, q.limit);
+      if (key.maxConnections !== null) {
+        const admitted = await connections.tryAcquire(key.digest, key.maxConnections).catch(() => true);
+        if (!admitted) throw new TickerError('too_many_connections', 'the key has too many open connections');
+      }
+      try {
+        await serveStream(deps, open, res, new SseStream(res, options, metrics, key, secretOf(req)), sub, since, q.limit);
+      } finally {
+        if (key.maxConnections !== null) connections.release(key.digest);
+      }
     } finally {
-      if (key.maxConnections !== null) connections.release(key.digest);
+      deps.addressLimits.closeSocket(ip);
     }
   });
 
