@@ -220,14 +220,7 @@ function rssItem(item: XmlElement, o: ParseOptions): FeedItem {
   let url = link ? httpUrl(textOf(link), o.baseUrl, link.base) : undefined;
   // A guid is a permalink unless it says otherwise (RSS 2.0).
   if (url === undefined && guidEl !== undefined && guidEl.attrs['isPermaLink'] !== 'false') url = httpUrl(guid, o.baseUrl, guidEl.base);
-  const publishedAt = dateOf(item, RSS_DATES);
-  return {
-    key: itemKey(guid, url, text),
-    text,
-    ...(url ? { url } : {}),
-    ...(guid ? { guid } : {}),
-    ...(publishedAt ? { publishedAt } : {}),
-  };
+  return feedItem(text, url, guid, dateOf(item, RSS_DATES));
 }
 
 /**
@@ -262,7 +255,11 @@ function atomEntry(entry: XmlElement, o: ParseOptions): FeedItem {
     links.find((l) => (l.attrs['rel'] ?? 'alternate') === 'alternate');
   const url = alternate ? httpUrl(alternate.attrs['href'] ?? '', o.baseUrl, alternate.base) : undefined;
   const guid = toPlainLine(textOf(atomChild(entry, 'id')));
-  const publishedAt = dateOf(entry, ATOM_DATES);
+  return feedItem(text, url, guid, dateOf(entry, ATOM_DATES));
+}
+
+/** One item as every format yields it: absent fields left out, keyed for the feed's memory. */
+function feedItem(text: string | null, url: string | undefined, guid: string, publishedAt: string | undefined): FeedItem {
   return {
     key: itemKey(guid, url, text),
     text,
