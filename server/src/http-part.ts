@@ -1,5 +1,5 @@
 import type { Server as HttpServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Server as NetServer } from 'node:net';
 import type { Part } from './shutdown.js';
 
 /**
@@ -22,7 +22,7 @@ export function httpPart(name: string, server: HttpServer): Part {
 }
 
 /** Listens on `port` (0: any free one) and `host`; resolves with the port taken. */
-export async function listen(server: HttpServer, port: number, host: string): Promise<number> {
+export async function listen(server: NetServer, port: number, host: string): Promise<number> {
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => resolve());

@@ -198,7 +198,7 @@ async function main(): Promise<void> {
     logger,
     port: env.PORT,
     host: env.HOST,
-    handedConnections: child,
+    ...(child ? { processSlot: env.TICKER_PROCESS_SLOT ?? 0 } : {}),
     faultKillAfterSeq: env.TICKER_FAULT_KILL_AFTER_SEQ,
     ...(env.METRICS_PORT === undefined ? {} : { metricsPort: env.METRICS_PORT }),
     ...(env.METRICS_ALLOW === undefined ? {} : { metricsAllow: env.METRICS_ALLOW }),

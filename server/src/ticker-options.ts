@@ -23,11 +23,12 @@ export interface TickerOptions {
   port?: number;
   host?: string;
   /**
-   * A child of one process per core (TICKER_PROCESSES): do not listen; serve the connections the
-   * cluster primary hands over, each long-polling session on the process that holds it. `port` is
-   * then the primary's, for reporting.
+   * Set in a child of one process per core (TICKER_PROCESSES): its slot. It does not listen; it
+   * serves the connections the cluster primary hands over (processes/balancer.ts), and its session
+   * ids name the slot so a long-polling session's requests come back to it. `port` is then the
+   * primary's, for reporting.
    */
-  handedConnections?: boolean;
+  processSlot?: number;
   /** Redis key prefix (default "ticker") */
   prefix?: string;
   workerConcurrency?: number;

@@ -1,5 +1,4 @@
 import { createServer, type Server as HttpServer } from 'node:http';
-import { setupWorker } from '@socket.io/sticky';
 import { Router, type Express } from 'express';
 import { AccessRegistry } from './access/access-registry.js';
 import { AddressLimits } from './access/address-limits.js';
@@ -22,6 +21,7 @@ import type { TickerOptions, TickerParts } from './ticker-options.js';
 import { startWorkerRole } from './worker-role.js';
 import { startGatewayRole } from './gateway-role.js';
 import { startHttpFront } from './http-front.js';
+import { acceptHandedConnections } from './processes/child-connections.js';
 
 export type { TickerOptions } from './ticker-options.js';
 
@@ -96,8 +96,8 @@ async function startRoles(o: TickerOptions, base: Base): Promise<Roles> {
     : null;
 
   // One process per core: the primary listens and hands each connection to a child by its session.
-  if (o.handedConnections === true && gateway !== null) setupWorker(gateway.io);
-  const port = o.handedConnections === true ? (o.port ?? 0) : await listen(httpServer, o.port ?? 0, o.host ?? '0.0.0.0');
+  if (o.processSlot !== undefined) acceptHandedConnections(httpServer, gateway?.io ?? null, o.processSlot);
+  const port = o.processSlot !== undefined ? (o.port ?? 0) : await listen(httpServer, o.port ?? 0, o.host ?? '0.0.0.0');
   const metricsUrl = o.metricsPort === undefined ? undefined : await serveMetrics(started, metrics, o.metricsPort, o.host ?? '0.0.0.0');
   return { port, app, usage, feeds, gateway, ...(metricsUrl === undefined ? {} : { metricsUrl }) };
 }

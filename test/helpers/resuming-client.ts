@@ -17,6 +17,8 @@ export class ResumingClient {
   subscriptions = 0;
   /** how many times its connection was lost (a failed connect attempt not counted) */
   disconnects = 0;
+  /** why each failed attempt failed (connect errors, refused subscribes), for a failing test to print */
+  readonly failures: string[] = [];
   #last = 0;
   #urls: string[];
   #turn: number;
@@ -89,7 +91,10 @@ export class ResumingClient {
     socket.on('connect', () => {
       this.subscriptions++;
       socket.emit('subscribe', { since: this.#last }, (ack: SubscribeAck) => {
-        if (!ack.ok) return retry();
+        if (!ack.ok) {
+          this.failures.push(`subscribe: ${JSON.stringify(ack)}`);
+          return retry();
+        }
         acked = true;
         subscriptionLast = this.#last;
         for (const h of ack.headlines) take(h);
@@ -102,6 +107,9 @@ export class ResumingClient {
       this.disconnects++;
       retry();
     });
-    socket.on('connect_error', retry);
+    socket.on('connect_error', (err) => {
+      this.failures.push(`connect_error: ${err.message}${'description' in err ? ` ${JSON.stringify(err.description)}` : ''}`);
+      retry();
+    });
   }
 }

@@ -81,8 +81,8 @@ export function startProcess(
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`${role} did not start in 20 s:\n${out}\n${err}`));
-    }, 20_000);
+      reject(new Error(`${role} did not start in 40 s:\n${out}\n${err}`));
+    }, 40_000);
     const onData = () => {
       const m = /"port":(\d+)[^\n]*"msg":"headline ticker started"/u.exec(out);
       if (m) {

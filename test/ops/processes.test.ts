@@ -1,13 +1,14 @@
 // One process per core (TICKER_PROCESSES): real processes on one port, WebSocket and
 // long-polling-only clients, a child killed mid-stream. The delivery promise must hold across
 // processes, and a polling session must stay on the process that holds it.
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, onTestFailed } from 'vitest';
 import { readEnv } from '../../server/src/config/env.js';
 import { ALL_KEY, EDITOR_TOKEN } from '../helpers/config.js';
 import { usePrivateStack } from '../helpers/harness.js';
 import { ResumingClient } from '../helpers/resuming-client.js';
 import { startProcess, writeConfigFile, type TickerProcess } from '../helpers/stack.js';
 import { until } from '../helpers/wait.js';
+import { io } from 'socket.io-client';
 
 // Real TICKER_ROLE processes use the default key prefix: a redis-server of their own.
 const stack = usePrivateStack({ ticker: false });
@@ -70,10 +71,51 @@ describe('TICKER_PROCESSES', () => {
     expect(() => readEnv({ TICKER_PROCESSES: '2', TICKER_ROLE: 'worker' })).toThrow(/TICKER_PROCESSES: only the all and gateway roles/u);
   });
 
+  it('hands over every connection whole: 150 clients connecting at once, half long-polling, all go live at their first attempt', async () => {
+    const p = await startProcess('all', { REDIS_URL: stack.redis.url, TICKER_CONFIG: writeConfigFile(), TICKER_PROCESSES: '2' });
+    processes.push(p);
+    // Bytes a client sends while its connection is being handed over must reach the child, and a
+    // polling session's next request must reach the child that made the session, however soon.
+    const outcomes = await Promise.all(
+      Array.from({ length: 150 }, (_, n) => {
+        const s = io(p.url, {
+          auth: { key: ALL_KEY },
+          transports: n % 2 ? ['polling'] : ['websocket'],
+          reconnection: false,
+          forceNew: true,
+          timeout: 5000,
+        });
+        let timer: NodeJS.Timeout | undefined;
+        return new Promise<string>((resolve) => {
+          timer = setTimeout(() => resolve(`${n}: no answer to CONNECT in 15 s`), 15_000);
+          s.once('connect', () => resolve('ok'));
+          s.once('connect_error', (err) => resolve(`${n}: ${err.message}`));
+        }).finally(() => {
+          clearTimeout(timer);
+          s.close();
+        });
+      }),
+    );
+    expect(outcomes.filter((o) => o !== 'ok')).toEqual([]);
+    await p.kill('SIGKILL');
+  }, 60_000);
+
   it('two processes on one port: every client gets every headline once, in order, through a child SIGKILL', async () => {
     const configPath = writeConfigFile();
     const p = await startProcess('all', { REDIS_URL: stack.redis.url, TICKER_CONFIG: configPath, TICKER_PROCESSES: '2' });
     processes.push(p);
+    // A failure says where it stopped and what the processes and clients saw.
+    const t0 = Date.now();
+    let stage = 'started';
+    const mark = (s: string) => (stage = `${s} at ${Date.now() - t0} ms`);
+    onTestFailed(() => {
+      console.error(`stopped after: ${stage}`);
+      for (const c of clients)
+        console.error(
+          `client ${c.transports[0]}: ${c.delivered.length} delivered, ${c.disconnects} cuts; ${c.failures.slice(-5).join(' | ')}`,
+        );
+      console.error(p.output().slice(-8000));
+    });
     const first = servingLines(p);
     // Only slot 0 runs the ingest worker and the feed poller; slot 1 is a gateway.
     expect(first.map((l) => [l.slot, l.role]).sort()).toEqual([
@@ -89,6 +131,7 @@ describe('TICKER_PROCESSES', () => {
         clients.push(c);
         c.start();
         await until(() => c.subscriptions > 0, 'client subscribed');
+        mark(`client ${clients.length} subscribed`);
       }
     }
 
@@ -96,6 +139,7 @@ describe('TICKER_PROCESSES', () => {
     for (const [n, text] of texts.entries()) {
       if (n === TOTAL / 2) process.kill(doomed.pid, 'SIGKILL');
       await publish(p.url, text, `core-${n}`);
+      mark(`published ${n}`);
     }
     await until(() => clients.every((c) => c.delivered.length >= TOTAL), 'every client has every headline', 60_000);
 
@@ -113,10 +157,12 @@ describe('TICKER_PROCESSES', () => {
       expect(clients.filter((c) => c.transports[0] === kind && c.disconnects === 0).length).toBeGreaterThan(0);
     }
 
+    mark('all delivered');
     // The dead child was replaced in its slot.
     await until(() => servingLines(p).some((l) => l.slot === 1 && l.pid !== doomed.pid), 'slot 1 restarted');
     expect(p.output()).toContain('"msg":"process died: restarting it"');
 
+    mark('slot 1 restarted');
     // SIGHUP reaches every child: each reloads the config.
     const reloadsBefore = p.output().split('"msg":"config reloaded"').length;
     p.child.kill('SIGHUP');
@@ -125,10 +171,11 @@ describe('TICKER_PROCESSES', () => {
     // SIGTERM on the primary stops every child, inside the 10 s deadline.
     for (const c of clients) c.close();
     const children = servingLines(p).map((l) => l.pid);
-    const t0 = Date.now();
+    mark('reloaded');
+    const stopAt = Date.now();
     const exit = await p.kill('SIGTERM');
     expect(exit.code).toBe(0);
-    expect(Date.now() - t0).toBeLessThan(10_000);
+    expect(Date.now() - stopAt).toBeLessThan(10_000);
     expect(children.filter(alive)).toEqual([]);
   }, 120_000);
 });

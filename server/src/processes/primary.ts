@@ -1,14 +1,14 @@
 // One process per core (TICKER_PROCESSES > 1): this primary listens on PORT and hands each
-// connection to a child with @socket.io/sticky, which keeps a long-polling session's requests on
-// the child that holds the session. The children are the gateways; each subscribes to the feed in
-// Redis itself, so no Socket.IO adapter carries anything between them. The primary holds no Redis
+// connection to a child (balancer.ts), keeping a long-polling session's requests on the child
+// that holds the session. The children are the gateways; each subscribes to the feed in Redis
+// itself, so no Socket.IO adapter carries anything between them. The primary holds no Redis
 // connection and runs none of the product: it forks, restarts, forwards signals and balances.
 import cluster, { type Worker } from 'node:cluster';
-import { createServer } from 'node:http';
-import { setupMaster } from '@socket.io/sticky';
 import type { Role } from '../config/env.js';
 import { listen } from '../http-part.js';
 import type { Logger } from '../logger.js';
+import { createBalancer } from './balancer.js';
+import { isSessions } from './handover.js';
 
 /** What a child sends once its ticker is serving. */
 export const CHILD_READY = 'ticker:child-ready';
@@ -47,10 +47,10 @@ export function slotRole(role: Exclude<Role, 'worker'>, slot: number): Role {
 /** Starts the children and resolves once every one is serving. */
 export async function startPrimary(o: PrimaryOptions): Promise<RunningPrimary> {
   const { logger } = o;
-  // Sticky hands over the first chunk of each connection as a Buffer: JSON would mangle it.
+  // A handover carries the bytes read from the connection as a Buffer: JSON would mangle it.
   cluster.setupPrimary({ serialization: 'advanced' });
-  const server = createServer();
-  setupMaster(server, { loadBalancingMethod: 'least-connection' });
+  const balancer = createBalancer();
+  const server = balancer.server;
   const port = await listen(server, o.port, o.host);
 
   const slots = new Map<Worker, number>();
@@ -72,16 +72,20 @@ export async function startPrimary(o: PrimaryOptions): Promise<RunningPrimary> {
   };
 
   cluster.on('message', (worker, message: unknown) => {
-    if ((message as { type?: unknown } | null)?.type !== CHILD_READY) return;
     const slot = slots.get(worker);
     if (slot === undefined) return;
+    if (isSessions(message)) return balancer.sessions(slot, message.open);
+    if ((message as { type?: unknown } | null)?.type !== CHILD_READY) return;
     failures.set(slot, 0);
+    // Only a child that is serving gets connections: one still starting has no one to take them.
+    balancer.ready(slot, worker);
     if (++readyCount === o.processes) allReady();
   });
   cluster.on('exit', (worker, code, signal) => {
     const slot = slots.get(worker);
     slots.delete(worker);
     if (slot === undefined) return;
+    balancer.gone(slot);
     if (stopping) {
       if (slots.size === 0) allExited();
       return;
