@@ -5,7 +5,7 @@
 import { feedKeys } from '../server/src/log/feed-keys.js';
 import { KEY, publish, sample, sleep, type Generator, type Target } from './harness.js';
 import { delta, total, type CommandCounts, type RedisStats } from './redis-stats.js';
-import { rssKb } from './proc-stats.js';
+import { treeRssKb } from './proc-stats.js';
 
 const SEQ_KEY = feedKeys('ticker').seq;
 
@@ -145,7 +145,7 @@ export async function connectStep(
   const warm = await publish(target.url, 'warm', 20, limit / 20);
   await appendedUpTo(stats, warm.accepted.length);
   await sleep(1000);
-  const idleRss = rssKb(target.pid);
+  const idleRss = treeRssKb(target.pid);
   // the background over 2 s, to subtract
   const b0 = (await stats?.counts()) ?? {};
   const bs = sample(target);
@@ -158,7 +158,7 @@ export async function connectStep(
   const st = s.stop();
   const used = delta(c0, (await stats?.counts()) ?? {});
   await sleep(500);
-  const connected = rssKb(target.pid);
+  const connected = treeRssKb(target.pid);
   const k = st.seconds / bg.seconds;
   const net = (f: (x: typeof st) => number) => Math.max(0, f(st) - f(bg) * k);
   const commandsPerConnection: Record<string, number> = {};

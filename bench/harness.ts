@@ -1,14 +1,14 @@
 // The bench's moving parts: the two targets as child processes (optionally confined to given
 // cores), the generator process, the publisher, and /proc sampling. Used by bench/run.ts.
 import { fork, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PrivateRedis, freePort } from '../server/src/redis/private-redis.js';
 import { benchText, nowMs, type FromGenerator, type ToGenerator } from './protocol.js';
-import { cpuTicks, rssKb, TICKS_PER_SECOND } from './proc-stats.js';
+import { cpuTicks, TICKS_PER_SECOND, treeCpuTicks, treeRssKb } from './proc-stats.js';
 
 export const ROOT = fileURLToPath(new URL('../', import.meta.url));
 // Long enough for NODE_ENV=production's secret-strength check (24 characters at least).
@@ -22,6 +22,10 @@ export interface TargetOptions {
   profile: boolean;
   /** `taskset -c` list (e.g. "0"): the target and its Redis run only there; null: anywhere */
   cpus: string | null;
+  /** the product's TICKER_PROCESSES (1: one process, as `npm start`) */
+  processes: number;
+  /** run the product from its TypeScript source through tsx instead of the build `npm start` runs */
+  source: boolean;
 }
 
 export interface Target {
@@ -97,6 +101,14 @@ function confine(pid: number, cpus: string | null): void {
   if (r.status !== 0) throw new Error(`taskset -a -cp ${cpus} ${pid} failed: ${r.stderr}`);
 }
 
+/** The product as `npm start` runs it (the compiled build), or from source with `--source`. */
+function productProgram(o: TargetOptions): string[] {
+  if (o.source) return ['--conditions=ticker-source', '--import', 'tsx', 'server/src/main.ts'];
+  const built = join(ROOT, 'server/dist/main.js');
+  if (!existsSync(built)) throw new Error('server/dist/main.js is missing: run `npm run build` first (or pass --source)');
+  return [built];
+}
+
 export async function startTicker(o: TargetOptions): Promise<Target> {
   const dir = mkdtempSync(join(tmpdir(), 'ticker-bench-'));
   const redis = await new PrivateRedis({ dir: join(dir, 'redis') }).start();
@@ -121,12 +133,14 @@ export async function startTicker(o: TargetOptions): Promise<Target> {
     REDIS_URL: redis.url,
     LOG_LEVEL: 'warn',
     NODE_ENV: 'production',
+    TICKER_PROCESSES: role === 'worker' ? '1' : String(o.processes),
   });
-  const main = [...profileArgs(o, 'ticker'), '--conditions=ticker-source', '--import', 'tsx', 'server/src/main.ts'];
+  const program = productProgram(o);
+  const main = [...profileArgs(o, 'ticker'), ...program];
   let worker: ChildProcess | null = null;
   if (o.roles === 'split') {
     const workerPort = await freePort();
-    worker = spawnNode(o, ['--conditions=ticker-source', '--import', 'tsx', 'server/src/main.ts'], {
+    worker = spawnNode(o, program, {
       cwd: ROOT,
       env: env('worker', workerPort),
       stdio: ['ignore', 'ignore', 'pipe'],
@@ -342,17 +356,18 @@ export interface Sampler {
 export function sample(target: Target): Sampler {
   const t0 = Date.now();
   const pid = target.pid;
-  const c0 = cpuTicks(pid);
+  // The process and its children: with TICKER_PROCESSES the product is a primary and its children.
+  const c0 = treeCpuTicks(pid);
   const h0 = target.helpers.map((h) => cpuTicks(h.pid));
-  let peak = rssKb(pid);
-  const timer = setInterval(() => (peak = Math.max(peak, rssKb(pid))), 200);
+  let peak = treeRssKb(pid);
+  const timer = setInterval(() => (peak = Math.max(peak, treeRssKb(pid))), 200);
   return {
     stop() {
       clearInterval(timer);
       const secs = (Date.now() - t0) / 1000;
-      const rss = rssKb(pid);
+      const rss = treeRssKb(pid);
       peak = Math.max(peak, rss);
-      const cpuSeconds = (cpuTicks(pid) - c0) / TICKS_PER_SECOND;
+      const cpuSeconds = (treeCpuTicks(pid) - c0) / TICKS_PER_SECOND;
       const helperCpuSeconds = Object.fromEntries(target.helpers.map((h, i) => [h.name, (cpuTicks(h.pid) - h0[i]!) / TICKS_PER_SECOND]));
       return {
         seconds: secs,

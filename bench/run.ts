@@ -20,7 +20,7 @@ import {
   type TargetOptions,
 } from './harness.js';
 import type { StepReport } from './protocol.js';
-import { rssKb } from './proc-stats.js';
+import { treeRssKb } from './proc-stats.js';
 import { RedisStats } from './redis-stats.js';
 
 const SUCCESS_P99_MS = 100;
@@ -47,6 +47,8 @@ const { values: opts } = parseArgs({
     'storm-seconds': { type: 'string', default: '8' },
     'storm-delay': { type: 'string', default: '500,20000' },
     cpus: { type: 'string' },
+    processes: { type: 'string', default: '1' },
+    source: { type: 'boolean', default: false },
     repeat: { type: 'string', default: '1' },
     'scale-n': { type: 'string', default: '10000' },
     'scale-rate': { type: 'string', default: '5' },
@@ -82,6 +84,10 @@ if (opts.help) {
                             --scale-rate headlines/s for --scale-seconds
   --cpus 0                confine each target (the product with its Redis and worker; the
                           baseline) to these cores with taskset -c (util-linux), e.g. 0 or 0,1
+  --processes 1           the product's TICKER_PROCESSES (one gateway process per core; its CPU
+                          and RSS are the primary's and its children's together)
+  --source                run the product from TypeScript through tsx instead of the build that
+                          \`npm start\` runs (server/dist/main.js; \`npm run build\` first)
   --repeat 1              rounds; each runs every target, interleaved (order alternating), and
                           the summary gives medians and the spread (min-max) across rounds
   --profile               run each target with --cpu-prof (profiles in bench/results/prof/<target>/)
@@ -124,7 +130,14 @@ if (STORM_DELAY.length !== 2) throw new Error('--storm-delay: expected min,max i
 const CPUS = opts.cpus ?? null;
 if (CPUS !== null && !/^\d+([,-]\d+)*$/u.test(CPUS)) throw new Error(`--cpus: expected a taskset list such as 0 or 0,1, got ${CPUS}`);
 const REPEAT = num('repeat', opts.repeat);
-const TARGET_OPTIONS: TargetOptions = { roles: ROLES, profile: opts.profile ?? false, cpus: CPUS };
+const PROCESSES = num('processes', opts.processes);
+const TARGET_OPTIONS: TargetOptions = {
+  roles: ROLES,
+  profile: opts.profile ?? false,
+  cpus: CPUS,
+  processes: PROCESSES,
+  source: opts.source ?? false,
+};
 
 export interface StepResult {
   target: TargetName;
@@ -411,10 +424,10 @@ async function scaleStep(target: Target, gen: Generator, result: TargetResult): 
   const total = num('scale-n', opts['scale-n']);
   await gen.ask({ type: 'disconnect' }, 'disconnected');
   await sleep(2000);
-  const before = rssKb(target.pid);
+  const before = treeRssKb(target.pid);
   const first = await gen.ask({ type: 'connect', url: target.url, key: KEY, count: Math.min(5000, total), subscribe: true }, 'connected');
   await sleep(1000);
-  const at5k = rssKb(target.pid);
+  const at5k = treeRssKb(target.pid);
   const rest =
     total > 5000 ? await gen.ask({ type: 'connect', url: target.url, key: KEY, count: total - 5000, subscribe: true }, 'connected') : null;
   const open = first.open + (rest?.open ?? 0);
@@ -657,7 +670,8 @@ async function main(): Promise<void> {
   );
   process.stdout.write(
     `  ${N} subscribers; steps ${[...STEPS].join(',')}; steady ${RATE}/s for ${SECONDS} s; sweep ${SWEEP.join(',')}/s for ${SWEEP_SECONDS} s each` +
-      `${CPUS === null ? '' : `; targets confined to cpus ${CPUS}`}${REPEAT > 1 ? `; ${REPEAT} rounds` : ''}\n`,
+      `${CPUS === null ? '' : `; targets confined to cpus ${CPUS}`}${REPEAT > 1 ? `; ${REPEAT} rounds` : ''}` +
+      `; product ${TARGET_OPTIONS.source ? 'from source (tsx)' : 'built (server/dist)'}${PROCESSES > 1 ? `, ${PROCESSES} processes` : ''}\n`,
   );
   const results: TargetResult[] = [];
   for (let round = 1; round <= REPEAT; round++) {
