@@ -3,7 +3,7 @@
 import { fork, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PrivateRedis, freePort } from '../server/src/redis/private-redis.js';
@@ -67,6 +67,26 @@ function waitForLine(child: ChildProcess, pattern: RegExp, what: string): Promis
   });
 }
 
+/** Expands a taskset list ("0", "0,2", "1-3") into core numbers. */
+function coresOf(list: string): number[] {
+  return list.split(',').flatMap((part) => {
+    const [a, b] = part.split('-').map(Number);
+    return b === undefined ? [a!] : Array.from({ length: b - a! + 1 }, (_, i) => a! + i);
+  });
+}
+
+/**
+ * The cores the targets are not confined to, as a taskset list, for the load generator and the
+ * publisher: a generator on the target's core would bill its work to the target's run queue.
+ * Null when the targets have every core (nothing to keep apart).
+ */
+export function otherCores(targetCpus: string | null): string | null {
+  if (targetCpus === null) return null;
+  const taken = new Set(coresOf(targetCpus));
+  const rest = Array.from({ length: availableParallelism() }, (_, i) => i).filter((c) => !taken.has(c));
+  return rest.length === 0 ? null : rest.join(',');
+}
+
 export function stopChild(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
@@ -95,7 +115,7 @@ function spawnNode(o: TargetOptions, args: string[], options: Parameters<typeof 
 }
 
 /** Confines an already running process, all its threads (Redis's I/O and bio threads), to `cpus`. */
-function confine(pid: number, cpus: string | null): void {
+export function confine(pid: number, cpus: string | null): void {
   if (cpus === null || pid <= 0) return;
   const r = spawnSync('taskset', ['-a', '-cp', cpus, String(pid)], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`taskset -a -cp ${cpus} ${pid} failed: ${r.stderr}`);

@@ -7,6 +7,8 @@ import { parseArgs } from 'node:util';
 import { connectStep, perHeadlineStep, stormStep, type ConnectCost, type PerHeadline, type StormResult } from './cost-steps.js';
 import {
   closeAgent,
+  confine,
+  otherCores,
   Generator,
   KEY,
   publish,
@@ -83,7 +85,8 @@ if (opts.help) {
                           scale: --scale-n connections (RSS per idle connection at 5,000), then
                             --scale-rate headlines/s for --scale-seconds
   --cpus 0                confine each target (the product with its Redis and worker; the
-                          baseline) to these cores with taskset -c (util-linux), e.g. 0 or 0,1
+                          baseline) to these cores with taskset -c (util-linux), e.g. 0 or 0,1;
+                          the generator and the publisher then run on the other cores
   --processes 1           the product's TICKER_PROCESSES (one gateway process per core; its CPU
                           and RSS are the primary's and its children's together)
   --source                run the product from TypeScript through tsx instead of the build that
@@ -131,6 +134,9 @@ const CPUS = opts.cpus ?? null;
 if (CPUS !== null && !/^\d+([,-]\d+)*$/u.test(CPUS)) throw new Error(`--cpus: expected a taskset list such as 0 or 0,1, got ${CPUS}`);
 const REPEAT = num('repeat', opts.repeat);
 const PROCESSES = num('processes', opts.processes);
+// The generator and this process (the publisher) stay off the targets' cores.
+const GENERATOR_CPUS = otherCores(CPUS);
+confine(process.pid, GENERATOR_CPUS);
 const TARGET_OPTIONS: TargetOptions = {
   roles: ROLES,
   profile: opts.profile ?? false,
@@ -324,6 +330,7 @@ async function benchTarget(name: TargetName, round: number): Promise<TargetResul
   const target = name === 'ticker' ? await startTicker(TARGET_OPTIONS) : await startBaseline(TARGET_OPTIONS);
   const stats = target.redisUrl === null ? null : new RedisStats(target.redisUrl);
   const gen = new Generator();
+  confine(gen.pid, GENERATOR_CPUS);
   await gen.ask(null, 'ready');
   try {
     await sleep(1000);
@@ -670,7 +677,7 @@ async function main(): Promise<void> {
   );
   process.stdout.write(
     `  ${N} subscribers; steps ${[...STEPS].join(',')}; steady ${RATE}/s for ${SECONDS} s; sweep ${SWEEP.join(',')}/s for ${SWEEP_SECONDS} s each` +
-      `${CPUS === null ? '' : `; targets confined to cpus ${CPUS}`}${REPEAT > 1 ? `; ${REPEAT} rounds` : ''}` +
+      `${CPUS === null ? '' : `; targets confined to cpus ${CPUS}${GENERATOR_CPUS === null ? '' : `, generator and publisher to ${GENERATOR_CPUS}`}`}${REPEAT > 1 ? `; ${REPEAT} rounds` : ''}` +
       `; product ${TARGET_OPTIONS.source ? 'from source (tsx)' : 'built (server/dist)'}${PROCESSES > 1 ? `, ${PROCESSES} processes` : ''}\n`,
   );
   const results: TargetResult[] = [];

@@ -1,6 +1,6 @@
 import { isIPv4, isIPv6 } from 'node:net';
-import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import type { LimitsConfig, RetryAfter } from './limits.js';
+import { WindowCounter } from './window-counter.js';
 
 /**
  * The unit a per-address limit counts: an IPv4 address (IPv4-mapped IPv6 too), or an IPv6 /64
@@ -20,8 +20,6 @@ export function addressBucket(ip: string): string {
     .join(':')}::/64`;
 }
 
-const retryAfter = (res: RateLimiterRes): number => Math.max(1, Math.ceil(res.msBeforeNext / 1000));
-
 /**
  * Per-address limits held in this gateway's memory: cheap on the connect path, and approximate
  * across gateways (each enforces its own share). Cluster-wide caps are per key (maxConnections).
@@ -29,15 +27,15 @@ const retryAfter = (res: RateLimiterRes): number => Math.max(1, Math.ceil(res.ms
 export class AddressLimits {
   readonly #config: LimitsConfig;
   readonly #sockets = new Map<string, number>();
-  readonly #subscribes: RateLimiterMemory;
-  readonly #events: RateLimiterMemory;
-  readonly #history: RateLimiterMemory;
+  readonly #subscribes: WindowCounter;
+  readonly #events: WindowCounter;
+  readonly #history: WindowCounter;
 
   constructor(config: LimitsConfig) {
     this.#config = config;
-    this.#subscribes = new RateLimiterMemory({ keyPrefix: 'addr-sub', points: config.subscribesPerAddressPer10s, duration: 10 });
-    this.#events = new RateLimiterMemory({ keyPrefix: 'addr-ev', points: config.socketEventsPerAddressPer10s, duration: 10 });
-    this.#history = new RateLimiterMemory({ keyPrefix: 'addr-hist', points: config.historyPerAddressPerMinute, duration: 60 });
+    this.#subscribes = new WindowCounter(config.subscribesPerAddressPer10s, 10_000);
+    this.#events = new WindowCounter(config.socketEventsPerAddressPer10s, 10_000);
+    this.#history = new WindowCounter(config.historyPerAddressPerMinute, 60_000);
   }
 
   /** Counts one more open socket from `ip`; false (and not counted) at the limit. */
@@ -56,25 +54,16 @@ export class AddressLimits {
     else this.#sockets.set(bucket, n);
   }
 
-  subscribe(ip: string): Promise<RetryAfter> {
-    return consume(this.#subscribes, addressBucket(ip));
+  subscribe(ip: string): RetryAfter {
+    return this.#subscribes.take(addressBucket(ip));
   }
 
   /** Any socket event, known or not. */
-  socketEvent(ip: string): Promise<RetryAfter> {
-    return consume(this.#events, addressBucket(ip));
+  socketEvent(ip: string): RetryAfter {
+    return this.#events.take(addressBucket(ip));
   }
 
-  history(ip: string): Promise<RetryAfter> {
-    return consume(this.#history, addressBucket(ip));
-  }
-}
-
-async function consume(limiter: RateLimiterMemory, key: string): Promise<RetryAfter> {
-  try {
-    await limiter.consume(key);
-    return null;
-  } catch (res) {
-    return res instanceof RateLimiterRes ? retryAfter(res) : null;
+  history(ip: string): RetryAfter {
+    return this.#history.take(addressBucket(ip));
   }
 }

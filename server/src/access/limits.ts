@@ -1,6 +1,7 @@
 import type { RedisClient } from '../redis/connection.js';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import type { TickerConfig } from '../config/ticker-config.js';
+import { WindowCounter } from './window-counter.js';
 
 export type LimitsConfig = TickerConfig['limits'];
 
@@ -17,7 +18,7 @@ export class Limits {
   readonly #authFailures: RateLimiterRedis;
   readonly #history: RateLimiterRedis;
   readonly #publishes: RateLimiterRedis;
-  readonly #socketMessages: RateLimiterMemory;
+  readonly #socketMessages: WindowCounter;
   readonly #config: LimitsConfig;
 
   constructor(redis: RedisClient, prefix: string, config: LimitsConfig) {
@@ -33,7 +34,7 @@ export class Limits {
     this.#authFailures = shared('auth', config.authFailuresPerMinute, 60);
     this.#history = shared('history', config.historyPerMinute, 60);
     this.#publishes = shared('publish', config.publishesPerEditorPerMinute, 60);
-    this.#socketMessages = new RateLimiterMemory({ keyPrefix: 'socket', points: config.socketMessagesPer10s, duration: 10 });
+    this.#socketMessages = new WindowCounter(config.socketMessagesPer10s, 10_000);
   }
 
   /** Is this address blocked after too many failed authentications? */
@@ -60,9 +61,9 @@ export class Limits {
     return this.#consume(this.#publishes, editor);
   }
 
-  /** One socket message (subscribe/unsubscribe) on one socket. */
-  async socketMessage(socketId: string): Promise<RetryAfter> {
-    return this.#consume(this.#socketMessages, socketId);
+  /** One socket message (subscribe/unsubscribe) on one socket: in memory, the socket is here. */
+  socketMessage(socketId: string): RetryAfter {
+    return this.#socketMessages.take(socketId);
   }
 
   async #consume(limiter: RateLimiterRedis | RateLimiterMemory, key: string): Promise<RetryAfter> {

@@ -72,7 +72,7 @@ export function headlinesRoutes({ access, limits, metrics, ingest, log, addressL
 
   router.get('/api/headlines', requireKey(access, limits), async (req, res) => {
     const { entitlement, digest } = keyOf(res);
-    const near = await addressLimits.history(req.ip ?? 'unknown');
+    const near = addressLimits.history(req.ip ?? 'unknown');
     if (near !== null) throw rateLimited(near, 'too many history requests from this address');
     const wait = await limits.history(digest);
     if (wait !== null) throw rateLimited(wait, 'too many history requests for this key');

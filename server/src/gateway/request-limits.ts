@@ -16,20 +16,21 @@ export interface RequestLimits {
   /** Counts every packet against its address, and unknown events against their socket. */
   guard(socket: TickerSocket): void;
   /** The refusal of a message over the socket's rate, or null. */
-  flooded(socket: TickerSocket): Promise<AckError | null>;
+  flooded(socket: TickerSocket): AckError | null;
   /** The refusal of a subscribe over its address's or socket's rate, or null. */
-  subscribeRefused(socket: TickerSocket): Promise<AckError | null>;
+  subscribeRefused(socket: TickerSocket): AckError | null;
 }
 
 const KNOWN_EVENTS = new Set(['subscribe', 'unsubscribe']);
 
 export function createRequestLimits(deps: RequestLimitsDeps): RequestLimits {
   const { limits, addressLimits, logger, metrics } = deps;
-  const addressEvent = async (socket: TickerSocket, event: unknown): Promise<AckError | null> => {
-    const wait = await addressLimits.socketEvent(socket.data.ip);
+  // Synchronous: these counters are in memory and run on every packet (window-counter.ts).
+  const addressEvent = (socket: TickerSocket, event: unknown): AckError | null => {
+    const wait = addressLimits.socketEvent(socket.data.ip);
     if (wait !== null) return errorAck(new TickerError('rate_limited', `too many messages from this address; retry in ${wait} s`));
     if (typeof event === 'string' && KNOWN_EVENTS.has(event)) return null;
-    if ((await limits.socketMessage(socket.id)) !== null && socket.connected) {
+    if (limits.socketMessage(socket.id) !== null && socket.connected) {
       logger.info({ sid: socket.id, ip: socket.data.ip }, 'socket flooding unknown events cut off');
       metrics.shed.inc({ reason: 'flood' });
       socket.disconnect(true);
@@ -37,8 +38,8 @@ export function createRequestLimits(deps: RequestLimitsDeps): RequestLimits {
     return errorAck(new TickerError('bad_request', 'unknown event'));
   };
   // A flood of messages is answered, not served: the limiter runs before the work is queued.
-  const flooded = async (socket: TickerSocket): Promise<AckError | null> => {
-    const wait = await limits.socketMessage(socket.id);
+  const flooded = (socket: TickerSocket): AckError | null => {
+    const wait = limits.socketMessage(socket.id);
     return wait === null ? null : errorAck(new TickerError('rate_limited', `too many messages; retry in ${wait} s`));
   };
   return {
@@ -46,16 +47,15 @@ export function createRequestLimits(deps: RequestLimitsDeps): RequestLimits {
       // Every packet, known event or not, counts against its address; an unknown event also
       // counts against its socket, and a socket that floods them is cut off.
       socket.use(([event, ...args], next) => {
-        void addressEvent(socket, event).then((refusal) => {
-          if (refusal === null) return next();
-          const ack = args.at(-1);
-          if (typeof ack === 'function') (ack as (r: AckError) => void)(refusal);
-        });
+        const refusal = addressEvent(socket, event);
+        if (refusal === null) return next();
+        const ack = args.at(-1);
+        if (typeof ack === 'function') (ack as (r: AckError) => void)(refusal);
       });
     },
     flooded,
-    async subscribeRefused(socket) {
-      const wait = await addressLimits.subscribe(socket.data.ip);
+    subscribeRefused(socket) {
+      const wait = addressLimits.subscribe(socket.data.ip);
       if (wait !== null) return errorAck(new TickerError('rate_limited', `too many subscribes from this address; retry in ${wait} s`));
       return flooded(socket);
     },

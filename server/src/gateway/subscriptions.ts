@@ -42,17 +42,15 @@ export function createSubscriptions(deps: SubscriptionsDeps): Subscriptions {
         if (typeof ack !== 'function') return;
         // The next page of a replay is not charged: pages only move forward through a bounded log.
         const continues = socket.data.pageAt !== null && (request as { since?: unknown } | null)?.since === socket.data.pageAt;
-        void (continues ? Promise.resolve(null) : requestLimits.subscribeRefused(socket)).then((refused) => {
-          if (refused) return ack(refused);
-          serially(socket, () => subscribe(deps, socket, request).then(ack, (err: unknown) => ack(errorAck(err))));
-        });
+        const refused = continues ? null : requestLimits.subscribeRefused(socket);
+        if (refused) return ack(refused);
+        serially(socket, () => subscribe(deps, socket, request).then(ack, (err: unknown) => ack(errorAck(err))));
       });
       socket.on('unsubscribe', (request, ack) => {
         if (typeof ack !== 'function') return;
-        void requestLimits.flooded(socket).then((refused) => {
-          if (refused) return ack(refused);
-          serially(socket, async () => ack(unsubscribe(socket, request)));
-        });
+        const refused = requestLimits.flooded(socket);
+        if (refused) return ack(refused);
+        serially(socket, async () => ack(unsubscribe(socket, request)));
       });
     },
   };
