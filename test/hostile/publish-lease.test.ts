@@ -46,6 +46,15 @@ describe('the per-editor write limit, leased', () => {
     expect(used).toBeLessThan(400);
   });
 
+  it('concurrent writes share one lease: 500 at once, 25 at a time, all admitted under a limit of 600', async () => {
+    const client = new Redis(stack.redis.url);
+    stack.defer(() => client.quit());
+    const limits = limitsAt(600, client);
+    const answers: (number | null)[] = [];
+    for (let i = 0; i < 500; i += 25) answers.push(...(await Promise.all(Array.from({ length: 25 }, () => limits.publish('burst-desk')))));
+    expect(answers.filter((a) => a !== null)).toEqual([]);
+  });
+
   it('a limit under 120 a minute is counted write by write, exactly', async () => {
     const client = new Redis(stack.redis.url);
     stack.defer(() => client.quit());

@@ -28,6 +28,7 @@ export class Limits {
    */
   readonly #leases = new Map<string, { left: number; until: number; refused: boolean }>();
   readonly #leaseSize: number;
+  readonly #renewing = new Map<string, Promise<void>>();
 
   constructor(redis: RedisClient, prefix: string, config: LimitsConfig) {
     this.#config = config;
@@ -70,21 +71,49 @@ export class Limits {
    * Served from a lease when one is open (most writes: no Redis round trip).
    */
   async publish(editor: string): Promise<RetryAfter> {
+    const leased = this.#fromLease(editor);
+    if (leased !== undefined) return leased;
+    // One lease at a time per editor: concurrent writes wait for it instead of each taking one.
+    const renewing = this.#renewing.get(editor);
+    if (renewing !== undefined) {
+      await renewing;
+      // (null is an answer here: admitted from the new lease)
+      const after = this.#fromLease(editor);
+      return after === undefined ? this.#publishOne(editor) : after;
+    }
+    const renewal = this.#renew(editor);
+    const settled = renewal.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.#renewing.set(editor, settled);
+    try {
+      return await renewal;
+    } finally {
+      this.#renewing.delete(editor);
+    }
+  }
+
+  /** Null: admitted from the open lease; a number: refused earlier in this window; undefined: no lease to go by. */
+  #fromLease(editor: string): RetryAfter | undefined {
     const now = Date.now();
     const lease = this.#leases.get(editor);
-    if (lease !== undefined && now < lease.until) {
-      if (lease.left > 0) {
-        lease.left--;
-        return null;
-      }
-      // Refused earlier in this window: a flood is answered from memory, not from Redis.
-      if (lease.refused) return Math.max(1, Math.ceil((lease.until - now) / 1000));
+    if (lease === undefined || now >= lease.until) return undefined;
+    if (lease.left > 0) {
+      lease.left--;
+      return null;
     }
+    // Refused earlier in this window: a flood is answered from memory, not from Redis.
+    return lease.refused ? Math.max(1, Math.ceil((lease.until - now) / 1000)) : undefined;
+  }
+
+  /** Takes a lease for this write and the next ones; near the limit, counts this write alone. */
+  async #renew(editor: string): Promise<RetryAfter> {
     const size = this.#leaseSize;
     if (size > 1) {
       try {
         const res = await this.#publishes.consume(editor, size);
-        this.#leases.set(editor, { left: size - 1, until: now + res.msBeforeNext, refused: false });
+        this.#leases.set(editor, { left: size - 1, until: Date.now() + res.msBeforeNext, refused: false });
         return null;
       } catch (res) {
         if (!(res instanceof RateLimiterRes)) return null;
@@ -92,12 +121,16 @@ export class Limits {
         await this.#publishes.reward(editor, size).catch(() => undefined);
       }
     }
+    return this.#publishOne(editor);
+  }
+
+  async #publishOne(editor: string): Promise<RetryAfter> {
     try {
       await this.#publishes.consume(editor);
       return null;
     } catch (res) {
       if (!(res instanceof RateLimiterRes)) return null;
-      this.#leases.set(editor, { left: 0, until: now + res.msBeforeNext, refused: true });
+      this.#leases.set(editor, { left: 0, until: Date.now() + res.msBeforeNext, refused: true });
       return retryAfter(res);
     }
   }
