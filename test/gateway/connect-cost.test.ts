@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
-import { ALL_KEY } from '../helpers/config.js';
+import { ALL_KEY, testConfig } from '../helpers/config.js';
 import { connect, postHeadline, subscribeOk, type TestSocket } from '../helpers/clients.js';
 import { usePrivateStack } from '../helpers/harness.js';
 import { until } from '../helpers/wait.js';
@@ -58,5 +58,46 @@ describe('the cost of a connect + subscribe in Redis commands', () => {
     expect(total).toBeLessThanOrEqual(n);
     // The ring reaches back to the log's start: every snapshot and resume is answered from memory.
     expect(spent['xrevrange']).toBeUndefined();
+  });
+});
+
+describe('the cost of a delayed key subscribe in Redis reads', () => {
+  const DEMO_KEY = 'sdk_test_demo_delayed';
+  const stack = usePrivateStack({
+    ticker: {
+      config: testConfig({
+        keys: [
+          { key: ALL_KEY, name: 'all topics', topics: ['*'] },
+          { key: DEMO_KEY, name: 'demo, 30 s behind', topics: ['*'], delaySeconds: 30 },
+        ],
+      }),
+    },
+  });
+  const sockets: TestSocket[] = [];
+  afterEach(() => {
+    for (const s of sockets.splice(0)) s.close();
+  });
+
+  it('does not read the delay window from Redis on every subscribe when the relay holds it', async () => {
+    const url = stack.ticker.url;
+    // Everything is inside the 30-s window: each subscribe must learn what overtook what from
+    // all of it (the events after its horizon), which it used to read with XRANGE each time.
+    for (let i = 0; i < 30; i++)
+      expect((await postHeadline(url, { text: `demo ${i}`, topics: ['markets'], symbols: [] })).status).toBe(202);
+    await until(() => stack.ticker.gateway!.horizon(0) === 30, 'the relay saw them');
+    const client = stack.redis.client;
+    const n = 20;
+    const before = await commandCounts(client);
+    const answers = await Promise.all(
+      Array.from({ length: n }, async () => {
+        const socket = await connect(url, DEMO_KEY);
+        sockets.push(socket);
+        return subscribeOk(socket, { limit: 10 });
+      }),
+    );
+    const spent = delta(before, await commandCounts(client));
+    // Nothing released yet: the demo key sees nothing of the last 30 s.
+    expect(answers.map((a) => a.headlines.length)).toEqual(Array(n).fill(0));
+    expect(spent['xrange'] ?? 0).toBeLessThan(n / 2);
   });
 });

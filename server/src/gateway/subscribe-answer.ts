@@ -123,14 +123,35 @@ async function answerDelayed(
   const upTo = horizon();
   const head = relay.lastSeq;
   const tooFar = since !== undefined && upTo - since > REPLAY_PAGE_MAX_EVENTS;
-  const answer = await queryFeed(log, sub, { since: tooFar ? undefined : since, limit, upTo, delayed: { delaySeconds: delay, head } });
+  // What came after the horizon (the whole delay window) tells what overtook what: from the
+  // relay's memory when it reaches back that far, so a demo widget's page view does not read the
+  // delay window from Redis (minutes of the feed, on every subscribe).
+  const later = relay.recentAfter(upTo);
+  const answer = await queryFeed(log, sub, {
+    since: tooFar ? undefined : since,
+    limit,
+    upTo,
+    delayed: { delaySeconds: delay, head, later: later !== null && (later.at(-1)?.h.seq ?? upTo) === head ? later : null },
+  });
   if (tooFar) return { ...answer, reset: true };
   if (answer.seq >= horizon()) return answer;
   // The lane moved on meanwhile: the rest, up to where it is now, in its latest state.
-  const rest = await log.range(answer.seq, horizon(), REPLAY_PAGE_MAX_EVENTS);
-  const later = await log.range(rest.at(-1)?.h.seq ?? answer.seq, relay.lastSeq, REPLAY_PAGE_MAX_EVENTS * 10);
-  const more = delayedEvents(rest, later, delay * 1000)
+  const [rest, after] = await delayedRest(log, relay, answer.seq, horizon());
+  const more = delayedEvents(rest, after, delay * 1000)
     .map(view)
     .filter((h): h is Headline => h !== null);
   return { ...answer, headlines: [...answer.headlines, ...more], seq: rest.at(-1)?.h.seq ?? answer.seq };
+}
+
+/** The events after `from` up to `upTo` (a page at most), and those after them to the head: from memory when it holds them. */
+async function delayedRest(log: FeedLog, relay: FeedRelay, from: number, upTo: number): Promise<[LogEvent[], LogEvent[]]> {
+  const held = relay.recentAfter(from);
+  if (held !== null && (held.at(-1)?.h.seq ?? from) === relay.lastSeq) {
+    const rest = held.filter((ev) => ev.h.seq <= upTo).slice(0, REPLAY_PAGE_MAX_EVENTS);
+    const last = rest.at(-1)?.h.seq ?? from;
+    return [rest, held.filter((ev) => ev.h.seq > last)];
+  }
+  const rest = await log.range(from, upTo, REPLAY_PAGE_MAX_EVENTS);
+  const later = await log.range(rest.at(-1)?.h.seq ?? from, relay.lastSeq, REPLAY_PAGE_MAX_EVENTS * 10);
+  return [rest, later];
 }

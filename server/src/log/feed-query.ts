@@ -20,8 +20,11 @@ export interface FeedQuery {
   limit?: number | undefined;
   /** answer as of this seq */
   upTo: number;
-  /** a delayed key: its delay, and the log's head (events after `upTo` tell what overtook what) */
-  delayed?: { delaySeconds: number; head: number } | undefined;
+  /**
+   * a delayed key: its delay, and the log's head (events after `upTo` tell what overtook what);
+   * `later`, those events when the caller holds them in memory (else they are read from the log)
+   */
+  delayed?: { delaySeconds: number; head: number; later?: readonly LogEvent[] | null } | undefined;
 }
 
 export interface FeedAnswer {
@@ -40,7 +43,7 @@ export const viewFor = (sub: Subscription) => (ev: LogEvent) => viewOf(ev, (h) =
  * a snapshot and `reset`. Shared by history (REST) and subscribe (socket), so they agree.
  */
 export async function queryFeed(log: FeedLog, sub: Subscription, q: FeedQuery): Promise<FeedAnswer> {
-  const later = q.delayed && q.delayed.head > q.upTo ? await log.range(q.upTo, q.delayed.head, MAX_LOOKAHEAD) : [];
+  const later = q.delayed && q.delayed.head > q.upTo ? (q.delayed.later ?? (await log.range(q.upTo, q.delayed.head, MAX_LOOKAHEAD))) : [];
   const delayMs = (q.delayed?.delaySeconds ?? 0) * 1000;
   if (q.since !== undefined) {
     if (q.since > q.upTo) throw sinceAhead(q.since, q.upTo);
