@@ -6,6 +6,8 @@ import type { Socket } from 'node:net';
 import type { Server as IoServer } from 'socket.io';
 import { isHandover, SESSIONS, sessionId, type SessionsMessage } from './handover.js';
 
+const REPORT_EVERY_MS = 100;
+
 export function acceptHandedConnections(httpServer: HttpServer, io: IoServer | null, slot: number): void {
   // A kept-alive connection could carry the next request of another session, for another child.
   httpServer.prependListener('request', (_req, res) => res.setHeader('Connection', 'close'));
@@ -19,19 +21,32 @@ export function acceptHandedConnections(httpServer: HttpServer, io: IoServer | n
     socket.unshift(Buffer.from(message.head));
   });
   if (io === null) return;
-  io.engine.generateId = () => sessionId(slot);
+  // engine.io's own ids (random bytes drawn from a pool) with the slot in front.
+  const engineId = io.engine.generateId.bind(io.engine);
+  io.engine.generateId = (req) => sessionId(slot, engineId(req) as string);
   let open = 0;
+  let reported = -1;
+  let pending: NodeJS.Timeout | null = null;
+  // At most one report per REPORT_EVERY_MS: a storm of thousands of connects is one message, not
+  // thousands (each IPC message is serialised, written and parsed); the primary counts the
+  // handshakes it hands over in between.
   const report = () => {
+    pending = null;
+    if (open === reported) return;
+    reported = open;
     const m: SessionsMessage = { type: SESSIONS, open };
     // The channel is gone only when the primary is: nothing to tell then.
     process.send?.(m, undefined, undefined, () => undefined);
   };
+  const changed = () => {
+    pending ??= setTimeout(report, REPORT_EVERY_MS).unref();
+  };
   io.engine.on('connection', (conn: { once(event: 'close', fn: () => void): void }) => {
     open++;
-    report();
+    changed();
     conn.once('close', () => {
       open--;
-      report();
+      changed();
     });
   });
 }

@@ -29,9 +29,9 @@ export function isSessions(message: unknown): message is SessionsMessage {
   return m?.type === SESSIONS && Number.isInteger(m.open);
 }
 
-/** An engine.io session id made by the child in `slot`: `<slot>.` then 120 random bits. */
-export function sessionId(slot: number): string {
-  return `${slot}.${randomBytes(15).toString('base64url')}`;
+/** An engine.io session id made by the child in `slot`: `<slot>.` then engine.io's own id. */
+export function sessionId(slot: number, id: string = randomBytes(15).toString('base64url')): string {
+  return `${slot}.${id}`;
 }
 
 const SID_SLOT = /[?&]sid=(\d{1,4})\./u;
