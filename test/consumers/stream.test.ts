@@ -284,9 +284,15 @@ describe('GET /api/stream (Server-Sent Events)', () => {
         Array.from({ length: 40 }, (_, i) => `trim ${i}`),
         ['trim'],
       );
+      // Every one appended (a 202 is queued, not yet appended) and the log trimmed: no live
+      // headline can then arrive between the snapshot and the reset.
       await until(
-        async () => ((await (await fetch(`${small.url}/api/headlines?key=${ALL_KEY}&since=1`)).json()) as { reset?: true }).reset === true,
-        'the log is trimmed',
+        async () => {
+          const latest = (await (await fetch(`${small.url}/api/headlines?key=${ALL_KEY}&limit=1`)).json()) as { seq: number };
+          const old = (await (await fetch(`${small.url}/api/headlines?key=${ALL_KEY}&since=1`)).json()) as { reset?: true };
+          return latest.seq >= 40 && old.reset === true && small.gateway!.horizon(0) >= 40;
+        },
+        'all 40 appended and the log trimmed',
         30_000,
       );
       const res = await fetch(`${small.url}/api/stream?key=${ALL_KEY}&topics=trim&limit=3`, { headers: { 'last-event-id': '1' } });
