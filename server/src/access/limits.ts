@@ -1,14 +1,14 @@
 import type { RedisClient } from '../redis/connection.js';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import type { TickerConfig } from '../config/ticker-config.js';
-import { WindowCounter } from './window-counter.js';
+import { secondsToWait, WindowCounter } from './window-counter.js';
 
 export type LimitsConfig = TickerConfig['limits'];
 
 /** Seconds to wait before retrying, or null when the request may go ahead. */
 export type RetryAfter = number | null;
 
-const retryAfter = (res: RateLimiterRes): number => Math.max(1, Math.ceil(res.msBeforeNext / 1000));
+const retryAfter = (res: RateLimiterRes): number => secondsToWait(res.msBeforeNext);
 
 /**
  * Flood limits that hold across gateways (counters in Redis, via rate-limiter-flexible). While
@@ -104,7 +104,7 @@ export class Limits {
       return null;
     }
     // Refused earlier in this window: a flood is answered from memory, not from Redis.
-    return lease.refused ? Math.max(1, Math.ceil((lease.until - now) / 1000)) : undefined;
+    return lease.refused ? secondsToWait(lease.until - now) : undefined;
   }
 
   /** Takes a lease for this write and the next ones; near the limit, counts this write alone. */

@@ -1,5 +1,8 @@
 import type { RetryAfter } from './limits.js';
 
+/** Whole seconds to wait for `ms` to pass, at least 1 (what `Retry-After` and the acks say). */
+export const secondsToWait = (ms: number): number => Math.max(1, Math.ceil(ms / 1000));
+
 interface Window {
   count: number;
   resetAt: number;
@@ -37,7 +40,7 @@ export class WindowCounter {
       this.#windows.set(key, w);
     }
     w.count++;
-    return w.count <= this.#points ? null : Math.max(1, Math.ceil((w.resetAt - now) / 1000));
+    return w.count <= this.#points ? null : secondsToWait(w.resetAt - now);
   }
 
   /** Keys with a live window (for tests and metrics). */

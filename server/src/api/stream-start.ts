@@ -2,6 +2,7 @@ import { REPLAY_PAGE_MAX_EVENTS, TickerError } from '@headline-ticker/sdk/protoc
 import type { Gateway } from '../gateway/gateway.js';
 import type { FeedLog } from '../log/feed-log.js';
 import { queryFeed } from '../log/feed-query.js';
+import type { RecentEvents } from '../log/replay-pages.js';
 import type { Subscription } from '../log/subscription.js';
 import type { Metrics } from '../metrics.js';
 import type { SseStream } from './sse-stream.js';
@@ -10,6 +11,8 @@ export interface StreamStartDeps {
   log: FeedLog;
   gateway: Gateway;
   metrics: Metrics;
+  /** the gateway's recent events: a delayed key's lookahead is read from there when it can be */
+  relay: RecentEvents;
 }
 
 /**
@@ -18,7 +21,7 @@ export interface StreamStartDeps {
  * longer than a page).
  */
 export async function startStream(
-  { log, gateway, metrics }: StreamStartDeps,
+  { log, gateway, metrics, relay }: StreamStartDeps,
   stream: SseStream,
   sub: Subscription,
   since: number | undefined,
@@ -35,7 +38,7 @@ export async function startStream(
   }
   // A delayed key sees each headline in its latest state (what came after its horizon counts).
   const delayed = delay > 0 ? { delaySeconds: delay, head } : undefined;
-  const snapshot = async () => queryFeed(log, sub, { limit, upTo, delayed });
+  const snapshot = async () => queryFeed(log, sub, { limit, upTo, delayed, memory: relay });
   if (since === undefined) {
     const first = await snapshot();
     stream.sendAll(first.headlines);
@@ -48,7 +51,7 @@ export async function startStream(
   } else if (since >= upTo) {
     stream.sent = since; // nothing to replay: live continues after it
   } else {
-    const replay = await queryFeed(log, sub, { since, limit: REPLAY_PAGE_MAX_EVENTS, upTo, delayed });
+    const replay = await queryFeed(log, sub, { since, limit: REPLAY_PAGE_MAX_EVENTS, upTo, delayed, memory: relay });
     if (replay.reset) {
       const first = await snapshot();
       stream.sendAll(first.headlines);

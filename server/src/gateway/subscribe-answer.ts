@@ -123,15 +123,12 @@ async function answerDelayed(
   const upTo = horizon();
   const head = relay.lastSeq;
   const tooFar = since !== undefined && upTo - since > REPLAY_PAGE_MAX_EVENTS;
-  // What came after the horizon (the whole delay window) tells what overtook what: from the
-  // relay's memory when it reaches back that far, so a demo widget's page view does not read the
-  // delay window from Redis (minutes of the feed, on every subscribe).
-  const later = relay.recentAfter(upTo);
   const answer = await queryFeed(log, sub, {
     since: tooFar ? undefined : since,
     limit,
     upTo,
-    delayed: { delaySeconds: delay, head, later: later !== null && (later.at(-1)?.h.seq ?? upTo) === head ? later : null },
+    delayed: { delaySeconds: delay, head },
+    memory: relay,
   });
   if (tooFar) return { ...answer, reset: true };
   if (answer.seq >= horizon()) return answer;

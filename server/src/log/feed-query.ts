@@ -2,6 +2,7 @@ import { SINCE_AHEAD, TickerError, type Headline } from '@headline-ticker/sdk/pr
 import { delayedEvents, nextEventTimes, overtaken } from './delayed-view.js';
 import type { FeedLog } from './feed-log.js';
 import { viewOf, type LogEvent } from './log-event.js';
+import type { RecentEvents } from './replay-pages.js';
 import { matches, type Subscription } from './subscription.js';
 
 export const DEFAULT_SNAPSHOT_LIMIT = 20;
@@ -20,11 +21,10 @@ export interface FeedQuery {
   limit?: number | undefined;
   /** answer as of this seq */
   upTo: number;
-  /**
-   * a delayed key: its delay, and the log's head (events after `upTo` tell what overtook what);
-   * `later`, those events when the caller holds them in memory (else they are read from the log)
-   */
-  delayed?: { delaySeconds: number; head: number; later?: readonly LogEvent[] | null } | undefined;
+  /** a delayed key: its delay, and the log's head (events after `upTo` tell what overtook what) */
+  delayed?: { delaySeconds: number; head: number } | undefined;
+  /** recent events in memory (a gateway's relay): a delayed key's lookahead comes from there when it reaches back */
+  memory?: RecentEvents | null | undefined;
 }
 
 export interface FeedAnswer {
@@ -43,7 +43,7 @@ export const viewFor = (sub: Subscription) => (ev: LogEvent) => viewOf(ev, (h) =
  * a snapshot and `reset`. Shared by history (REST) and subscribe (socket), so they agree.
  */
 export async function queryFeed(log: FeedLog, sub: Subscription, q: FeedQuery): Promise<FeedAnswer> {
-  const later = q.delayed && q.delayed.head > q.upTo ? (q.delayed.later ?? (await log.range(q.upTo, q.delayed.head, MAX_LOOKAHEAD))) : [];
+  const later = q.delayed && q.delayed.head > q.upTo ? await lookahead(log, q.memory, q.upTo, q.delayed.head) : [];
   const delayMs = (q.delayed?.delaySeconds ?? 0) * 1000;
   if (q.since !== undefined) {
     if (q.since > q.upTo) throw sinceAhead(q.since, q.upTo);
@@ -56,6 +56,17 @@ export async function queryFeed(log: FeedLog, sub: Subscription, q: FeedQuery): 
   const match = q.delayed ? (h: Headline) => matches(sub, h) && !overtaken(h, next.get(h.id), delayMs) : (h: Headline) => matches(sub, h);
   const headlines = await log.snapshot(match, q.limit ?? DEFAULT_SNAPSHOT_LIMIT, q.upTo);
   return q.since === undefined ? { headlines, seq: q.upTo } : { headlines, seq: q.upTo, reset: true };
+}
+
+/**
+ * The events after `upTo` up to `head`: from memory when it holds all of them, so a demo key's
+ * subscribe or stream does not read its whole delay window from Redis each time; else the log.
+ */
+async function lookahead(log: FeedLog, memory: RecentEvents | null | undefined, upTo: number, head: number): Promise<readonly LogEvent[]> {
+  const held = memory?.recentAfter(upTo) ?? null;
+  const last = held?.at(-1)?.h.seq ?? upTo;
+  if (held !== null && last >= head) return last === head ? held : held.filter((ev) => ev.h.seq <= head);
+  return log.range(upTo, head, MAX_LOOKAHEAD);
 }
 
 /** A delayed key's replay: the latest state of each headline as its delay line releases it. */

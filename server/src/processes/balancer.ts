@@ -95,9 +95,10 @@ export function createBalancer(options: BalancerOptions = {}): Balancer {
     const onData = (chunk: Buffer) => {
       chunks.push(chunk);
       read += chunk.length;
+      // Only the new chunk is searched: a client dribbling a byte at a time costs no re-scans.
+      if (!chunk.includes(0x0a) && read <= MAX_REQUEST_LINE_BYTES) return;
       const head = chunks.length === 1 ? chunk : Buffer.concat(chunks);
       const eol = head.indexOf(0x0a);
-      if (eol === -1 && read <= MAX_REQUEST_LINE_BYTES) return;
       socket.off('data', onData);
       socket.setTimeout(0);
       if (eol === -1 || eol > MAX_REQUEST_LINE_BYTES) {
