@@ -3,9 +3,16 @@
 // the generator cannot tell them apart. Prints `listening <port>` once up. It keeps the latest
 // headlines in memory so a subscribe gets its snapshot (`limit`, default 10), as the product's
 // does; it has no log, so a resume (`since`) gets nothing it missed.
+//
+// With BENCH_QUEUE_REDIS_URL set it is the `queued` target: the same server with each headline
+// carried by BullMQ (a Queue.add before the 202, a Worker that emits), as the product carries
+// its headlines, and nothing else (no log, no auth). Its CPU per headline is what BullMQ alone
+// costs on this machine: the floor under the product's own figure while BullMQ stays.
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Queue, Worker } from 'bullmq';
+import { Redis } from 'ioredis';
 import { Server } from 'socket.io';
 
 const http = createServer();
@@ -14,6 +21,26 @@ const io = new Server(http, { serveClient: false });
 let seq = Date.now();
 const RECENT_MAX = 500;
 const recent: unknown[] = [];
+
+function emit(headline: unknown): void {
+  recent.push(headline);
+  if (recent.length > RECENT_MAX * 2) recent.splice(0, RECENT_MAX);
+  io.emit('headline', headline);
+}
+
+// The `queued` target: BullMQ with the options the product gives it (completed jobs removed at
+// once, a short events stream), one job in flight so headlines stay in order.
+const queueUrl = process.env['BENCH_QUEUE_REDIS_URL'];
+const queue = queueUrl
+  ? new Queue('bench', {
+      connection: new Redis(queueUrl, { maxRetriesPerRequest: null }),
+      defaultJobOptions: { removeOnComplete: true },
+      streams: { events: { maxLen: 1000 } },
+    })
+  : null;
+if (queueUrl) {
+  new Worker('bench', async (job) => emit(job.data), { connection: new Redis(queueUrl, { maxRetriesPerRequest: null }), concurrency: 1 });
+}
 
 io.on('connection', (socket) => {
   socket.on('subscribe', (request: { limit?: unknown } | undefined, ack: unknown) => {
@@ -53,10 +80,13 @@ http.on('request', (req, res) => {
       publishedAt: now,
       updatedAt: now,
     };
-    recent.push(headline);
-    if (recent.length > RECENT_MAX * 2) recent.splice(0, RECENT_MAX);
-    io.emit('headline', headline);
-    res.writeHead(202, { 'content-type': 'application/json' }).end(JSON.stringify({ id, status: 'queued' }));
+    const accepted = () => res.writeHead(202, { 'content-type': 'application/json' }).end(JSON.stringify({ id, status: 'queued' }));
+    if (queue === null) {
+      emit(headline);
+      accepted();
+    } else {
+      queue.add('h', headline).then(accepted, () => res.writeHead(503).end());
+    }
   });
 });
 

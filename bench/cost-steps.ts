@@ -16,6 +16,13 @@ async function appendedUpTo(stats: RedisStats | null, seq: number, ms = 15_000):
   while (Date.now() < deadline && Number((await stats.get(SEQ_KEY)) ?? 0) < seq) await sleep(50);
 }
 
+/** The `queued` target: until its worker has taken every job (it emits as it takes them). */
+async function drained(stats: RedisStats | null, ms = 15_000): Promise<void> {
+  if (stats === null) return;
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline && (await stats.pendingJobs()) > 0) await sleep(20);
+}
+
 const feedSeq = async (stats: RedisStats | null) => (stats === null ? 0 : Number((await stats.get(SEQ_KEY)) ?? 0));
 
 // ---------------------------------------------------------------- per headline
@@ -54,14 +61,16 @@ async function headlineWindow(
   seconds: number,
 ): Promise<HeadlineWindow> {
   const c0 = (await stats?.counts()) ?? {};
-  const seq0 = await feedSeq(stats);
+  const log = target.name === 'ticker' ? stats : null;
+  const seq0 = await feedSeq(log);
   const s = sample(target);
   let headlines = 0;
   if (rate === 0) await sleep(seconds * 1000);
   else {
     const p = await publish(target.url, tag, rate, seconds);
     headlines = p.accepted.length;
-    await appendedUpTo(stats, seq0 + headlines);
+    if (target.name === 'queued') await drained(stats);
+    else await appendedUpTo(log, seq0 + headlines);
   }
   const st = s.stop();
   const c1 = (await stats?.counts()) ?? {};

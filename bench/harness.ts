@@ -15,7 +15,8 @@ export const ROOT = fileURLToPath(new URL('../', import.meta.url));
 export const EDITOR_TOKEN = 'ed_bench_token_long_enough_0001';
 export const KEY = 'sdk_bench_all_long_enough_key_0001';
 
-export type TargetName = 'ticker' | 'baseline';
+/** `queued`: the baseline with each headline carried by BullMQ on its own Redis (baseline-server.ts) */
+export type TargetName = 'ticker' | 'baseline' | 'queued';
 
 export interface TargetOptions {
   roles: 'all' | 'split';
@@ -224,11 +225,16 @@ function findRedisPid(port: number): number {
   return 0;
 }
 
-export async function startBaseline(o: TargetOptions): Promise<Target> {
+export async function startBaseline(o: TargetOptions, queued = false): Promise<Target> {
+  const dir = queued ? mkdtempSync(join(tmpdir(), 'ticker-bench-queued-')) : null;
+  const redis = dir === null ? null : await new PrivateRedis({ dir: join(dir, 'redis') }).start();
+  const redisPid = redis === null ? 0 : findRedisPid(redis.port);
+  confine(redisPid, o.cpus);
+  const name: TargetName = queued ? 'queued' : 'baseline';
   const launch = async (port: number) => {
-    const child = spawnNode(o, [...profileArgs(o, 'baseline'), '--import', 'tsx', 'bench/baseline-server.ts'], {
+    const child = spawnNode(o, [...profileArgs(o, name), '--import', 'tsx', 'bench/baseline-server.ts'], {
       cwd: ROOT,
-      env: { ...process.env, PORT: String(port), NODE_ENV: 'production' },
+      env: { ...process.env, PORT: String(port), NODE_ENV: 'production', ...(redis ? { BENCH_QUEUE_REDIS_URL: redis.url } : {}) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const m = await waitForLine(child, /listening (\d+)/u, 'the baseline');
@@ -236,11 +242,11 @@ export async function startBaseline(o: TargetOptions): Promise<Target> {
   };
   let { child, port } = await launch(0);
   const target: Target = {
-    name: 'baseline',
+    name,
     url: `http://127.0.0.1:${port}`,
     pid: child.pid!,
-    helpers: [],
-    redisUrl: null,
+    helpers: redisPid > 0 ? [{ name: 'redis', pid: redisPid }] : [],
+    redisUrl: redis?.url ?? null,
     async crashAndRestart() {
       const t0 = Date.now();
       await stopChild(child, 'SIGKILL');
@@ -248,7 +254,11 @@ export async function startBaseline(o: TargetOptions): Promise<Target> {
       target.pid = child.pid!;
       return { restartMs: Date.now() - t0 };
     },
-    stop: () => stopChild(child),
+    async stop() {
+      await stopChild(child);
+      await redis?.stop();
+      if (dir !== null) rmSync(dir, { recursive: true, force: true });
+    },
   };
   return target;
 }

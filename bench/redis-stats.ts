@@ -26,6 +26,12 @@ export class RedisStats {
     return this.#redis.get(key);
   }
 
+  /** Jobs of the `queued` target's BullMQ queue not yet done (waiting or active). */
+  async pendingJobs(): Promise<number> {
+    const [wait, active] = await Promise.all([this.#redis.llen('bull:bench:wait'), this.#redis.llen('bull:bench:active')]);
+    return wait + active;
+  }
+
   async close(): Promise<void> {
     await this.#redis.quit().catch(() => this.#redis.disconnect());
   }

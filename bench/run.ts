@@ -69,7 +69,9 @@ if (opts.help) {
   --sweep 20,30,40,50,60  rates of the saturation sweep (stops at the first failure)
   --sweep-seconds 5       length of each sweep step
   --overload auto         rate of the overload step (auto: twice the first failing sweep rate)
-  --targets ticker,baseline
+  --targets ticker,baseline[,queued]
+                          queued: the baseline with each headline carried by BullMQ on its own
+                            Redis (headline step only): what BullMQ alone costs per headline
   --roles all             all: the product in one process (TICKER_ROLE=all, as npm start);
                           split: a TICKER_ROLE=gateway process (measured as the target) and a
                           separate TICKER_ROLE=worker (its CPU in the "worker" column), as deployed
@@ -124,7 +126,7 @@ const ROLES =
           throw new Error(`--roles: expected all or split, got ${opts.roles}`);
         })();
 const STEPS = new Set((opts.steps ?? '').split(',').filter(Boolean));
-for (const t of TARGETS) if (t !== 'ticker' && t !== 'baseline') throw new Error(`--targets: unknown ${t}`);
+for (const t of TARGETS) if (t !== 'ticker' && t !== 'baseline' && t !== 'queued') throw new Error(`--targets: unknown ${t}`);
 const HEADLINE_RATES = nums('headline-rates', opts['headline-rates']);
 if (HEADLINE_RATES.length !== 2 || HEADLINE_RATES[0]! >= HEADLINE_RATES[1]!)
   throw new Error('--headline-rates: expected two rates, low,high');
@@ -327,7 +329,7 @@ const needsSubscribers = ['connect', 'steady', 'sweep', 'overload', 'storm', 'sc
 
 async function benchTarget(name: TargetName, round: number): Promise<TargetResult> {
   process.stdout.write(`\n${name}: starting${REPEAT > 1 ? ` (round ${round})` : ''}${CPUS === null ? '' : ` on cpus ${CPUS}`}\n`);
-  const target = name === 'ticker' ? await startTicker(TARGET_OPTIONS) : await startBaseline(TARGET_OPTIONS);
+  const target = name === 'ticker' ? await startTicker(TARGET_OPTIONS) : await startBaseline(TARGET_OPTIONS, name === 'queued');
   const stats = target.redisUrl === null ? null : new RedisStats(target.redisUrl);
   const gen = new Generator();
   confine(gen.pid, GENERATOR_CPUS);
