@@ -222,16 +222,44 @@ describe('refused use', () => {
     expect(await redis.client.zcard(usageKeys('ticker').refused(today(), ref))).toBe(2);
   });
 
+  it('REST: a widget key from a foreign or missing Origin on GET /api/headlines and GET /api/stream is recorded too', async () => {
+    const refusedKey = usageKeys('ticker').refused(today(), a.access.key(WIDGET_KEY)!.ref);
+    const before = keyIn((await usage(a)).body, 'Example widget').refused;
+    const noneBefore = before.origins.find((o) => o.origin === '(none)')?.count ?? 0;
+    const thief = 'http://rest-thief.test';
+    const get = (t: RunningTicker, path: string, headers: Record<string, string>) =>
+      fetch(`${t.url}${path}?key=${WIDGET_KEY}`, { headers });
+    const answers = [
+      await get(a, '/api/headlines', { origin: thief, referer: `${thief}/copied-ticker.html` }),
+      await get(b, '/api/stream', { origin: thief }),
+      await get(b, '/api/headlines', {}),
+      await get(a, '/api/stream', { referer: 'http://no-origin.test/page' }),
+    ];
+    for (const r of answers) {
+      expect(r.status).toBe(403);
+      expect(((await r.json()) as { error: { code: string } }).error.code).toBe('forbidden');
+    }
+    await flushBoth();
+    const refused = keyIn((await usage(a)).body, 'Example widget').refused;
+    expect(refused.total - before.total).toBe(4);
+    expect(refused.origins).toContainEqual({ origin: thief, count: 2, referer: `${thief}/copied-ticker.html` });
+    expect(refused.origins).toContainEqual({ origin: '(none)', count: noneBefore + 2, referer: 'http://no-origin.test/page' });
+    // still one stored entry per (key, origin, day): the thief's is new, '(none)' was there
+    expect(await redis.client.zcard(refusedKey)).toBe(3);
+    expect(await redis.client.zscore(refusedKey, thief)).toBe('2');
+  });
+
   it('unknown keys are counted per address, and the guessed key is stored nowhere', async () => {
     const guess = 'wgt_guessed_secret_42';
     expect(await refusedHandshake(a.url, guess, { origin: WIDGET_ORIGIN })).toBe('unauthorized');
     expect((await fetch(`${b.url}/api/headlines?key=${guess}`)).status).toBe(401);
+    expect((await fetch(`${a.url}/api/stream`, { headers: { authorization: `Bearer ${guess}` } })).status).toBe(401);
     await flushBoth();
     const { body } = await usage(b);
-    expect(body.unknownKeys.attempts).toBe(2);
+    expect(body.unknownKeys.attempts).toBe(3);
     // the socket and the REST request may name the same address differently (::ffff:127.0.0.1)
     const recent = body.unknownKeys.recentAddresses;
-    expect(recent.reduce((n, r) => n + r.count, 0)).toBe(2);
+    expect(recent.reduce((n, r) => n + r.count, 0)).toBe(3);
     for (const r of recent) expect(r.address).toMatch(/127\.0\.0\.1$/u);
     expect(JSON.stringify(body)).not.toContain(guess);
     expect(await dumpUsage(redis.client)).not.toContain(guess);
@@ -264,10 +292,11 @@ describe('refused use', () => {
     expect(await redis.client.zcard(refusedKey)).toBe(TOP_N);
     expect(await redis.client.hlen(refererKey)).toBeLessThanOrEqual(TOP_N);
     const report = keyIn((await usage(a)).body, 'Example widget').refused;
-    // the total stays exact; the most frequent origin (the pirate's, 2 attempts) is still kept
+    // the total stays exact; the most frequent origins (none sent: 3 attempts; the pirate's: 2) are still kept
     expect(report.total - before).toBe(2 * TOP_N + 10_000);
     expect(report.origins).toHaveLength(TOP_N);
-    expect(report.origins[0]).toMatchObject({ origin: 'http://pirate.test', count: 2 });
+    expect(report.origins[0]).toMatchObject({ origin: '(none)', count: 3 });
+    expect(report.origins).toContainEqual(expect.objectContaining({ origin: 'http://pirate.test', count: 2 }));
   });
 });
 

@@ -65,7 +65,7 @@ export class UsageRecorder {
     });
     this.#refused = new Counter({
       name: 'ticker_usage_refused_total',
-      help: 'Handshakes refused for a known key from a foreign or missing origin',
+      help: 'Handshakes and REST requests refused for a known key from a foreign or missing origin',
       labelNames: ['key'],
       registers,
     });
