@@ -147,10 +147,12 @@ async function serveStream(
   const closed = new Promise<void>((resolve) => res.once('close', resolve));
   // What this reader sees of an event: it, a withdrawal of the version it saw, or nothing.
   const view = viewFor(sub);
+  // Licence usage: a viewer like a socket, and each live headline written a delivery.
+  const counted = deps.usage?.stream(stream.key, res.req.headers.origin);
   const untap = deps.gateway.tap((ev, d) => {
     if (d !== delay) return;
     if (pending !== null) pending.push(ev);
-    else stream.send(view(ev), ev.h.seq);
+    else if (stream.send(view(ev), ev.h.seq)) counted?.delivered();
   });
   open.add(stream);
   stream.startHeartbeat();
@@ -159,12 +161,13 @@ async function serveStream(
     await startStream(deps, stream, sub, since, limit);
     const buffered = pending;
     pending = null;
-    for (const ev of buffered) stream.send(view(ev), ev.h.seq);
+    for (const ev of buffered) if (stream.send(view(ev), ev.h.seq)) counted?.delivered();
     await closed;
   } catch (err) {
     stream.fail(err, deps.logger);
   } finally {
     untap();
+    counted?.end();
     stream.close();
     open.delete(stream);
   }
