@@ -141,9 +141,29 @@ describe('SSE streams in licence usage, across two gateways', () => {
     const [w1, w2, w3, s1, s2, idle] = streams as [OpenStream, OpenStream, OpenStream, OpenStream, OpenStream, OpenStream];
     for (const s of [w1, w2, w3, s1, s2]) await until(() => s.texts.length >= 2, 'a stream got its first snapshot');
     for (const s of [w1, w2, w3, s1, s2]) expect(s.texts).toEqual(['before 1', 'before 2']);
-    for (let i = 0; i < K; i++) expect((await postHeadline(a.url, { text: `live ${i}`, topics: ['energy'] })).status).toBe(202);
+    // and no Redis call for usage per delivery: counted in memory until a flush
+    const monitor = await redis.client.monitor();
+    const usageCalls: string[] = [];
+    const seen = new Set<string>();
+    monitor.on('monitor', (_time: string, args: string[]) => {
+      if (args[0]?.toLowerCase() === 'echo') seen.add(args[1]!);
+      if (args.some((x) => x.includes(':usage:'))) usageCalls.push(args.join(' '));
+    });
+    const settled = async () => {
+      const marker = `settled-${Math.random()}`;
+      await redis.client.echo(marker);
+      await until(() => seen.has(marker), 'the monitor caught up');
+    };
+    try {
+      await settled();
+      for (let i = 0; i < K; i++) expect((await postHeadline(a.url, { text: `live ${i}`, topics: ['energy'] })).status).toBe(202);
+      for (const s of [w1, w2, w3, s1, s2]) await until(() => s.texts.length >= 2 + K, 'a stream got the live headlines');
+      await settled();
+      expect(usageCalls).toEqual([]);
+    } finally {
+      monitor.disconnect();
+    }
     const live = Array.from({ length: K }, (_, i) => `live ${i}`);
-    for (const s of [w1, w2, w3, s1, s2]) await until(() => s.texts.length >= 2 + K, 'a stream got the live headlines');
     for (const s of [w1, w2, w3, s1, s2]) expect(s.texts.slice(2)).toEqual(live);
     expect(idle.texts).toEqual([]);
     await flushBoth();
