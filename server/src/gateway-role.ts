@@ -67,6 +67,7 @@ export async function startGatewayRole(p: GatewayRoleDeps, o: TickerOptions): Pr
       logger: streamLogger,
       addressLimits: p.addressLimits,
       addressOf,
+      usage: p.usage,
     }),
   );
   return gateway;

@@ -4,7 +4,8 @@ import { io } from 'socket.io-client';
 import type { Redis } from 'ioredis';
 import type { RunningTicker } from '../../server/src/ticker.js';
 import type { KeyUsage, UsageReport } from '../../server/src/usage/usage-report.js';
-import { dayOf, usageKeys } from '../../server/src/usage/usage-keys.js';
+import { MINUTE_TTL_SECONDS, dayOf, usageKeys } from '../../server/src/usage/usage-keys.js';
+import { MAX_PENDING, OVERFLOW_ORIGIN } from '../../server/src/usage/usage-tally.js';
 import { CSV_HEADER } from '../../server/src/usage/usage-csv.js';
 import { Recorder, connect, postHeadline, subscribeOk, type TestSocket } from '../helpers/clients.js';
 import { ALL_KEY, EDITOR_TOKEN, WIDGET_KEY, WIDGET_ORIGIN, testConfig } from '../helpers/config.js';
@@ -93,13 +94,14 @@ afterAll(async () => {
 });
 
 describe('usage per key across two gateways', () => {
-  const N = 3; // widget sockets from a licensed origin: 2 on a, 1 on b
+  const N = 4; // widget sockets from a licensed origin: 3 on a, 1 on b
   const M = 3; // SDK sockets: 2 on a, 1 on b
   let widgets: TestSocket[];
   let sdks: TestSocket[];
 
   it('N widget and M SDK sockets show as now and as the peak, on either gateway', async () => {
     widgets = [
+      await open(a, WIDGET_KEY, WIDGET_ORIGIN),
       await open(a, WIDGET_KEY, WIDGET_ORIGIN),
       await open(a, WIDGET_KEY, WIDGET_ORIGIN),
       await open(b, WIDGET_KEY, WIDGET_ORIGIN),
@@ -125,6 +127,23 @@ describe('usage per key across two gateways', () => {
       expect(widget.lastDay.at(-1)!.peakViewers).toBe(N);
       // editors' consoles are not licences
       expect(body.keys.map((k) => k.name).sort()).toEqual(['Acme Trading', 'Example widget']);
+    }
+    // Roll-ups live retentionDays + 1 day (as written by this flush); minute figures two hours.
+    const rollupTtl = (config.usage.retentionDays + 1) * 86_400;
+    const k = usageKeys('ticker');
+    const rollups = [...(await redis.client.keys(k.hour('*'))), ...(await redis.client.keys(k.day('*'))), k.now, k.lastSeen, k.names];
+    expect(rollups.length).toBeGreaterThanOrEqual(5);
+    for (const key of rollups) {
+      const ttl = await redis.client.ttl(key);
+      expect(ttl, key).toBeGreaterThan(rollupTtl - 60);
+      expect(ttl, key).toBeLessThanOrEqual(rollupTtl);
+    }
+    const minutes = await redis.client.keys(k.minute('*'));
+    expect(minutes.length).toBeGreaterThan(0);
+    for (const key of minutes) {
+      const ttl = await redis.client.ttl(key);
+      expect(ttl, key).toBeGreaterThan(MINUTE_TTL_SECONDS - 60);
+      expect(ttl, key).toBeLessThanOrEqual(MINUTE_TTL_SECONDS);
     }
   });
 
@@ -197,7 +216,7 @@ describe('usage per key across two gateways', () => {
 
   it('Prometheus: per key, labelled by key name only', async () => {
     const text = await (await fetch(`${a.url}/metrics`)).text();
-    expect(text).toMatch(/ticker_usage_viewers\{key="Example widget"\} 2/u);
+    expect(text).toMatch(/ticker_usage_viewers\{key="Example widget"\} 3/u);
     expect(text).toMatch(/ticker_usage_deliveries_total\{key="Acme Trading"\} \d+/u);
     expect(text).not.toContain(WIDGET_ORIGIN);
     expect(text).not.toMatch(/ticker_usage_[a-z_]+\{[^}]*(origin|address)=/u);
@@ -220,18 +239,49 @@ describe('refused use', () => {
     // one stored entry per (key, origin, day), however many attempts
     const ref = a.access.key(WIDGET_KEY)!.ref;
     expect(await redis.client.zcard(usageKeys('ticker').refused(today(), ref))).toBe(2);
+    const ttl = await redis.client.ttl(usageKeys('ticker').refused(today(), ref));
+    expect(ttl).toBeGreaterThan((config.usage.retentionDays + 1) * 86_400 - 60);
+    expect(ttl).toBeLessThanOrEqual((config.usage.retentionDays + 1) * 86_400);
+  });
+
+  it('REST: a widget key from a foreign or missing Origin on GET /api/headlines and GET /api/stream is recorded too', async () => {
+    const refusedKey = usageKeys('ticker').refused(today(), a.access.key(WIDGET_KEY)!.ref);
+    const before = keyIn((await usage(a)).body, 'Example widget').refused;
+    const noneBefore = before.origins.find((o) => o.origin === '(none)')?.count ?? 0;
+    const thief = 'http://rest-thief.test';
+    const get = (t: RunningTicker, path: string, headers: Record<string, string>) =>
+      fetch(`${t.url}${path}?key=${WIDGET_KEY}`, { headers });
+    const answers = [
+      await get(a, '/api/headlines', { origin: thief, referer: `${thief}/copied-ticker.html` }),
+      await get(b, '/api/stream', { origin: thief }),
+      await get(b, '/api/headlines', {}),
+      await get(a, '/api/stream', { referer: 'http://no-origin.test/page' }),
+    ];
+    for (const r of answers) {
+      expect(r.status).toBe(403);
+      expect(((await r.json()) as { error: { code: string } }).error.code).toBe('forbidden');
+    }
+    await flushBoth();
+    const refused = keyIn((await usage(a)).body, 'Example widget').refused;
+    expect(refused.total - before.total).toBe(4);
+    expect(refused.origins).toContainEqual({ origin: thief, count: 2, referer: `${thief}/copied-ticker.html` });
+    expect(refused.origins).toContainEqual({ origin: '(none)', count: noneBefore + 2, referer: 'http://no-origin.test/page' });
+    // still one stored entry per (key, origin, day): the thief's is new, '(none)' was there
+    expect(await redis.client.zcard(refusedKey)).toBe(3);
+    expect(await redis.client.zscore(refusedKey, thief)).toBe('2');
   });
 
   it('unknown keys are counted per address, and the guessed key is stored nowhere', async () => {
     const guess = 'wgt_guessed_secret_42';
     expect(await refusedHandshake(a.url, guess, { origin: WIDGET_ORIGIN })).toBe('unauthorized');
     expect((await fetch(`${b.url}/api/headlines?key=${guess}`)).status).toBe(401);
+    expect((await fetch(`${a.url}/api/stream`, { headers: { authorization: `Bearer ${guess}` } })).status).toBe(401);
     await flushBoth();
     const { body } = await usage(b);
-    expect(body.unknownKeys.attempts).toBe(2);
+    expect(body.unknownKeys.attempts).toBe(3);
     // the socket and the REST request may name the same address differently (::ffff:127.0.0.1)
     const recent = body.unknownKeys.recentAddresses;
-    expect(recent.reduce((n, r) => n + r.count, 0)).toBe(2);
+    expect(recent.reduce((n, r) => n + r.count, 0)).toBe(3);
     for (const r of recent) expect(r.address).toMatch(/127\.0\.0\.1$/u);
     expect(JSON.stringify(body)).not.toContain(guess);
     expect(await dumpUsage(redis.client)).not.toContain(guess);
@@ -244,7 +294,7 @@ describe('refused use', () => {
     }
   });
 
-  it('forged origins keep the stored set at its bound: through handshakes, and 10,000 at once', async () => {
+  it('forged origins keep the stored set at its bound: through handshakes, REST requests and past the in-memory bound', async () => {
     const key = a.access.key(WIDGET_KEY)!;
     const refusedKey = usageKeys('ticker').refused(today(), key.ref);
     const refererKey = usageKeys('ticker').referer(today(), key.ref);
@@ -258,16 +308,40 @@ describe('refused use', () => {
     await flushBoth();
     expect(await redis.client.zcard(refusedKey)).toBe(TOP_N);
     expect(await redis.client.hlen(refererKey)).toBeLessThanOrEqual(TOP_N);
-    // 10,000 more, through the same hook the gateway calls, in one flush window
-    for (let i = 0; i < 10_000; i++) a.usage!.refused(key, `https://forged-${i}.example`, `https://forged-${i}.example/x`);
+    // Then more distinct origins than a gateway holds between flushes (MAX_PENDING), in one flush
+    // window at gateway a: thousands as real refused requests, the rest through the same hook.
+    // Setting flushSeconds restarts a's flush timer, so no timed flush splits the window.
+    const config60 = a.usage!.config;
+    a.usage!.config = { ...config60, flushSeconds: 59 };
+    const REST = 3000;
+    const EXTRA = 50;
+    const TOTAL = MAX_PENDING + EXTRA;
+    const forgedOrigin = (i: number) => `https://forged-${i}.example`;
+    const statuses: number[] = [];
+    for (let i = 0; i < REST; i += 50) {
+      await Promise.all(
+        Array.from({ length: 50 }, async (_, j) => {
+          const o = forgedOrigin(i + j);
+          const r = await fetch(`${a.url}/api/headlines?key=${WIDGET_KEY}`, { headers: { origin: o, referer: `${o}/x` } });
+          await r.arrayBuffer();
+          statuses.push(r.status);
+        }),
+      );
+    }
+    expect(statuses.filter((x) => x === 403)).toHaveLength(REST);
+    for (let i = REST; i < TOTAL; i++) a.usage!.refused(key, forgedOrigin(i), `${forgedOrigin(i)}/x`);
     await a.usage!.flush();
+    a.usage!.config = config60;
     expect(await redis.client.zcard(refusedKey)).toBe(TOP_N);
     expect(await redis.client.hlen(refererKey)).toBeLessThanOrEqual(TOP_N);
     const report = keyIn((await usage(a)).body, 'Example widget').refused;
-    // the total stays exact; the most frequent origin (the pirate's, 2 attempts) is still kept
-    expect(report.total - before).toBe(2 * TOP_N + 10_000);
+    // the total stays exact
+    expect(report.total - before).toBe(2 * TOP_N + TOTAL);
     expect(report.origins).toHaveLength(TOP_N);
-    expect(report.origins[0]).toMatchObject({ origin: 'http://pirate.test', count: 2 });
+    // past the in-memory bound, the last 50 distinct origins were summed as one: now the top entry
+    expect(report.origins[0]).toMatchObject({ origin: OVERFLOW_ORIGIN, count: EXTRA });
+    // the most frequent real origins (the pirate's, and none at all) are still kept
+    expect(report.origins.map((o) => o.origin)).toEqual(expect.arrayContaining(['http://pirate.test', '(none)']));
   });
 });
 
@@ -419,7 +493,7 @@ describe('npm run usage: the CSV export', () => {
     expect(rows).toEqual(expected);
     // and the figures are the ones this file produced
     const widgetRow = rows.find((r) => r[2] === 'Example widget' && r[4] === '')!;
-    expect(Number(widgetRow[5])).toBe(3);
+    expect(Number(widgetRow[5])).toBe(4);
     expect(Number(widgetRow[8])).toBeGreaterThan(10_000);
   });
 

@@ -81,8 +81,9 @@ export function createApp(deps: AppDeps): Express {
   app.use(
     errorHandler(deps.logger, (req, code) => {
       if (req.method !== 'GET' && req.path.startsWith('/api/headlines')) deps.metrics.rejected.inc({ reason: code });
-      // History with a missing or unknown key: counted per address for usage (the key is not kept).
-      if (req.method === 'GET' && req.path === '/api/headlines' && code === 'unauthorized') deps.usage?.unknownKey(req.ip ?? 'unknown');
+      // History or a stream with a missing or unknown key: counted per address for usage (the key is not kept).
+      const keyed = req.path === '/api/headlines' || req.path === '/api/stream';
+      if (req.method === 'GET' && keyed && code === 'unauthorized') deps.usage?.unknownKey(req.ip ?? 'unknown');
     }),
   );
   return app;

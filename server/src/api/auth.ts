@@ -2,6 +2,7 @@ import type { Request, RequestHandler } from 'express';
 import { TickerError } from '@headline-ticker/sdk/protocol';
 import type { AccessRegistry, EditorRecord, KeyRecord } from '../access/access-registry.js';
 import type { Limits } from '../access/limits.js';
+import type { UsageRecorder } from '../usage/usage-recorder.js';
 
 function bearer(req: Request): string | undefined {
   const h = req.headers.authorization;
@@ -51,8 +52,11 @@ export function requireEditor(access: AccessRegistry, limits: Limits): RequestHa
   );
 }
 
-/** API keys: `Authorization: Bearer <key>` or `?key=`. Sets `res.locals.key`. */
-export function requireKey(access: AccessRegistry, limits: Limits): RequestHandler {
+/**
+ * API keys: `Authorization: Bearer <key>` or `?key=`. Sets `res.locals.key`. A widget key from a
+ * foreign or missing Origin is refused and, with `usage`, recorded as refused use (as a handshake is).
+ */
+export function requireKey(access: AccessRegistry, limits: Limits, usage?: Pick<UsageRecorder, 'refused'> | null): RequestHandler {
   return guard(
     limits,
     (req) => ({
@@ -64,6 +68,7 @@ export function requireKey(access: AccessRegistry, limits: Limits): RequestHandl
     (req, res, key: KeyRecord) => {
       // A widget key is public (it sits in its pages' source): only its own pages may use it.
       if (key.origins !== null && (req.headers.origin === undefined || !key.origins.has(req.headers.origin))) {
+        usage?.refused(key, req.headers.origin, req.headers.referer);
         return new TickerError('forbidden', 'this widget key is bound to other origins: send the Origin of a licensed page');
       }
       res.locals['key'] = key;

@@ -8,6 +8,7 @@ import type { Metrics } from '../metrics.js';
 import type { FeedLog } from '../log/feed-log.js';
 import { HEADLINE_ID_PATTERN } from '../ingest/headline-id.js';
 import type { IngestQueue } from '../ingest/ingest-queue.js';
+import type { UsageRecorder } from '../usage/usage-recorder.js';
 import { editorOf, keyOf, rateLimited, requireEditor, requireKey } from './auth.js';
 import { parseOr400 } from './http-errors.js';
 import { historyAnswer } from './history.js';
@@ -22,6 +23,8 @@ export interface HeadlinesRoutesDeps {
   ingest: IngestQueue | null;
   log: FeedLog;
   addressLimits: AddressLimits;
+  /** licence usage: refused widget-key requests are recorded */
+  usage?: UsageRecorder | null;
 }
 
 function headlineId(raw: string | string[] | undefined): string {
@@ -29,7 +32,7 @@ function headlineId(raw: string | string[] | undefined): string {
   return raw;
 }
 
-export function headlinesRoutes({ access, limits, metrics, ingest, log, addressLimits }: HeadlinesRoutesDeps): Router {
+export function headlinesRoutes({ access, limits, metrics, ingest, log, addressLimits, usage }: HeadlinesRoutesDeps): Router {
   const router = Router();
   const body = json({ limit: BODY_LIMIT, strict: false });
   // Each write by an editor counts: a flood (or a leaked token) must not grow the log unbounded.
@@ -70,7 +73,7 @@ export function headlinesRoutes({ access, limits, metrics, ingest, log, addressL
     res.status(result.status === 'cancelled' ? 200 : 202).json(result);
   });
 
-  router.get('/api/headlines', requireKey(access, limits), async (req, res) => {
+  router.get('/api/headlines', requireKey(access, limits, usage), async (req, res) => {
     const { entitlement, digest } = keyOf(res);
     const near = addressLimits.history(req.ip ?? 'unknown');
     if (near !== null) throw rateLimited(near, 'too many history requests from this address');

@@ -70,11 +70,13 @@ export class SseStream {
     if (this.#res.writableLength > this.#options.maxOwedBytes) this.end('slow_consumer');
   }
 
-  /** What this reader sees of an event (it, a withdrawal of the version it saw, or nothing), once. */
-  send(h: Headline | null, seq: number): void {
-    if (seq <= this.sent) return;
+  /** What this reader sees of an event (it, a withdrawal of the version it saw, or nothing), once; true if written. */
+  send(h: Headline | null, seq: number): boolean {
+    if (seq <= this.sent) return false;
     this.sent = seq;
-    if (h !== null) this.write(`id: ${h.seq}\nevent: headline\ndata: ${JSON.stringify(h)}\n\n`);
+    if (h === null || this.#ended) return false;
+    this.write(`id: ${h.seq}\nevent: headline\ndata: ${JSON.stringify(h)}\n\n`);
+    return true;
   }
 
   sendAll(headlines: readonly Headline[]): void {

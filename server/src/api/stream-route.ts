@@ -21,6 +21,7 @@ import type { LogEvent } from '../log/log-event.js';
 import { subscriptionOf, type Subscription } from '../log/subscription.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
+import type { UsageRecorder } from '../usage/usage-recorder.js';
 import { keyOf, requireKey } from './auth.js';
 import { parseOr400 } from './http-errors.js';
 import { SseStream, type SseOptions } from './sse-stream.js';
@@ -51,6 +52,8 @@ export interface StreamRouteDeps extends StreamOptions {
   /** a stream holds a connection like a socket: it counts against the same per-address cap */
   addressLimits: AddressLimits;
   addressOf: AddressOf;
+  /** licence usage: refused widget-key requests, and open streams and their deliveries */
+  usage?: UsageRecorder | null;
 }
 
 export const HEARTBEAT_MS = 15_000;
@@ -97,7 +100,7 @@ export function streamRoute(deps: StreamRouteDeps): Router {
   });
 
   const router = Router();
-  router.get('/api/stream', requireKey(access, limits), async (req, res) => {
+  router.get('/api/stream', requireKey(access, limits, deps.usage), async (req, res) => {
     const key = keyOf(res);
     const q = parseOr400(StreamQuerySchema, req.query, 'query');
     if (!protocolVersionAccepted(q.v)) throw new TickerError('bad_request', `protocol version ${q.v} is not supported by this server`);
@@ -144,10 +147,12 @@ async function serveStream(
   const closed = new Promise<void>((resolve) => res.once('close', resolve));
   // What this reader sees of an event: it, a withdrawal of the version it saw, or nothing.
   const view = viewFor(sub);
+  // Licence usage: a viewer like a socket, and each live headline written a delivery.
+  const counted = deps.usage?.stream(stream.key, res.req.headers.origin);
   const untap = deps.gateway.tap((ev, d) => {
     if (d !== delay) return;
     if (pending !== null) pending.push(ev);
-    else stream.send(view(ev), ev.h.seq);
+    else if (stream.send(view(ev), ev.h.seq)) counted?.delivered();
   });
   open.add(stream);
   stream.startHeartbeat();
@@ -156,12 +161,13 @@ async function serveStream(
     await startStream(deps, stream, sub, since, limit);
     const buffered = pending;
     pending = null;
-    for (const ev of buffered) stream.send(view(ev), ev.h.seq);
+    for (const ev of buffered) if (stream.send(view(ev), ev.h.seq)) counted?.delivered();
     await closed;
   } catch (err) {
     stream.fail(err, deps.logger);
   } finally {
     untap();
+    counted?.end();
     stream.close();
     open.delete(stream);
   }

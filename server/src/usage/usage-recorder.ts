@@ -1,5 +1,6 @@
 // The usage module's face to the rest of the server: the gateway and the REST guard call these
 // hooks; they count in memory (UsageTally) and a timer writes to Redis (UsageFlusher).
+import { randomUUID } from 'node:crypto';
 import type { RedisClient } from '../redis/connection.js';
 import { Counter, Gauge } from 'prom-client';
 import type { Logger } from '../logger.js';
@@ -13,6 +14,12 @@ import { UsageTally, type UsageKey } from './usage-tally.js';
 /** What the recorder is told about a key: a subset of the access registry's KeyRecord. */
 export interface RecordedKey extends UsageKey {
   readonly digest: string;
+}
+
+/** A counted connection that is not a socket (an SSE stream): its deliveries, and its end. */
+export interface CountedStream {
+  delivered(): void;
+  end(): void;
 }
 
 // Editors' consoles follow the feed with an editor token, not a licence: not usage.
@@ -49,7 +56,7 @@ export class UsageRecorder {
     const tally = this.tally;
     new Counter({
       name: 'ticker_usage_deliveries_total',
-      help: 'Headlines sent to sockets of each key at this gateway',
+      help: 'Headlines sent to sockets and SSE streams of each key at this gateway',
       labelNames: ['key'],
       registers,
       collect() {
@@ -59,13 +66,13 @@ export class UsageRecorder {
     });
     this.#connects = new Counter({
       name: 'ticker_usage_connects_total',
-      help: 'Sockets accepted for each key at this gateway',
+      help: 'Sockets and SSE streams accepted for each key at this gateway',
       labelNames: ['key'],
       registers,
     });
     this.#refused = new Counter({
       name: 'ticker_usage_refused_total',
-      help: 'Handshakes refused for a known key from a foreign or missing origin',
+      help: 'Handshakes and REST requests refused for a known key from a foreign or missing origin',
       labelNames: ['key'],
       registers,
     });
@@ -76,7 +83,7 @@ export class UsageRecorder {
     });
     new Gauge({
       name: 'ticker_usage_viewers',
-      help: 'Sockets open now for each key at this gateway',
+      help: 'Sockets and SSE streams open now for each key at this gateway',
       labelNames: ['key'],
       registers,
       collect() {
@@ -109,6 +116,16 @@ export class UsageRecorder {
 
   disconnected(socketId: string): void {
     this.tally.disconnected(socketId);
+  }
+
+  /**
+   * An SSE stream of `key`: a viewer like a socket (connects, now, peak; per licensed origin)
+   * until `end()`, and each live headline written to it a delivery.
+   */
+  stream(key: RecordedKey, origin: string | undefined): CountedStream {
+    const id = `sse:${randomUUID()}`;
+    this.connected(id, key, origin);
+    return { delivered: () => this.tally.deliveredTo(id), end: () => this.disconnected(id) };
   }
 
   /** One broadcast to the union of these rooms' sockets. */

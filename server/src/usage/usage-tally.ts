@@ -120,6 +120,11 @@ export class UsageTally {
     }
   }
 
+  /** One delivery to one connection: an SSE stream is written to alone, not through rooms. */
+  deliveredTo(id: string): void {
+    for (const c of this.#sockets.get(id)?.counts ?? []) c.deliveries += 1;
+  }
+
   /** Sockets of a subject open now at this gateway (for metrics). */
   openOf(subject: string): number {
     return this.#subjects.get(subject)?.open ?? 0;
