@@ -85,7 +85,7 @@ async function pingable(port: number): Promise<boolean> {
   }
 }
 
-const SERVER_ARGS = [
+export const SERVER_ARGS = [
   '--bind',
   '127.0.0.1',
   '--save',
@@ -99,6 +99,24 @@ const SERVER_ARGS = [
   '--logfile',
   'redis.log',
 ];
+
+/**
+ * Resolves once `primary` has `replicas` replicas online: the initial transfer done, not merely
+ * connected (a failover could otherwise promote an empty replica, and WAIT would not count it).
+ */
+export async function inSync(primary: RedisProcess, replicas: number, timeoutMs = 20_000): Promise<void> {
+  const pc = primary.client();
+  try {
+    await until(
+      async () => ((await pc.info('replication')).match(/state=online/gu) ?? []).length === replicas,
+      `${replicas} replica(s) of ${primary.port} in sync`,
+      timeoutMs,
+      100,
+    );
+  } finally {
+    pc.disconnect();
+  }
+}
 
 export function sentinelAvailable(): boolean {
   return spawnSync('redis-sentinel', ['--version'], { stdio: 'ignore' }).status === 0;
@@ -160,16 +178,7 @@ export async function startSentinelSet(replicaCount = 1, name = 'ticker'): Promi
   }
   const servers = [primary, ...replicas];
   // The replicas must be in sync before anything relies on them.
-  const pc = primary.client();
-  // In sync means online at the primary (the initial transfer done), not merely connected:
-  // Sentinel would otherwise be free to promote an empty replica.
-  await until(
-    async () => ((await pc.info('replication')).match(/state=online/gu) ?? []).length === replicaCount,
-    'replicas in sync',
-    20_000,
-    100,
-  );
-  pc.disconnect();
+  await inSync(primary, replicaCount);
   const sc = sentinels[0]!.client();
   await until(
     async () => {
