@@ -1,41 +1,24 @@
 // Durability "replica" with the replica gone: publishing stops (503), reading must not. WAIT
 // blocks the connection it runs on, so the writes and their WAIT have connections of their own;
 // reads on the same process answer as promptly as ever.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../server/src/redis/private-redis.js';
 import type { RunningTicker } from '../../server/src/ticker.js';
 import { ALL_KEY } from '../helpers/config.js';
 import { Recorder, connect, postHeadline, subscribeOk } from '../helpers/clients.js';
-import { RedisProcess, SERVER_ARGS, inSync } from '../helpers/redis-topologies.js';
+import { inSync, startReplicatedPair, type ReplicatedPair } from '../helpers/redis-topologies.js';
 import { startInProcess } from '../helpers/stack.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'ticker-replica-down-'));
-let primary: RedisProcess;
-let replica: RedisProcess;
+let pair: ReplicatedPair;
 let ticker: RunningTicker;
 
 beforeAll(async () => {
-  const pPort = await freePort();
-  primary = await new RedisProcess('redis-server', pPort, ['--port', String(pPort), ...SERVER_ARGS], join(dir, 'p')).start();
-  const rPort = await freePort();
-  replica = await new RedisProcess(
-    'redis-server',
-    rPort,
-    ['--port', String(rPort), ...SERVER_ARGS, '--replicaof', '127.0.0.1', String(pPort)],
-    join(dir, 'r'),
-  ).start();
-  await inSync(primary, 1);
-  ticker = await startInProcess(`redis://127.0.0.1:${pPort}`, { durability: 'replica' });
+  pair = await startReplicatedPair();
+  ticker = await startInProcess(pair.url, { durability: 'replica' });
 }, 60_000);
 
 afterAll(async () => {
   await ticker?.close();
-  await replica?.kill();
-  await primary?.kill();
-  rmSync(dir, { recursive: true, force: true });
+  await pair?.stop();
 });
 
 /** One read, timed: its status and how long it took. */
@@ -54,7 +37,7 @@ describe('durability "replica", the replica down', () => {
     expect((await postHeadline(ticker.url, { text: 'before', idempotencyKey: 'rd-0' })).status).toBe(202);
     await live.count(1);
 
-    await replica.kill();
+    await pair.replica.kill();
     let settled = 0;
     const posts = Array.from({ length: 6 }, (_, i) =>
       postHeadline(ticker.url, { text: `during ${i}`, idempotencyKey: `rd-${i + 1}` }).finally(() => settled++),
@@ -85,8 +68,8 @@ describe('durability "replica", the replica down', () => {
     );
 
     // The replica back: the same keys go through, each published once, in order.
-    await replica.start();
-    await inSync(primary, 1);
+    await pair.replica.start();
+    await inSync(pair.primary, 1);
     for (let i = 1; i <= 6; i++)
       expect((await postHeadline(ticker.url, { text: `during ${i - 1}`, idempotencyKey: `rd-${i}` })).status).toBe(202);
     const got = await live.count(7);

@@ -118,6 +118,35 @@ export async function inSync(primary: RedisProcess, replicas: number, timeoutMs 
   }
 }
 
+/** A primary and one replica of it (no Sentinel): for durability "replica" on REDIS_URL. */
+export interface ReplicatedPair {
+  readonly primary: RedisProcess;
+  readonly replica: RedisProcess;
+  /** the primary's REDIS_URL */
+  readonly url: string;
+  stop(): Promise<void>;
+}
+
+export async function startReplicatedPair(): Promise<ReplicatedPair> {
+  const dir = mkdtempSync(join(tmpdir(), 'ticker-pair-'));
+  const pPort = await freePort();
+  const primary = await new RedisProcess('redis-server', pPort, ['--port', String(pPort), ...SERVER_ARGS], join(dir, 'p')).start();
+  const rPort = await freePort();
+  const replicaArgs = ['--port', String(rPort), ...SERVER_ARGS, '--replicaof', '127.0.0.1', String(pPort)];
+  const replica = await new RedisProcess('redis-server', rPort, replicaArgs, join(dir, 'r')).start();
+  await inSync(primary, 1);
+  return {
+    primary,
+    replica,
+    url: `redis://127.0.0.1:${pPort}`,
+    async stop() {
+      await replica.kill();
+      await primary.kill();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
 export function sentinelAvailable(): boolean {
   return spawnSync('redis-sentinel', ['--version'], { stdio: 'ignore' }).status === 0;
 }
@@ -223,6 +252,27 @@ export async function startSentinelSet(replicaCount = 1, name = 'ticker'): Promi
   };
 }
 
+/**
+ * Every node agrees the cluster is whole, and every primary's replica is in sync (a failover must
+ * not promote an empty replica, and WAIT must have a replica to count) before a test relies on it.
+ */
+export async function clusterWhole(nodes: readonly RedisProcess[]): Promise<void> {
+  const running = nodes.filter((n) => n.running);
+  for (const n of running) {
+    const c = n.client();
+    try {
+      await until(async () => /cluster_state:ok/u.test((await c.call('CLUSTER', 'INFO')) as string), 'cluster ok', 15_000);
+    } finally {
+      c.disconnect();
+    }
+  }
+  for (const n of running) {
+    const c = n.client();
+    const role = await c.call('ROLE').finally(() => c.disconnect());
+    if ((role as [string])[0] === 'master') await inSync(n, 1);
+  }
+}
+
 /** A Redis Cluster: three primaries, each with one replica, on local ports. */
 export interface TestCluster {
   readonly nodes: RedisProcess[];
@@ -262,12 +312,7 @@ export async function startCluster(): Promise<TestCluster> {
     { encoding: 'utf8', timeout: 30_000 },
   );
   if (create.status !== 0) throw new Error(`redis-cli --cluster create failed: ${create.stdout}${create.stderr}`);
-  // Every node must agree the cluster is whole before the product connects.
-  for (const n of nodes) {
-    const c = n.client();
-    await until(async () => /cluster_state:ok/u.test((await c.call('CLUSTER', 'INFO')) as string), 'cluster ok', 15_000);
-    c.disconnect();
-  }
+  await clusterWhole(nodes);
   return {
     nodes,
     topology: { kind: 'cluster', nodes: nodes.slice(0, 3).map((n): HostPort => ({ host: '127.0.0.1', port: n.port })) },
