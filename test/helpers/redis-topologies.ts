@@ -256,7 +256,7 @@ export async function startSentinelSet(replicaCount = 1, name = 'ticker'): Promi
  * Every node agrees the cluster is whole, and every primary's replica is in sync (a failover must
  * not promote an empty replica, and WAIT must have a replica to count) before a test relies on it.
  */
-export async function clusterWhole(nodes: readonly RedisProcess[]): Promise<void> {
+export async function clusterWhole(nodes: readonly RedisProcess[], replicasEach = 1): Promise<void> {
   const running = nodes.filter((n) => n.running);
   for (const n of running) {
     const c = n.client();
@@ -269,23 +269,25 @@ export async function clusterWhole(nodes: readonly RedisProcess[]): Promise<void
   for (const n of running) {
     const c = n.client();
     const role = await c.call('ROLE').finally(() => c.disconnect());
-    if ((role as [string])[0] === 'master') await inSync(n, 1);
+    if ((role as [string])[0] === 'master') await inSync(n, replicasEach);
   }
 }
 
-/** A Redis Cluster: three primaries, each with one replica, on local ports. */
+/** A Redis Cluster: three primaries, each with `replicasEach` replicas, on local ports. */
 export interface TestCluster {
   readonly nodes: RedisProcess[];
+  /** resolves once the cluster is whole again, every replica in sync (after a node restarts) */
+  whole(): Promise<void>;
   readonly topology: RedisTopology;
   /** the node serving `slot` as primary now */
   primaryOf(slot: number): Promise<RedisProcess>;
   stop(): Promise<void>;
 }
 
-export async function startCluster(): Promise<TestCluster> {
+export async function startCluster(replicasEach = 1): Promise<TestCluster> {
   const dir = mkdtempSync(join(tmpdir(), 'ticker-cluster-'));
   const nodes: RedisProcess[] = [];
-  for (let i = 0; i < 6; i++) {
+  for (let i = 0; i < 3 * (1 + replicasEach); i++) {
     const port = await freePort();
     nodes.push(
       await new RedisProcess(
@@ -308,13 +310,14 @@ export async function startCluster(): Promise<TestCluster> {
   }
   const create = spawnSync(
     'redis-cli',
-    ['--cluster', 'create', ...nodes.map((n) => `127.0.0.1:${n.port}`), '--cluster-replicas', '1', '--cluster-yes'],
+    ['--cluster', 'create', ...nodes.map((n) => `127.0.0.1:${n.port}`), '--cluster-replicas', String(replicasEach), '--cluster-yes'],
     { encoding: 'utf8', timeout: 30_000 },
   );
   if (create.status !== 0) throw new Error(`redis-cli --cluster create failed: ${create.stdout}${create.stderr}`);
-  await clusterWhole(nodes);
+  await clusterWhole(nodes, replicasEach);
   return {
     nodes,
+    whole: () => clusterWhole(nodes, replicasEach),
     topology: { kind: 'cluster', nodes: nodes.slice(0, 3).map((n): HostPort => ({ host: '127.0.0.1', port: n.port })) },
     async primaryOf(slot) {
       for (const n of nodes.filter((x) => x.running)) {
