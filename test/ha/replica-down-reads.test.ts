@@ -55,14 +55,19 @@ describe('durability "replica", the replica down', () => {
 
     // None of the reads waited for the writes, and they ran while the writes were stuck.
     expect(reads.map((r) => r.status)).toEqual(reads.map(() => 200));
-    const slowest = Math.max(...reads.map((r) => r.ms));
-    expect(slowest).toBeLessThan(400);
+    // Behind the WAITs (500 ms each, six of them queued) a read would take seconds; a loaded
+    // machine can slow one read, not the median.
+    const ms = reads.map((r) => r.ms).sort((a, b) => a - b);
+    const median = ms[Math.floor(ms.length / 2)]!;
+    const slowest = ms[ms.length - 1]!;
+    expect(median).toBeLessThan(150);
+    expect(slowest).toBeLessThan(1000);
     expect(readsBeforeFirstPostSettled).toBeGreaterThan(0);
     expect(replay.headlines.map((h) => h.text)).toEqual(['before']);
     // Nothing was acknowledged that no replica holds.
     expect(answers.map((a) => a.status)).toEqual(answers.map(() => 503));
     console.info(
-      `replica down: ${reads.length} reads, slowest ${Math.round(slowest)} ms, while ${answers.length} POSTs answered 503 (${answers
+      `replica down: ${reads.length} reads, median ${Math.round(median)} ms, slowest ${Math.round(slowest)} ms, while ${answers.length} POSTs answered 503 (${answers
         .map((a) => a.json.error?.code)
         .join(', ')})`,
     );
