@@ -73,13 +73,20 @@ async function startRoles(o: TickerOptions, base: Base): Promise<Roles> {
   const serves = { api: o.role !== 'worker', worker: o.role !== 'gateway' };
   const redis = connections.connect('command', 'command');
   await waitReady(redis);
-  const log = new FeedLog(redis, keys, o.config.retention, { durability: o.durability ?? 'primary' });
+  // Under durability "replica" writes go on connections of their own: WAIT counts only the
+  // writes of its connection and blocks it meanwhile, so reads must not share it (replication.ts).
+  const durable = o.durability === 'replica';
+  const writer = (name: string) => (durable ? connections.connect(name, 'command') : undefined);
+  const logWrites = serves.worker ? writer('log-writes') : undefined;
+  const durableWrites = writer('queue-writes');
+  for (const c of [logWrites, durableWrites]) if (c !== undefined) await waitReady(c);
+  const log = new FeedLog(redis, keys, o.config.retention, { durability: o.durability ?? 'primary', writer: logWrites });
   const limits = new Limits(redis, prefix, o.config.limits);
   const addressLimits = new AddressLimits(o.config.limits);
 
   // The API queues the desk's flashes; the worker role queues feed items the same way.
   const crashAfterIdempotency = o.faultCrashAfterIdempotency ?? false;
-  const ingest = new IngestQueue({ connection: redis, log, keys, prefix: keys.queuePrefix, crashAfterIdempotency });
+  const ingest = new IngestQueue({ connection: redis, durableWrites, log, keys, prefix: keys.queuePrefix, crashAfterIdempotency });
   started.push({ name: 'queue', close: () => ingest.close() });
   ingest.registerMetrics(metrics);
   log.registerMetrics(metrics);

@@ -146,6 +146,30 @@ describe('on a Redis Cluster', () => {
     );
   });
 
+  it('history requests per key are limited across both gateways: the third in a minute → 429 with Retry-After', async () => {
+    // A feed of its own (its own slot) with a tight limit; the limiter's counters live on the cluster.
+    const config = testConfig({ limits: { historyPerMinute: 2 } });
+    const strictA = await startInProcess(cluster.topology, { config, prefix: 'strict' });
+    const strictB = await startInProcess(cluster.topology, { config, prefix: 'strict', role: 'gateway' });
+    try {
+      const get = (t: RunningTicker) => fetch(`${t.url}/api/headlines`, { headers: { authorization: `Bearer ${ALL_KEY}` } });
+      expect((await get(strictA)).status).toBe(200);
+      expect((await get(strictB)).status).toBe(200);
+      const third = await get(strictA);
+      expect(third.status).toBe(429);
+      expect(Number(third.headers.get('retry-after'))).toBeGreaterThan(0);
+      const c = (await cluster.primaryOf(await clusterKeyslot('strict'))).client();
+      try {
+        expect((await c.keys('{strict}:limit:history*')).length).toBeGreaterThan(0);
+      } finally {
+        c.disconnect();
+      }
+    } finally {
+      await strictB.close();
+      await strictA.close();
+    }
+  });
+
   it('the primary owning the feed slot fails over mid-stream: every client ends gap-free, nothing lost or twice', async () => {
     const slot = await clusterKeyslot('ticker');
     const start = Number((await currentSeq()) ?? 0);
@@ -166,6 +190,10 @@ describe('on a Redis Cluster', () => {
     await until(async () => (await cluster.primaryOf(slot)).port === replica.port, 'the replica serves the slot', 20_000, 100);
     const switchedMs = Date.now() - t0;
     await publishing;
+    // Refused only while the slot moved (and shortly after, while connections follow it).
+    expect(refusedAt.filter((r) => r.at < t0)).toEqual([]);
+    const windowMs = refusedAt.length === 0 ? 0 : Math.max(...refusedAt.map((r) => r.at)) - t0;
+    expect(windowMs).toBeLessThan(15_000);
     const end = Number(await currentSeq());
     expect(end - start).toBeGreaterThanOrEqual(60);
     for (const c of clients) await c.reach(end, 60_000);
@@ -177,7 +205,11 @@ describe('on a Redis Cluster', () => {
       for (const id of accepted) expect(ids.has(id)).toBe(true);
       c.close();
     }
-    console.info(`cluster failover: slot ${slot} moved in ${switchedMs} ms; ${accepted.length} published, every one delivered`);
+    const network = refusedAt.filter((r) => r.network).length;
+    console.info(
+      `cluster failover (CLUSTER FAILOVER): slot ${slot} moved in ${switchedMs} ms; refusals until ${windowMs} ms: ` +
+        `${refusedAt.length - network} × 503, ${network} network errors; ${accepted.length} published, every one delivered`,
+    );
   }, 120_000);
 });
 
@@ -214,12 +246,16 @@ async function replicaOf(primaryPort: number) {
   throw new Error(`no replica of ${primaryPort}`);
 }
 
+/** When each refused POST was answered (a 503, or a network error), for the window check. */
+const refusedAt: { at: number; network: boolean }[] = [];
+
 /** POST until accepted (503 while the slot moves); the idempotency key makes retries safe. */
 async function publishReliably(text: string, key: string): Promise<string> {
   for (let attempt = 0; ; attempt++) {
-    const res = await postHeadline(ticker.url, { text, idempotencyKey: key }).catch(() => null);
-    if (res?.status === 202) return res.json.id!;
-    if (res !== null) expect(res.status).toBe(503);
+    const res = await postHeadline(ticker.url, { text, idempotencyKey: key }).catch((err: unknown) => err as Error);
+    if (!(res instanceof Error) && res.status === 202) return res.json.id!;
+    if (!(res instanceof Error)) expect(res.status).toBe(503);
+    refusedAt.push({ at: Date.now(), network: res instanceof Error });
     await new Promise((r) => setTimeout(r, Math.min(25 * (attempt + 1), 250)));
   }
 }

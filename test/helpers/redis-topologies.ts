@@ -85,7 +85,7 @@ async function pingable(port: number): Promise<boolean> {
   }
 }
 
-const SERVER_ARGS = [
+export const SERVER_ARGS = [
   '--bind',
   '127.0.0.1',
   '--save',
@@ -99,6 +99,53 @@ const SERVER_ARGS = [
   '--logfile',
   'redis.log',
 ];
+
+/**
+ * Resolves once `primary` has `replicas` replicas online: the initial transfer done, not merely
+ * connected (a failover could otherwise promote an empty replica, and WAIT would not count it).
+ */
+export async function inSync(primary: RedisProcess, replicas: number, timeoutMs = 20_000): Promise<void> {
+  const pc = primary.client();
+  try {
+    await until(
+      async () => ((await pc.info('replication')).match(/state=online/gu) ?? []).length === replicas,
+      `${replicas} replica(s) of ${primary.port} in sync`,
+      timeoutMs,
+      100,
+    );
+  } finally {
+    pc.disconnect();
+  }
+}
+
+/** A primary and one replica of it (no Sentinel): for durability "replica" on REDIS_URL. */
+export interface ReplicatedPair {
+  readonly primary: RedisProcess;
+  readonly replica: RedisProcess;
+  /** the primary's REDIS_URL */
+  readonly url: string;
+  stop(): Promise<void>;
+}
+
+export async function startReplicatedPair(): Promise<ReplicatedPair> {
+  const dir = mkdtempSync(join(tmpdir(), 'ticker-pair-'));
+  const pPort = await freePort();
+  const primary = await new RedisProcess('redis-server', pPort, ['--port', String(pPort), ...SERVER_ARGS], join(dir, 'p')).start();
+  const rPort = await freePort();
+  const replicaArgs = ['--port', String(rPort), ...SERVER_ARGS, '--replicaof', '127.0.0.1', String(pPort)];
+  const replica = await new RedisProcess('redis-server', rPort, replicaArgs, join(dir, 'r')).start();
+  await inSync(primary, 1);
+  return {
+    primary,
+    replica,
+    url: `redis://127.0.0.1:${pPort}`,
+    async stop() {
+      await replica.kill();
+      await primary.kill();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
 
 export function sentinelAvailable(): boolean {
   return spawnSync('redis-sentinel', ['--version'], { stdio: 'ignore' }).status === 0;
@@ -160,16 +207,7 @@ export async function startSentinelSet(replicaCount = 1, name = 'ticker'): Promi
   }
   const servers = [primary, ...replicas];
   // The replicas must be in sync before anything relies on them.
-  const pc = primary.client();
-  // In sync means online at the primary (the initial transfer done), not merely connected:
-  // Sentinel would otherwise be free to promote an empty replica.
-  await until(
-    async () => ((await pc.info('replication')).match(/state=online/gu) ?? []).length === replicaCount,
-    'replicas in sync',
-    20_000,
-    100,
-  );
-  pc.disconnect();
+  await inSync(primary, replicaCount);
   const sc = sentinels[0]!.client();
   await until(
     async () => {
@@ -214,19 +252,42 @@ export async function startSentinelSet(replicaCount = 1, name = 'ticker'): Promi
   };
 }
 
-/** A Redis Cluster: three primaries, each with one replica, on local ports. */
+/**
+ * Every node agrees the cluster is whole, and every primary's replica is in sync (a failover must
+ * not promote an empty replica, and WAIT must have a replica to count) before a test relies on it.
+ */
+export async function clusterWhole(nodes: readonly RedisProcess[], replicasEach = 1): Promise<void> {
+  const running = nodes.filter((n) => n.running);
+  for (const n of running) {
+    const c = n.client();
+    try {
+      await until(async () => /cluster_state:ok/u.test((await c.call('CLUSTER', 'INFO')) as string), 'cluster ok', 15_000);
+    } finally {
+      c.disconnect();
+    }
+  }
+  for (const n of running) {
+    const c = n.client();
+    const role = await c.call('ROLE').finally(() => c.disconnect());
+    if ((role as [string])[0] === 'master') await inSync(n, replicasEach);
+  }
+}
+
+/** A Redis Cluster: three primaries, each with `replicasEach` replicas, on local ports. */
 export interface TestCluster {
   readonly nodes: RedisProcess[];
+  /** resolves once the cluster is whole again, every replica in sync (after a node restarts) */
+  whole(): Promise<void>;
   readonly topology: RedisTopology;
   /** the node serving `slot` as primary now */
   primaryOf(slot: number): Promise<RedisProcess>;
   stop(): Promise<void>;
 }
 
-export async function startCluster(): Promise<TestCluster> {
+export async function startCluster(replicasEach = 1): Promise<TestCluster> {
   const dir = mkdtempSync(join(tmpdir(), 'ticker-cluster-'));
   const nodes: RedisProcess[] = [];
-  for (let i = 0; i < 6; i++) {
+  for (let i = 0; i < 3 * (1 + replicasEach); i++) {
     const port = await freePort();
     nodes.push(
       await new RedisProcess(
@@ -249,18 +310,14 @@ export async function startCluster(): Promise<TestCluster> {
   }
   const create = spawnSync(
     'redis-cli',
-    ['--cluster', 'create', ...nodes.map((n) => `127.0.0.1:${n.port}`), '--cluster-replicas', '1', '--cluster-yes'],
+    ['--cluster', 'create', ...nodes.map((n) => `127.0.0.1:${n.port}`), '--cluster-replicas', String(replicasEach), '--cluster-yes'],
     { encoding: 'utf8', timeout: 30_000 },
   );
   if (create.status !== 0) throw new Error(`redis-cli --cluster create failed: ${create.stdout}${create.stderr}`);
-  // Every node must agree the cluster is whole before the product connects.
-  for (const n of nodes) {
-    const c = n.client();
-    await until(async () => /cluster_state:ok/u.test((await c.call('CLUSTER', 'INFO')) as string), 'cluster ok', 15_000);
-    c.disconnect();
-  }
+  await clusterWhole(nodes, replicasEach);
   return {
     nodes,
+    whole: () => clusterWhole(nodes, replicasEach),
     topology: { kind: 'cluster', nodes: nodes.slice(0, 3).map((n): HostPort => ({ host: '127.0.0.1', port: n.port })) },
     async primaryOf(slot) {
       for (const n of nodes.filter((x) => x.running)) {

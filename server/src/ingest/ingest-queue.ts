@@ -7,6 +7,7 @@ import { AuditLog } from '../log/audit-log.js';
 import type { FeedLog } from '../log/feed-log.js';
 import type { FeedKeys } from '../log/feed-keys.js';
 import { isCommandTimeout } from '../redis/connection.js';
+import { replicated } from '../redis/replication.js';
 import type { Metrics } from '../metrics.js';
 import { newHeadlineId } from './headline-id.js';
 import { INGEST_QUEUE, IngestJobSchema, publishJobId, type IngestJob, type PublishDraft } from './ingest-jobs.js';
@@ -14,6 +15,12 @@ import { INGEST_QUEUE, IngestJobSchema, publishJobId, type IngestJob, type Publi
 export interface IngestQueueOptions {
   /** a fail-fast ('command') connection, so nothing is acknowledged that was not queued */
   connection: RedisClient;
+  /**
+   * Durability "replica": a fail-fast connection of its own that carries every write and then
+   * WAITs until a replica has them, before the 202. Its own, because WAIT counts only its
+   * connection's writes and blocks that connection meanwhile: reads stay on `connection`.
+   */
+  durableWrites?: RedisClient;
   log: FeedLog;
   keys: FeedKeys;
   prefix: string;
@@ -56,8 +63,14 @@ const EVENTS_MAX_LEN = 1000;
 
 /** The API's side of ingest: every change to the feed goes through here into the queue. */
 export class IngestQueue {
+  /** reads (job lookups, counts, the schedule) */
   readonly queue: Queue;
+  /** adds: the same queue, on the write connection */
+  readonly #writeQueue: Queue;
   readonly #redis: RedisClient;
+  readonly #writer: RedisClient;
+  /** durability "replica": each write is confirmed on a replica before the answer */
+  readonly #waitForReplica: boolean;
   readonly #log: FeedLog;
   readonly #keys: FeedKeys;
   readonly #audit: AuditLog;
@@ -66,18 +79,25 @@ export class IngestQueue {
 
   constructor(options: IngestQueueOptions) {
     this.#redis = options.connection;
+    this.#writer = options.durableWrites ?? options.connection;
+    this.#waitForReplica = options.durableWrites !== undefined;
     this.#log = options.log;
     this.#keys = options.keys;
     this.#audit = new AuditLog(options.connection, options.keys);
     this.#crashAfterIdempotency = options.crashAfterIdempotency ?? false;
-    this.queue = new Queue(INGEST_QUEUE, {
-      connection: options.connection,
-      prefix: options.prefix,
-      defaultJobOptions: JOB_DEFAULTS,
-      streams: { events: { maxLen: EVENTS_MAX_LEN } },
-    });
-    // BullMQ re-emits connection errors here; they surface as 503s on the requests instead.
-    this.queue.on('error', () => undefined);
+    const queueOn = (connection: RedisClient) => {
+      const queue = new Queue(INGEST_QUEUE, {
+        connection,
+        prefix: options.prefix,
+        defaultJobOptions: JOB_DEFAULTS,
+        streams: { events: { maxLen: EVENTS_MAX_LEN } },
+      });
+      // BullMQ re-emits connection errors here; they surface as 503s on the requests instead.
+      queue.on('error', () => undefined);
+      return queue;
+    };
+    this.queue = queueOn(this.#redis);
+    this.#writeQueue = this.#writer === this.#redis ? this.queue : queueOn(this.#writer);
   }
 
   /** The queue's gauge: jobs by state. */
@@ -90,7 +110,7 @@ export class IngestQueue {
 
   /** Whether a request could be durably queued right now. */
   get ready(): boolean {
-    return this.#redis.status === 'ready';
+    return this.#redis.status === 'ready' && this.#writer.status === 'ready';
   }
 
   async publish(draft: HeadlineDraft, editor: string, extra: { publishedAt?: string } = {}): Promise<IngestAccepted> {
@@ -104,7 +124,7 @@ export class IngestQueue {
       const job: IngestJob = { op: 'publish', id: answer.id, draft: publishDraft, editor };
       // The job id derives from the headline id, so BullMQ itself ignores a second add while
       // the job exists; once it is gone, the append's operation marker does.
-      await this.#guardWrite(this.queue.add('publish', job, { jobId: publishJobId(answer.id), delay }));
+      await this.#guardWrite(this.#writeQueue.add('publish', job, { jobId: publishJobId(answer.id), delay }));
     };
     if (idempotencyKey === undefined) {
       await enqueue(accepted);
@@ -114,7 +134,7 @@ export class IngestQueue {
     // healed by the retry: it finds the claim and queues the same job again (a no-op when the
     // first add did happen), so a retry with the same key publishes exactly once.
     const idemKey = this.#keys.idempotency(editorScoped(editor, idempotencyKey));
-    const claimed = await this.#guardWrite(this.#redis.set(idemKey, JSON.stringify(accepted), 'EX', IDEMPOTENCY_TTL_SECONDS, 'NX'));
+    const claimed = await this.#guardWrite(this.#writer.set(idemKey, JSON.stringify(accepted), 'EX', IDEMPOTENCY_TTL_SECONDS, 'NX'));
     let answer = accepted;
     if (claimed === null) {
       const earlier = await this.#guard(this.#redis.get(idemKey));
@@ -136,7 +156,7 @@ export class IngestQueue {
     if (current.status === 'withdrawn') throw new TickerError('conflict', `headline ${id} was withdrawn and cannot be corrected`);
     const { idempotencyKey, ...rest } = changes;
     const jobId = idempotencyKey === undefined ? `cor-${id}-${randomUUID()}` : `cor-${id}-${editorScoped(editor, idempotencyKey)}`;
-    await this.#guardWrite(this.queue.add('correct', { op: 'correct', id, changes: rest, editor } satisfies IngestJob, { jobId }));
+    await this.#guardWrite(this.#writeQueue.add('correct', { op: 'correct', id, changes: rest, editor } satisfies IngestJob, { jobId }));
     return this.#durable({ id, status: 'queued' });
   }
 
@@ -146,7 +166,9 @@ export class IngestQueue {
     const current = await this.#guard(this.#log.current(id));
     if (current !== null) {
       if (current.status !== 'withdrawn') {
-        await this.#guardWrite(this.queue.add('withdraw', { op: 'withdraw', id, editor } satisfies IngestJob, { jobId: `wdr-${id}` }));
+        await this.#guardWrite(
+          this.#writeQueue.add('withdraw', { op: 'withdraw', id, editor } satisfies IngestJob, { jobId: `wdr-${id}` }),
+        );
       }
       return this.#durable({ id, status: 'queued' });
     }
@@ -194,15 +216,17 @@ export class IngestQueue {
   }
 
   close(): Promise<void> {
-    return (this.#closing ??= this.queue.close().catch(() => undefined));
+    const close = (q: Queue) => q.close().catch(() => undefined);
+    return (this.#closing ??= Promise.all([close(this.queue), close(this.#writeQueue)]).then(() => undefined));
   }
 
   /**
-   * Under durability "replica" the 202 waits until the queued job is on a replica (WAIT covers
-   * every write this connection made), so a failover cannot lose an accepted headline.
+   * Under durability "replica" the 202 waits until the queued job (and its idempotency claim) is
+   * on a replica (WAIT covers every write the write connection made), so a failover cannot lose
+   * an accepted headline.
    */
   async #durable<T>(answer: T): Promise<T> {
-    await this.#guard(this.#log.replica?.replicated('the queued job') ?? Promise.resolve());
+    if (this.#waitForReplica) await this.#guardWrite(replicated(this.#writer, this.#keys.seq, 'the queued job'));
     return answer;
   }
 

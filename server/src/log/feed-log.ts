@@ -23,21 +23,20 @@ export class FeedLog {
   /** durability "replica": appends are announced and served only once on a replica */
   readonly #replica: ReplicaCommit | null;
 
-  constructor(redis: RedisClient, keys: FeedKeys, retention: Retention, options: { durability?: Durability } = {}) {
+  /** where appends run: under durability "replica" a connection of their own (ReplicaCommit) */
+  readonly #writer: RedisClient;
+
+  constructor(redis: RedisClient, keys: FeedKeys, retention: Retention, options: { durability?: Durability; writer?: RedisClient } = {}) {
     this.#redis = redis;
     this.#keys = keys;
     this.#retention = retention;
-    this.#replica = options.durability === 'replica' ? new ReplicaCommit(redis, keys) : null;
+    this.#writer = options.writer ?? redis;
+    this.#replica = options.durability === 'replica' ? new ReplicaCommit(redis, this.#writer, keys) : null;
   }
 
   /** Events the log always keeps (the newest ones): retention trims only older ones. */
   get retainsAtLeast(): number {
     return this.#retention.maxEvents;
-  }
-
-  /** The replica step, when durability is "replica" (the API waits on it before a 202). */
-  get replica(): ReplicaCommit | null {
-    return this.#replica;
   }
 
   get keys(): FeedKeys {
@@ -60,11 +59,11 @@ export class FeedLog {
   #script(...args: string[]): Promise<unknown> {
     // One command per variant, so logs of either durability can share a connection.
     const name = this.#replica === null ? 'tickerAppend' : 'tickerAppendUnannounced';
-    const redis = this.#redis as RedisClient & Record<string, ((...a: string[]) => Promise<unknown>) | undefined>;
+    const redis = this.#writer as RedisClient & Record<string, ((...a: string[]) => Promise<unknown>) | undefined>;
     if (redis[name] === undefined)
       redis.defineCommand(name, {
         numberOfKeys: APPEND_KEYS,
-        lua: appendScript({ cluster: isCluster(this.#redis), announce: this.#replica === null }),
+        lua: appendScript({ cluster: isCluster(redis), announce: this.#replica === null }),
       });
     return redis[name]!(...args);
   }

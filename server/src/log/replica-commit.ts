@@ -1,6 +1,5 @@
-import { TickerError } from '@headline-ticker/sdk/protocol';
-import { COMMAND_TIMEOUT_MS, isCluster, type RedisClient } from '../redis/connection.js';
-import { waitForReplicas } from '../redis/replication.js';
+import { isCluster, type RedisClient } from '../redis/connection.js';
+import { replicated } from '../redis/replication.js';
 import type { FeedKeys } from './feed-keys.js';
 
 // Moves the committed watermark to ARGV[1] (never back) and announces the events it newly covers,
@@ -31,38 +30,28 @@ return upto
 `;
 
 /**
- * How long an append or a queued job waits for a replica before the caller is told to retry:
- * well inside the command timeout, so WAIT's own answer (0 replicas) comes back, not a timeout.
- */
-export const REPLICA_WAIT_MS = COMMAND_TIMEOUT_MS / 2;
-
-/**
- * The durability "replica" step: after a write, WAIT until a replica holds it; after an append,
- * also move the committed watermark, which is what the feed serves up to.
+ * The durability "replica" step: after an append, WAIT until a replica holds it, then move the
+ * committed watermark, which is what the feed serves up to.
+ *
+ * Two connections: `writer` carries the appends and their WAIT (WAIT counts only its own
+ * connection's writes, and blocks that connection meanwhile); `reader` is the one every read
+ * uses, so a missing replica stalls publishing, never reading.
  */
 export class ReplicaCommit {
-  readonly #redis: RedisClient;
+  readonly #reader: RedisClient;
+  readonly #writer: RedisClient;
   readonly #keys: FeedKeys;
 
-  constructor(redis: RedisClient, keys: FeedKeys) {
-    this.#redis = redis;
+  constructor(reader: RedisClient, writer: RedisClient, keys: FeedKeys) {
+    this.#reader = reader;
+    this.#writer = writer;
     this.#keys = keys;
-  }
-
-  /** Resolves once this connection's writes so far are on a replica; `unavailable` otherwise. */
-  async replicated(what: string): Promise<void> {
-    const acked = await waitForReplicas(this.#redis, this.#keys.seq, 1, REPLICA_WAIT_MS);
-    if (acked < 1) {
-      // Done on the primary, not yet confirmed on a replica: a retry with the same idempotency
-      // key is safe and either finds it or does it again.
-      throw new TickerError('outcome_unknown', `${what} is not yet on a replica; retry with the same idempotency key`);
-    }
   }
 
   /** After an append of `seq`: wait for a replica, then serve everything up to `seq`. */
   async commit(seq: number): Promise<void> {
-    await this.replicated(`event ${seq}`);
-    const redis = this.#redis as RedisClient & { tickerCommit?: (...a: string[]) => Promise<unknown> };
+    await replicated(this.#writer, this.#keys.seq, `event ${seq}`);
+    const redis = this.#writer as RedisClient & { tickerCommit?: (...a: string[]) => Promise<unknown> };
     const lua = isCluster(redis) ? COMMIT_LUA.replace("redis.call('PUBLISH'", "redis.call('SPUBLISH'") : COMMIT_LUA;
     if (redis.tickerCommit === undefined) redis.defineCommand('tickerCommit', { numberOfKeys: 2, lua });
     await redis.tickerCommit!(this.#keys.committed, this.#keys.log, String(seq), this.#keys.channel, String(seq - 1), '1000');
@@ -70,7 +59,7 @@ export class ReplicaCommit {
 
   /** The last seq the feed may serve; null before the first durable append. */
   async committedSeq(): Promise<number | null> {
-    const v = await this.#redis.get(this.#keys.committed);
+    const v = await this.#reader.get(this.#keys.committed);
     return v === null ? null : Number.parseInt(v, 10);
   }
 }
