@@ -154,6 +154,27 @@ describe('GET /api/stream (Server-Sent Events)', () => {
     await until(async () => (await streamsOpen(ticker.url)) === 0, 'no open stream');
   });
 
+  it('tells each stream its own reconnect delay: retry jittered within [retryMs, retryMs + retryJitterMs)', async () => {
+    // One value in range would not tell a constant from a jittered delay: several streams must
+    // differ, or a gateway restart would have every client reconnect in the same instant.
+    const retries = await Promise.all(
+      Array.from({ length: 8 }, async () => {
+        const res = await fetch(`${ticker.url}/api/stream?key=${ALL_KEY}&topics=jitter&limit=0`);
+        const reader = new SseReader();
+        const body = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+        while (reader.retry === null) reader.push((await body.read()).value ?? '');
+        await body.cancel();
+        return reader.retry;
+      }),
+    );
+    for (const r of retries) {
+      expect(r).toBeGreaterThanOrEqual(1000);
+      expect(r).toBeLessThan(1500);
+    }
+    // 8 draws from 500 values: all equal has a chance of 500^-7.
+    expect(new Set(retries).size).toBeGreaterThan(1);
+  });
+
   it('resumes after Last-Event-ID with exactly what was missed, and keeps entitlements', async () => {
     await publish(ticker.url, ['resume a', 'resume b', 'resume c']);
     await publish(ticker.url, ['energy x'], ['energy']);
