@@ -17,7 +17,7 @@ const WIDGETS = ['(^|/)widgets/|^@headline-ticker/widgets', 'Nothing imports the
 const SDK_BY_PATH = ['(^|/)client-sdk/', 'Import the SDK by its package name (@headline-ticker/sdk/…), not by path.'];
 
 export default defineConfig(
-  { ignores: ['**/node_modules/', '**/dist/', 'coverage/', 'server/public/', 'bench/results/'] },
+  { ignores: ['**/node_modules/', '**/dist/', 'coverage/', 'server/public/', 'bench/results/', 'widgets/releases/'] },
   js.configs.recommended,
   tseslint.configs.strictTypeChecked,
   {

@@ -14,7 +14,7 @@ const STEPS = {
     out: 'client-sdk/dist/esm/index.js',
   },
   widgets: {
-    dirs: ['widgets/src', 'widgets/scripts', 'widgets/package.json', 'client-sdk/src'],
+    dirs: ['widgets/src', 'widgets/scripts', 'widgets/releases', 'widgets/package.json', 'client-sdk/src'],
     run: ['--import', 'tsx', 'widgets/scripts/build.ts'],
     out: 'widgets/dist/widget.js',
   },

@@ -3,7 +3,7 @@
 // socket subscriber. And the compiled code needs nothing at run time that the image's
 // `npm ci --omit=dev` leaves out.
 import { createHash } from 'node:crypto';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { builtinModules } from 'node:module';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,6 +14,10 @@ import { ALL_KEY, EDITOR_TOKEN } from '../helpers/config.js';
 import { startTestRedis, type TestRedis } from '../helpers/redis.js';
 import { ROOT, writeConfigFile } from '../helpers/stack.js';
 import { ensureBuilt } from './build.js';
+
+/** The operator CLIs as the image has them (docs/feeds.md, docs/operations.md). */
+const CHECK_FEED_CLI = 'server/dist/sources/check-feed-cli.js';
+const USAGE_CLI = 'server/dist/usage/usage-cli.js';
 
 /** The image's command: the Dockerfile's last `CMD ["node", …]`. */
 export function imageCommand(): string[] {
@@ -112,9 +116,31 @@ describe('the compiled server (the image command: node server/dist/main.js)', ()
     await expect(startBuiltServer({ NODE_ENV: 'production', REDIS_URL: redis.url })).rejects.toThrow(/TICKER_CONFIG: required/u);
   });
 
-  it('imports at run time only Node built-ins and the production dependencies', async () => {
+  it('runs the operator CLIs compiled, as in the image: check-feed and usage, no tsx', () => {
+    // `npm run check-feed` / `npm run usage` load TypeScript through tsx, a dev dependency the
+    // image leaves out; docs/feeds.md and docs/operations.md give these commands instead.
+    const run = (args: string[]) =>
+      spawnSync(process.execPath, args, {
+        cwd: ROOT,
+        env: { PATH: process.env['PATH'] ?? '', NODE_OPTIONS: '', REDIS_URL: redis.url },
+        encoding: 'utf8',
+        timeout: 30_000,
+      });
+    const feed = run([CHECK_FEED_CLI, 'test/fixtures/real-feeds/guardian.rss']);
+    expect(feed.status, feed.stderr).toBe(0);
+    const line = JSON.parse(feed.stdout.trim()) as { ok: boolean; format: string; items: { text: string }[] };
+    expect(line).toMatchObject({ ok: true, format: 'rss' });
+    expect(line.items.length).toBeGreaterThan(0);
+    const usage = run([USAGE_CLI, '--from', '2026-11-01', '--to', '2026-11-02']);
+    expect(usage.status, usage.stderr).toBe(0);
+    // The CSV's header row (no usage recorded on this day range).
+    expect(usage.stdout).toMatch(/^day,key_ref,key_name,/u);
+  });
+
+  it('imports at run time only Node built-ins and the production dependencies (the server and the CLIs)', async () => {
     const result = await build({
-      entryPoints: [join(ROOT, 'server/dist/main.js')],
+      entryPoints: [join(ROOT, 'server/dist/main.js'), join(ROOT, CHECK_FEED_CLI), join(ROOT, USAGE_CLI)],
+      outdir: 'out',
       bundle: true,
       write: false,
       platform: 'node',

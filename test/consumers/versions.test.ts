@@ -1,9 +1,10 @@
 // Versions a site can pin: the immutable per-release bundle URL with its SRI hash (Chromium
-// enforces it), the protocol version in the handshake, and the previous release's SDK and
-// widget bundle — built from git history — against the current server.
+// enforces it), every earlier release's pinned URL kept across the upgrade (widgets/releases/),
+// the protocol version in the handshake, and the previous release's SDK (built from git history)
+// and widget bundle (as released) against the current server.
 import { execFile as execFileCb, execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -22,14 +23,21 @@ const execFile = promisify(execFileCb);
 export const PREVIOUS_RELEASE = '19244c2';
 const WIDGET_KEY = 'wgt_versions_page';
 
-interface Manifest {
+interface Release {
   version: string;
   path: string;
   integrity: string;
 }
+interface Manifest extends Release {
+  releases: Release[];
+}
+/** Released widget bundles, committed; the build copies each into dist/v/ (widgets/releases/README.md). */
+const RELEASES = join(ROOT, 'widgets/releases');
+const committedReleases = () => readdirSync(RELEASES).filter((v) => /^\d+\.\d+\.\d+$/u.test(v));
+const sri = (body: Buffer) => `sha384-${createHash('sha384').update(body).digest('base64')}`;
 
 /**
- * The previous release's client-sdk/ and widgets/ from git, built in a temp dir against this
+ * The previous release's client-sdk/ from git, built in a temp dir against this
  * repository's installed dependencies (but its own SDK: the workspace link points there).
  */
 function buildPreviousRelease(): string {
@@ -39,7 +47,7 @@ function buildPreviousRelease(): string {
   } catch {
     throw new Error(`commit ${PREVIOUS_RELEASE} (release 0.1.0) is not in this clone: fetch the full history (git fetch --unshallow)`);
   }
-  const tar = execFileSync('git', ['archive', PREVIOUS_RELEASE, 'client-sdk', 'widgets', 'tsconfig.json', 'package.json'], {
+  const tar = execFileSync('git', ['archive', PREVIOUS_RELEASE, 'client-sdk', 'tsconfig.json', 'package.json'], {
     cwd: ROOT,
     maxBuffer: 64 << 20,
   });
@@ -50,7 +58,6 @@ function buildPreviousRelease(): string {
   }
   symlinkSync(join(dir, 'client-sdk'), join(dir, 'node_modules', '@headline-ticker', 'sdk'));
   execFileSync(process.execPath, ['client-sdk/scripts/build.mjs'], { cwd: dir, stdio: ['ignore', 'ignore', 'inherit'] });
-  execFileSync(process.execPath, ['--import', 'tsx', 'widgets/scripts/build.ts'], { cwd: dir, stdio: ['ignore', 'ignore', 'inherit'] });
   return dir;
 }
 
@@ -95,6 +102,43 @@ describe('versions a site can pin', () => {
     const moving = await fetch(`${ticker.url}/widget.js`);
     expect(Buffer.from(await moving.arrayBuffer()).equals(body)).toBe(true);
     expect(moving.headers.get('cache-control')).not.toMatch(/immutable/u);
+  });
+
+  it("keeps every earlier release's pinned URL across the upgrade: the committed bytes, immutable, under their published SRI hash", async () => {
+    const kept = committedReleases();
+    expect(kept).toContain('0.1.0'); // the release before this one, as it was served
+    expect(manifest.releases.at(-1)).toEqual({ version: manifest.version, path: manifest.path, integrity: manifest.integrity });
+    for (const version of kept) {
+      const committed = readFileSync(join(RELEASES, version, 'widget.js'));
+      const entry = manifest.releases.find((r) => r.version === version);
+      expect(entry, version).toEqual({ version, path: `/widget/${version}/widget.js`, integrity: sri(committed) });
+      const res = await fetch(`${ticker.url}${entry!.path}`);
+      expect(res.status, version).toBe(200);
+      expect(res.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+      expect(Buffer.from(await res.arrayBuffer()).equals(committed), version).toBe(true);
+    }
+  });
+
+  it('the build refuses to change a released version: an immutable URL needs a new version for new bytes', async () => {
+    const { writeRelease } = await import('../../widgets/scripts/build.js');
+    const pkg = mkdtempSync(join(tmpdir(), 'ticker-release-'));
+    try {
+      for (const [v, body] of [
+        ['1.0.0', 'old()'],
+        ['1.1.0', 'released()'],
+      ]) {
+        mkdirSync(join(pkg, 'releases', v!), { recursive: true });
+        writeFileSync(join(pkg, 'releases', v!, 'widget.js'), body!);
+      }
+      writeFileSync(join(pkg, 'bundle.js'), 'changed()');
+      expect(() => writeRelease(join(pkg, 'bundle.js'), pkg, '1.1.0')).toThrow(/released with other bytes/u);
+      const m = writeRelease(join(pkg, 'bundle.js'), pkg, '1.2.0');
+      expect(m.releases.map((r) => r.version)).toEqual(['1.0.0', '1.1.0', '1.2.0']);
+      expect(readFileSync(join(pkg, 'dist/v/1.0.0/widget.js'), 'utf8')).toBe('old()');
+      expect(m.integrity).toBe(sri(Buffer.from('changed()')));
+    } finally {
+      rmSync(pkg, { recursive: true, force: true });
+    }
   });
 
   it('answers 404 for a release it does not have, and for anything that is not a version', async () => {
@@ -177,12 +221,15 @@ describe('versions a site can pin', () => {
       await bad.page.close();
     });
 
-    it("the previous release's widget bundle shows headlines from the current server", async () => {
-      const { page } = await defined(
-        `<headline-ticker key="${WIDGET_KEY}" server="${ticker.url}" topics="compat-widget"></headline-ticker><script src="/old/widget.js"></script>`,
-        { '/old/widget.js': readFileSync(join(previous, 'widgets/dist/widget.js')) },
+    it("the previous release's widget, pinned at its versioned URL with its SRI hash, shows headlines from the current server", async () => {
+      const previousWidget = manifest.releases.at(-2)!;
+      expect(previousWidget.version).not.toBe(manifest.version);
+      const { page, blocked } = await defined(
+        `<headline-ticker key="${WIDGET_KEY}" server="${ticker.url}" topics="compat-widget"></headline-ticker>` +
+          `<script src="${ticker.url}${previousWidget.path}" integrity="${previousWidget.integrity}" crossorigin="anonymous"></script>`,
       );
       try {
+        expect(blocked).toEqual([]);
         await page.waitForFunction(() => document.querySelector('headline-ticker')?.shadowRoot !== null);
         expect((await postHeadline(ticker.url, { text: 'old widget, new server', topics: ['compat-widget'] })).status).toBe(202);
         await page.locator('headline-ticker').getByText('old widget, new server').waitFor({ timeout: 10_000 });

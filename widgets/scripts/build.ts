@@ -3,7 +3,7 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
-import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, type Metafile } from 'esbuild';
@@ -45,7 +45,7 @@ export async function buildWidget(outfile = WIDGET_BUNDLE): Promise<BundleReport
   };
 }
 
-export interface WidgetManifest {
+export interface WidgetRelease {
   version: string;
   /** the immutable URL path of this release's bundle */
   path: string;
@@ -53,22 +53,53 @@ export interface WidgetManifest {
   integrity: string;
 }
 
+/** The current release, and every release this build serves (oldest first, the current last). */
+export interface WidgetManifest extends WidgetRelease {
+  releases: WidgetRelease[];
+}
+
+/** Released bundles, committed: `releases/<version>/widget.js`, byte for byte what that release served. */
+export const RELEASES_DIR = join(PKG, 'releases');
+
 /** `sha384-<base64>`, as a <script integrity=…> attribute takes it. */
 export function integrityOf(code: Buffer): string {
   return `sha384-${createHash('sha384').update(code).digest('base64')}`;
 }
 
+const VERSION = /^\d+\.\d+\.\d+$/u;
+const byVersion = (a: string, b: string) => {
+  const [x, y] = [a, b].map((v) => v.split('.').map(Number));
+  return x!.map((n, i) => n - y![i]!).find((d) => d !== 0) ?? 0;
+};
+
 /**
  * A release: the moving dist/widget.js, an immutable copy under dist/v/<version>/ that the
- * server serves at /widget/<version>/widget.js, and a manifest with its SRI hash.
+ * server serves at /widget/<version>/widget.js, every committed earlier release copied beside it
+ * (so a site's pinned URL survives an upgrade: the image carries them all), and a manifest with
+ * each one's SRI hash. A committed release of the current version must be these very bytes: an
+ * immutable URL never changes, so a changed bundle needs a new version.
  */
-export function writeRelease(bundle = WIDGET_BUNDLE): WidgetManifest {
+export function writeRelease(bundle = WIDGET_BUNDLE, pkg = PKG, version = WIDGET_VERSION): WidgetManifest {
   const code = readFileSync(bundle);
-  const versioned = join(PKG, 'dist', 'v', WIDGET_VERSION, 'widget.js');
-  mkdirSync(dirname(versioned), { recursive: true });
-  copyFileSync(bundle, versioned);
-  const manifest: WidgetManifest = { version: WIDGET_VERSION, path: `/widget/${WIDGET_VERSION}/widget.js`, integrity: integrityOf(code) };
-  writeFileSync(WIDGET_MANIFEST, `${JSON.stringify(manifest, null, 2)}\n`);
+  const releasesDir = join(pkg, 'releases');
+  const kept = existsSync(releasesDir) ? readdirSync(releasesDir).filter((v) => VERSION.test(v)) : [];
+  const releases = new Map<string, Buffer>(kept.map((v) => [v, readFileSync(join(releasesDir, v, 'widget.js'))]));
+  const released = releases.get(version);
+  if (released !== undefined && !released.equals(code)) {
+    throw new Error(
+      `widgets ${version} was released with other bytes (releases/${version}/widget.js): raise the version in widgets/package.json`,
+    );
+  }
+  releases.set(version, code);
+  const list = [...releases.keys()].sort(byVersion).map((v): WidgetRelease => {
+    const body = releases.get(v)!;
+    const target = join(pkg, 'dist', 'v', v, 'widget.js');
+    mkdirSync(dirname(target), { recursive: true });
+    writeFileSync(target, body);
+    return { version: v, path: `/widget/${v}/widget.js`, integrity: integrityOf(body) };
+  });
+  const manifest: WidgetManifest = { ...list.find((r) => r.version === version)!, releases: list };
+  writeFileSync(join(pkg, 'dist', 'widget-manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
   return manifest;
 }
 
@@ -93,7 +124,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const report = await buildWidget();
   const manifest = writeRelease();
   await buildLibrary();
-  console.log(`widgets/dist/v/${manifest.version}/widget.js: integrity ${manifest.integrity}`);
+  for (const r of manifest.releases) console.log(`widgets/dist/v/${r.version}/widget.js: integrity ${r.integrity}`);
   const kib = (n: number) => `${(n / 1024).toFixed(1)} KiB`;
   console.log(`widgets/dist/widget.js: ${kib(report.bytes)}, ${kib(report.gzipBytes)} gzipped (budget ${kib(GZIP_BUDGET_BYTES)})`);
   if (report.gzipBytes > GZIP_BUDGET_BYTES) {

@@ -65,6 +65,11 @@ const AuditResponseSchema = z.object({
     }),
   ),
 });
+const WidgetRelease = z.object({
+  version: z.string(),
+  path: z.string(),
+  integrity: z.string().describe('sha384-…, for <script integrity=…>'),
+});
 const ErrorSchema = z.object({
   error: z.object({
     code: z.enum(ERROR_CODES),
@@ -219,7 +224,13 @@ export const ROUTES: RouteDoc[] = [
     tag: 'widget',
     auth: 'none',
     summary: "One release's embed script, immutable (cached a year): pin it with integrity=",
-    ok: { 200: { description: 'JavaScript; its SRI hash is in /widget/manifest.json and the CHANGELOG', media: 'text/javascript' } },
+    ok: {
+      200: {
+        description:
+          "JavaScript; its SRI hash is the release's entry in /widget/manifest.json (every earlier release is kept: widgets/releases/)",
+        media: 'text/javascript',
+      },
+    },
     errors: ['not_found'],
   },
   {
@@ -227,7 +238,7 @@ export const ROUTES: RouteDoc[] = [
     path: '/widget/manifest.json',
     tag: 'widget',
     auth: 'none',
-    summary: 'The current release of the embed script: version, immutable path, Subresource Integrity hash',
+    summary: 'The embed script releases: the current one (version, immutable path, Subresource Integrity hash) and every one served',
     ok: { 200: { description: 'the manifest', json: 'WidgetManifest' } },
     errors: ['unavailable'],
   },
@@ -377,7 +388,10 @@ export function openApiDocument(): JsonSchema {
         Health: schemaOf(z.object({ ok: z.literal(true) }), 'output'),
         Ready: schemaOf(z.object({ ok: z.boolean(), redis: z.string() }), 'output'),
         WidgetManifest: schemaOf(
-          z.object({ version: z.string(), path: z.string(), integrity: z.string().describe('sha384-…, for <script integrity=…>') }),
+          z.object({
+            ...WidgetRelease.shape,
+            releases: z.array(WidgetRelease).describe('every release this server serves, oldest first, the current one last'),
+          }),
           'output',
         ),
         Error: schemaOf(ErrorSchema, 'output'),

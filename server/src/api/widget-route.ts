@@ -11,7 +11,8 @@ export const WIDGET_BUNDLE_PATH = fileURLToPath(new URL('../../../widgets/dist/w
 /**
  * Release bundles: `v/<version>/widget.js` beside the moving one, and the manifest naming the
  * current release and its Subresource Integrity hash (widgets/scripts/build.ts writes both).
- * Older releases stay servable as long as their `v/<version>/` folder is kept.
+ * Earlier releases are there too: the build copies each committed `widgets/releases/<version>/`
+ * into `v/`, so a site's pinned URL outlives the upgrade.
  */
 const VERSION_PATTERN = /^\d{1,4}\.\d{1,4}\.\d{1,4}$/u;
 
@@ -34,7 +35,8 @@ interface Bundle {
 /**
  * `GET /widget.js`: the embed script, current release, with a short cache and an ETag.
  * `GET /widget/<version>/widget.js`: one release's bundle, immutable (pin it with `integrity=`).
- * `GET /widget/manifest.json`: `{ version, path, integrity }` of the current release.
+ * `GET /widget/manifest.json`: `{ version, path, integrity }` of the current release, and
+ * `releases`: the same for every release served.
  * Files are re-read when they change on disk.
  */
 export function widgetRoute(bundlePath: string = WIDGET_BUNDLE_PATH): Router {
