@@ -4,10 +4,11 @@
 // delayed keys); a resume is replayed from the log, bounded; the same key checks, entitlements,
 // delay and connection limits as the socket apply. Everything a stream holds is released when
 // the client goes away.
-import type { Request, Response } from 'express';
+import type { Request } from 'express';
 import { Router } from 'express';
 import { TickerError } from '@headline-ticker/sdk/protocol';
 import type { AccessRegistry } from '../access/access-registry.js';
+import { acquireSlot } from '../access/admission.js';
 import type { ConnectionCounter } from '../access/connection-counter.js';
 import type { AddressLimits } from '../access/address-limits.js';
 import type { AddressOf } from '../access/client-address.js';
@@ -106,18 +107,31 @@ export function streamRoute(deps: StreamRouteDeps): Router {
       if (origin === undefined || !key.origins.has(origin)) throw new TickerError('unauthorized', 'unknown or revoked API key');
     }
     const since = resumePoint(req, q.since);
-    const sub = subscriptionOf(key.entitlement, { topics: q.topics, symbols: q.symbols });
     const ip = deps.addressOf(req);
     if (!deps.addressLimits.openSocket(ip)) throw new TickerError('too_many_connections', 'too many open connections from this address');
+    // Listened for before any await: a client that leaves while admission waits on Redis still
+    // gives back everything it took.
+    let left = req.socket.destroyed;
+    const closed = new Promise<void>((resolve) => res.once('close', () => ((left = true), resolve())));
     try {
-      if (key.maxConnections !== null) {
-        const admitted = await connections.tryAcquire(key.digest, key.maxConnections).catch(() => true);
-        if (!admitted) throw new TickerError('too_many_connections', 'the key has too many open connections');
+      const secret = secretOf(req);
+      // The key as it stands after the slot is taken (a reload may land meanwhile).
+      const current = () => {
+        const fresh = access.key(secret);
+        return fresh !== undefined && (fresh.origins === null || fresh.origins.has(req.headers.origin ?? '')) ? fresh : undefined;
+      };
+      const admission = await acquireSlot({ connections, current, gone: () => left });
+      if (!admission.ok) {
+        if (admission.reason === 'gone') return;
+        if (admission.reason === 'revoked') throw new TickerError('unauthorized', 'unknown or revoked API key');
+        throw new TickerError('too_many_connections', 'the key has too many open connections');
       }
       try {
-        await serveStream(deps, open, res, new SseStream(res, options, metrics, key, secretOf(req)), sub, since, q.limit);
+        const sub = subscriptionOf(admission.key.entitlement, { topics: q.topics, symbols: q.symbols });
+        const stream = new SseStream(res, options, metrics, admission.key, secret);
+        await serveStream(deps, open, { closed, stream }, sub, since, q.limit);
       } finally {
-        if (key.maxConnections !== null) connections.release(key.digest);
+        admission.release();
       }
     } finally {
       deps.addressLimits.closeSocket(ip);
@@ -131,8 +145,7 @@ export function streamRoute(deps: StreamRouteDeps): Router {
 async function serveStream(
   deps: StreamRouteDeps,
   open: Set<SseStream>,
-  res: Response,
-  stream: SseStream,
+  { closed, stream }: { closed: Promise<void>; stream: SseStream },
   sub: Subscription,
   since: number | undefined,
   limit: number | undefined,
@@ -141,7 +154,6 @@ async function serveStream(
   // Live events are buffered from before the replay is read, so the hand-over from replay to
   // live misses nothing; `stream.sent` drops what the replay already carried.
   let pending: LogEvent[] | null = [];
-  const closed = new Promise<void>((resolve) => res.once('close', resolve));
   // What this reader sees of an event: it, a withdrawal of the version it saw, or nothing.
   const view = viewFor(sub);
   const untap = deps.gateway.tap((ev, d) => {
