@@ -25,7 +25,7 @@ import type { Metrics } from '../metrics.js';
 import { keyOf, requireKey } from './auth.js';
 import { parseOr400 } from './http-errors.js';
 import { SseStream, type SseOptions } from './sse-stream.js';
-import { startStream } from './stream-start.js';
+import { restartStream, startStream } from './stream-start.js';
 import { StreamQuerySchema } from './stream-query.js';
 
 export type { StreamResetReason } from './sse-stream.js';
@@ -80,13 +80,13 @@ export function streamRoute(deps: StreamRouteDeps): Router {
     retryJitterMs: deps.retryJitterMs ?? 3000,
     maxOwedBytes: deps.maxOwedBytes ?? 1024 * 1024,
   };
-  const open = new Set<SseStream>();
+  /** open streams, each with what it does when the feed restarts */
+  const open = new Map<SseStream, () => void>();
   metrics.gauge('ticker_streams_open', 'Open Server-Sent Events streams at this gateway', [], (g) => g.set(open.size));
 
-  // A reload cuts off revoked keys; a restarted feed ends every stream (clients come back with
-  // a Last-Event-ID ahead of the new feed and are reset onto it).
+  // A reload cuts off revoked keys; a restarted feed (new epoch) puts every stream onto it.
   access.on('changed', () => {
-    for (const s of open) {
+    for (const s of open.keys()) {
       const fresh = access.key(s.secret);
       // Revoked: said so. Licensed differently: the client reconnects and resumes under the new terms.
       if (fresh === undefined) s.end('revoked');
@@ -94,7 +94,7 @@ export function streamRoute(deps: StreamRouteDeps): Router {
     }
   });
   relay.on('restart', () => {
-    for (const s of open) s.end('feed_restarted');
+    for (const restart of open.values()) restart();
   });
 
   const router = Router();
@@ -144,7 +144,7 @@ export function streamRoute(deps: StreamRouteDeps): Router {
 /** Serves one admitted stream until the client goes: its start, then live events as the gateway delivers them. */
 async function serveStream(
   deps: StreamRouteDeps,
-  open: Set<SseStream>,
+  open: Map<SseStream, () => void>,
   { closed, stream }: { closed: Promise<void>; stream: SseStream },
   sub: Subscription,
   since: number | undefined,
@@ -161,14 +161,34 @@ async function serveStream(
     if (pending !== null) pending.push(ev);
     else stream.send(view(ev), ev.h.seq);
   });
-  open.add(stream);
+  const goLive = () => {
+    const buffered = pending ?? [];
+    pending = null;
+    for (const ev of buffered) stream.send(view(ev), ev.h.seq);
+  };
+  // The start (or after a feed restart, a fresh start), then live; a restart that comes while
+  // one is being put together runs right after it.
+  let restartAsked = false;
+  const run = async (restart: boolean): Promise<void> => {
+    pending = [];
+    if (restart) await restartStream(deps, stream, sub, limit);
+    else await startStream(deps, stream, sub, since, limit);
+    while (restartAsked) {
+      restartAsked = false;
+      await restartStream(deps, stream, sub, limit);
+    }
+    goLive();
+  };
+  open.set(stream, () => {
+    if (pending === null) return void run(true).catch((err: unknown) => stream.fail(err, deps.logger));
+    // What was buffered so far is in the old numbering: dropped, the fresh start covers it.
+    pending = [];
+    restartAsked = true;
+  });
   stream.startHeartbeat();
   try {
     stream.open();
-    await startStream(deps, stream, sub, since, limit);
-    const buffered = pending;
-    pending = null;
-    for (const ev of buffered) stream.send(view(ev), ev.h.seq);
+    await run(false);
     await closed;
   } catch (err) {
     stream.fail(err, deps.logger);
