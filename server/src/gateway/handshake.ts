@@ -1,7 +1,7 @@
 import { CONNECT_ERROR, type OverloadedInfo } from '@headline-ticker/sdk/protocol';
 import type { ExtendedError } from 'socket.io';
 import type { AccessRegistry, KeyRecord } from '../access/access-registry.js';
-import { acquireSlot } from '../access/admission.js';
+import { acquireSlot, type Refused } from '../access/admission.js';
 import type { AddressOf } from '../access/client-address.js';
 import type { AddressLimits } from '../access/address-limits.js';
 import type { ConnectionCounter } from '../access/connection-counter.js';
@@ -59,6 +59,13 @@ function onGone(socket: TickerSocket, release: () => void): void {
 
 type Next = (err?: ExtendedError) => void;
 
+/** The connect error for each way admission can fail ('gone': nobody is left to read it). */
+const REFUSALS: Record<Refused['reason'], string> = {
+  revoked: CONNECT_ERROR.unauthorized,
+  too_many_connections: CONNECT_ERROR.too_many_connections,
+  gone: 'gone',
+};
+
 function overloadedError(retryAfterMs: number): ExtendedError {
   const err: ExtendedError = new Error(CONNECT_ERROR.overloaded);
   err.data = { retryAfterMs } satisfies OverloadedInfo;
@@ -91,13 +98,7 @@ export function handshake(deps: HandshakeDeps): (socket: TickerSocket, next: Nex
     if (!admission.ok) {
       deps.addressLimits.closeSocket(ip);
       if (admission.reason === 'revoked') logger.info({ socket: socket.id }, 'key revoked during its handshake: refused');
-      return new Error(
-        admission.reason === 'revoked'
-          ? CONNECT_ERROR.unauthorized
-          : admission.reason === 'gone'
-            ? 'gone'
-            : CONNECT_ERROR.too_many_connections,
-      );
+      return new Error(REFUSALS[admission.reason]);
     }
     onGone(socket, admission.release);
     onGone(socket, () => deps.addressLimits.closeSocket(ip));
