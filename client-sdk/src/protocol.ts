@@ -120,6 +120,12 @@ export interface SubscribeOk {
   epoch?: string;
   /** `since` was older than the retained log (or of another epoch): `headlines` is a fresh snapshot instead of a replay. */
   reset?: true;
+  /**
+   * With `reset`: the position sent names numbers the log has given to other headlines (another
+   * epoch, or a `lastSeen` the log no longer holds at its seq). Every position from before means
+   * nothing now.
+   */
+  feedRestarted?: true;
   /** Filter topics the key is not licensed for; nothing of them is delivered. */
   refused?: { topics: string[] };
   /**

@@ -168,6 +168,13 @@ export const SubscribeRequestSchema = z.strictObject({
   since: z.number().int().nonnegative().optional(),
   /** the feed epoch `since` belongs to, from an earlier ack: another epoch means a reset */
   epoch: z.string().min(1).max(64).optional(),
+  /**
+   * The last headline event this client received (`seq` at most `since`): the server compares
+   * it with the log, and a log that now holds another headline at that seq (its numbers were
+   * reused, e.g. Redis restarted without its last writes together with every gateway) answers
+   * with a fresh snapshot, `reset` and `feedRestarted`.
+   */
+  lastSeen: z.strictObject({ seq: z.number().int().positive(), id: z.string().min(1).max(64) }).optional(),
   limit: z.number().int().min(0).max(SUBSCRIBE_LIMIT_MAX).optional(),
 });
 export type SubscribeRequest = z.input<typeof SubscribeRequestSchema>;

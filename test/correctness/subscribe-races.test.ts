@@ -5,7 +5,7 @@ import { io } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningTicker } from '../../server/src/ticker.js';
 import { testConfig } from '../helpers/config.js';
-import { Recorder, connect, postHeadline, subscribe, type TestSocket } from '../helpers/clients.js';
+import { Recorder, connect, postHeadline, subscribe, subscribeOk, type TestSocket } from '../helpers/clients.js';
 import { startTestRedis, type TestRedis } from '../helpers/redis.js';
 import { startInProcess } from '../helpers/stack.js';
 import { waitFor } from '../helpers/wait.js';
@@ -43,19 +43,48 @@ async function pauseRedis(ms: number): Promise<() => Promise<void>> {
   return () => new Promise((r) => setTimeout(r, Math.max(0, ends - Date.now()) + 50));
 }
 
+/** Resolves once the gateway has taken in the socket's next `subscribe` and run it up to its first await. */
+function nextSubscribeWaiting(client: TestSocket): Promise<void> {
+  const server = ticker.gateway!.io.of('/').sockets.get(client.id!);
+  if (server === undefined) throw new Error('no such socket at the gateway');
+  // Registered after the gateway's own handler: that one has queued the subscribe, which runs
+  // in a microtask up to its Redis read; setImmediate comes after both.
+  return new Promise((resolve) => server.once('subscribe', () => setImmediate(resolve)));
+}
+
 describe('a reload during a slow subscribe', () => {
   it('joins rooms only for the entitlement in force when the subscribe completes', async () => {
+    // Headlines in the log, few of them for either topic: the snapshot cannot be proved complete
+    // from memory and reads where the log starts from Redis, so the subscribe really waits.
+    for (const topic of ['a', 'b', 'c']) {
+      expect((await postHeadline(ticker.url, { text: `seed ${topic}`, topics: [topic] })).status).toBe(202);
+    }
     const socket = await connect(ticker.url, NARROWED);
     sockets.push(socket);
+    // The seeds are out (so the snapshot below has them to choose from).
+    const still = await connect(ticker.url, 'sdk_still_a');
+    sockets.push(still);
+    await subscribeOk(still, { limit: 0 });
+    const marker = await postHeadline(ticker.url, { text: 'marker', topics: ['a'] });
+    await new Recorder(still).count(1);
     const rec = new Recorder(socket);
-    const resumed = await pauseRedis(800);
-    const pending = subscribe(socket, {});
+    const resumed = await pauseRedis(700);
+    const waiting = nextSubscribeWaiting(socket);
+    let reloaded = false;
+    let ackedAfterReload: boolean | null = null;
+    const pending = subscribe(socket, {}).then((ack) => ((ackedAfterReload = reloaded), ack));
     // The subscribe is waiting on Redis (its snapshot read) when the key is narrowed to [b].
-    await new Promise((r) => setTimeout(r, 200));
-    await ticker.reload(config(['b']));
+    await waiting;
+    const reload = ticker.reload(config(['b']));
+    reloaded = true;
     await resumed();
+    await reload;
     const ack = await pending;
-    expect(ack.ok).toBe(true);
+    expect(ackedAfterReload).toBe(true);
+    if (!ack.ok) throw new Error(`subscribe refused: ${ack.error.code}`);
+    // The snapshot is the new entitlement's: the b seed only (not the a seed, nor the a marker).
+    expect(ack.headlines.map((h) => h.text)).toEqual(['seed b']);
+    expect(marker.status).toBe(202);
     expect((await postHeadline(ticker.url, { text: 'topic a, no longer licensed', topics: ['a'] })).status).toBe(202);
     expect((await postHeadline(ticker.url, { text: 'topic b, licensed now', topics: ['b'] })).status).toBe(202);
     const first = await rec.count(1);

@@ -77,6 +77,8 @@ export class TickerClient extends TypedEmitter<TickerClientEvents> {
   #epoch: string | null = null;
   /** the seq this client is complete up to for its filter; null before the first answer */
   #cursor: number | null = null;
+  /** the last headline delivered, sent with a resume so the server can tell reused numbers */
+  #lastSeen: { seq: number; id: string } | null = null;
   /** set to the old position when the feed turned out to have started again */
   #feedRestarted: number | null = null;
   /** set to the old position when a gap longer than a page is answered with a snapshot (catchUp: 'snapshot') */
@@ -359,6 +361,7 @@ export class TickerClient extends TypedEmitter<TickerClientEvents> {
           // The feed is behind what this client was told to resume after: it started again (its
           // Redis lost its data). Forget the old position and start afresh, announced as a reset.
           this.#cursor = null;
+          this.#lastSeen = null;
           this.#feedRestarted = request.since;
           this.#ignoreSinceOption = true;
           request = this.#firstRequest();
@@ -404,6 +407,7 @@ export class TickerClient extends TypedEmitter<TickerClientEvents> {
   #resumeRequest(since: number): SubscribeRequest {
     const request: SubscribeRequest = { ...this.#filterRequest(), since };
     if (this.#epoch !== null) request.epoch = this.#epoch;
+    if (this.#lastSeen !== null && this.#lastSeen.seq <= since) request.lastSeen = this.#lastSeen;
     return request;
   }
 
@@ -435,11 +439,14 @@ export class TickerClient extends TypedEmitter<TickerClientEvents> {
     let epochChanged = false;
     if (ack.epoch !== undefined) {
       // Another epoch: the feed started again and positions from the old one mean nothing.
-      if (this.#epoch !== null && ack.epoch !== this.#epoch) {
-        this.#cursor = null;
-        epochChanged = true;
-      }
+      if (this.#epoch !== null && ack.epoch !== this.#epoch) epochChanged = true;
       this.#epoch = ack.epoch;
+    }
+    // Or the server found the numbers reused under the last headline this client saw.
+    if (epochChanged || ack.feedRestarted === true) {
+      this.#cursor = null;
+      this.#lastSeen = null;
+      epochChanged = true;
     }
     if (ack.reset || this.#feedRestarted !== null || this.#gapFrom !== null || epochChanged) {
       const restarted = this.#feedRestarted !== null || epochChanged;
@@ -468,6 +475,7 @@ export class TickerClient extends TypedEmitter<TickerClientEvents> {
   #deliver(h: Headline): void {
     if (this.#cursor !== null && h.seq <= this.#cursor) return;
     this.#cursor = h.seq;
+    this.#lastSeen = { seq: h.seq, id: h.id };
     this.emit('headline', h);
     for (const q of this.#queues) q.push(h);
   }

@@ -83,9 +83,11 @@ export class SseStream {
     for (const h of headlines) this.send(h, h.seq);
   }
 
-  reset(seq: number, reason: StreamResetReason): void {
+  /** `epoch` is sent with a `feed_restarted` reset: the feed epoch `seq` belongs to. */
+  reset(seq: number, reason: StreamResetReason, epoch?: string): void {
     this.sent = Math.max(this.sent, seq);
-    this.write(`id: ${seq}\nevent: reset\ndata: ${JSON.stringify({ seq, reason })}\n\n`);
+    const data = epoch === undefined ? { seq, reason } : { seq, reason, epoch };
+    this.write(`id: ${seq}\nevent: reset\ndata: ${JSON.stringify(data)}\n\n`);
   }
 
   end(reason: StreamEndReason): void {

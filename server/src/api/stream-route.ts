@@ -4,10 +4,11 @@
 // delayed keys); a resume is replayed from the log, bounded; the same key checks, entitlements,
 // delay and connection limits as the socket apply. Everything a stream holds is released when
 // the client goes away.
-import type { Request, Response } from 'express';
+import type { Request } from 'express';
 import { Router } from 'express';
 import { TickerError } from '@headline-ticker/sdk/protocol';
 import type { AccessRegistry } from '../access/access-registry.js';
+import { acquireSlot } from '../access/admission.js';
 import type { ConnectionCounter } from '../access/connection-counter.js';
 import type { AddressLimits } from '../access/address-limits.js';
 import type { AddressOf } from '../access/client-address.js';
@@ -25,7 +26,7 @@ import type { UsageRecorder } from '../usage/usage-recorder.js';
 import { keyOf, requireKey } from './auth.js';
 import { parseOr400 } from './http-errors.js';
 import { SseStream, type SseOptions } from './sse-stream.js';
-import { startStream } from './stream-start.js';
+import { restartStream, startStream } from './stream-start.js';
 import { StreamQuerySchema } from './stream-query.js';
 
 export type { StreamResetReason } from './sse-stream.js';
@@ -82,13 +83,13 @@ export function streamRoute(deps: StreamRouteDeps): Router {
     retryJitterMs: deps.retryJitterMs ?? 3000,
     maxOwedBytes: deps.maxOwedBytes ?? 1024 * 1024,
   };
-  const open = new Set<SseStream>();
+  /** open streams, each with what it does when the feed restarts */
+  const open = new Map<SseStream, () => void>();
   metrics.gauge('ticker_streams_open', 'Open Server-Sent Events streams at this gateway', [], (g) => g.set(open.size));
 
-  // A reload cuts off revoked keys; a restarted feed ends every stream (clients come back with
-  // a Last-Event-ID ahead of the new feed and are reset onto it).
+  // A reload cuts off revoked keys; a restarted feed (new epoch) puts every stream onto it.
   access.on('changed', () => {
-    for (const s of open) {
+    for (const s of open.keys()) {
       const fresh = access.key(s.secret);
       // Revoked: said so. Licensed differently: the client reconnects and resumes under the new terms.
       if (fresh === undefined) s.end('revoked');
@@ -96,7 +97,7 @@ export function streamRoute(deps: StreamRouteDeps): Router {
     }
   });
   relay.on('restart', () => {
-    for (const s of open) s.end('feed_restarted');
+    for (const restart of open.values()) restart();
   });
 
   const router = Router();
@@ -109,18 +110,31 @@ export function streamRoute(deps: StreamRouteDeps): Router {
       if (origin === undefined || !key.origins.has(origin)) throw new TickerError('unauthorized', 'unknown or revoked API key');
     }
     const since = resumePoint(req, q.since);
-    const sub = subscriptionOf(key.entitlement, { topics: q.topics, symbols: q.symbols });
     const ip = deps.addressOf(req);
     if (!deps.addressLimits.openSocket(ip)) throw new TickerError('too_many_connections', 'too many open connections from this address');
+    // Listened for before any await: a client that leaves while admission waits on Redis still
+    // gives back everything it took.
+    let left = req.socket.destroyed;
+    const closed = new Promise<void>((resolve) => res.once('close', () => ((left = true), resolve())));
     try {
-      if (key.maxConnections !== null) {
-        const admitted = await connections.tryAcquire(key.digest, key.maxConnections).catch(() => true);
-        if (!admitted) throw new TickerError('too_many_connections', 'the key has too many open connections');
+      const secret = secretOf(req);
+      // The key as it stands after the slot is taken (a reload may land meanwhile).
+      const current = () => {
+        const fresh = access.key(secret);
+        return fresh !== undefined && (fresh.origins === null || fresh.origins.has(req.headers.origin ?? '')) ? fresh : undefined;
+      };
+      const admission = await acquireSlot({ connections, current, gone: () => left });
+      if (!admission.ok) {
+        if (admission.reason === 'gone') return;
+        if (admission.reason === 'revoked') throw new TickerError('unauthorized', 'unknown or revoked API key');
+        throw new TickerError('too_many_connections', 'the key has too many open connections');
       }
       try {
-        await serveStream(deps, open, res, new SseStream(res, options, metrics, key, secretOf(req)), sub, since, q.limit);
+        const sub = subscriptionOf(admission.key.entitlement, { topics: q.topics, symbols: q.symbols });
+        const stream = new SseStream(res, options, metrics, admission.key, secret);
+        await serveStream(deps, open, { closed, stream, origin: req.headers.origin }, sub, since, q.limit);
       } finally {
-        if (key.maxConnections !== null) connections.release(key.digest);
+        admission.release();
       }
     } finally {
       deps.addressLimits.closeSocket(ip);
@@ -133,9 +147,8 @@ export function streamRoute(deps: StreamRouteDeps): Router {
 /** Serves one admitted stream until the client goes: its start, then live events as the gateway delivers them. */
 async function serveStream(
   deps: StreamRouteDeps,
-  open: Set<SseStream>,
-  res: Response,
-  stream: SseStream,
+  open: Map<SseStream, () => void>,
+  { closed, stream, origin }: { closed: Promise<void>; stream: SseStream; origin: string | undefined },
   sub: Subscription,
   since: number | undefined,
   limit: number | undefined,
@@ -144,24 +157,43 @@ async function serveStream(
   // Live events are buffered from before the replay is read, so the hand-over from replay to
   // live misses nothing; `stream.sent` drops what the replay already carried.
   let pending: LogEvent[] | null = [];
-  const closed = new Promise<void>((resolve) => res.once('close', resolve));
   // What this reader sees of an event: it, a withdrawal of the version it saw, or nothing.
   const view = viewFor(sub);
   // Licence usage: a viewer like a socket, and each live headline written a delivery.
-  const counted = deps.usage?.stream(stream.key, res.req.headers.origin);
+  const counted = deps.usage?.stream(stream.key, origin);
   const untap = deps.gateway.tap((ev, d) => {
     if (d !== delay) return;
     if (pending !== null) pending.push(ev);
     else if (stream.send(view(ev), ev.h.seq)) counted?.delivered();
   });
-  open.add(stream);
+  const goLive = () => {
+    const buffered = pending ?? [];
+    pending = null;
+    for (const ev of buffered) if (stream.send(view(ev), ev.h.seq)) counted?.delivered();
+  };
+  // The start (or after a feed restart, a fresh start), then live; a restart that comes while
+  // one is being put together runs right after it.
+  let restartAsked = false;
+  const run = async (restart: boolean): Promise<void> => {
+    pending = [];
+    if (restart) await restartStream(deps, stream, sub, limit);
+    else await startStream(deps, stream, sub, since, limit);
+    while (restartAsked) {
+      restartAsked = false;
+      await restartStream(deps, stream, sub, limit);
+    }
+    goLive();
+  };
+  open.set(stream, () => {
+    if (pending === null) return void run(true).catch((err: unknown) => stream.fail(err, deps.logger));
+    // What was buffered so far is in the old numbering: dropped, the fresh start covers it.
+    pending = [];
+    restartAsked = true;
+  });
   stream.startHeartbeat();
   try {
     stream.open();
-    await startStream(deps, stream, sub, since, limit);
-    const buffered = pending;
-    pending = null;
-    for (const ev of buffered) if (stream.send(view(ev), ev.h.seq)) counted?.delivered();
+    await run(false);
     await closed;
   } catch (err) {
     stream.fail(err, deps.logger);

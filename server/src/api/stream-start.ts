@@ -11,8 +11,8 @@ export interface StreamStartDeps {
   log: FeedLog;
   gateway: Gateway;
   metrics: Metrics;
-  /** the gateway's recent events: a delayed key's lookahead is read from there when it can be */
-  relay: RecentEvents;
+  /** the gateway's recent events (a delayed key's lookahead is read from there when it can be), and the feed epoch it follows */
+  relay: RecentEvents & { readonly epoch: string };
 }
 
 /**
@@ -47,7 +47,7 @@ export async function startStream(
     // Ahead of the feed: it started again (its Redis lost its data). Start afresh.
     const first = await snapshot();
     stream.sendAll(first.headlines);
-    stream.reset(first.seq, 'feed_restarted');
+    stream.reset(first.seq, 'feed_restarted', relay.epoch);
   } else if (since >= upTo) {
     stream.sent = since; // nothing to replay: live continues after it
   } else {
@@ -64,4 +64,15 @@ export async function startStream(
     }
   }
   if (since !== undefined) metrics.replays.inc();
+}
+
+/**
+ * The feed started again under a new epoch (Redis lost events, and numbers are being handed out
+ * again): positions in the old numbering mean nothing. A fresh snapshot, then a `reset` whose
+ * `id` is in the new numbering, so the client's next Last-Event-ID is a valid resume point.
+ */
+export async function restartStream(deps: StreamStartDeps, stream: SseStream, sub: Subscription, limit: number | undefined): Promise<void> {
+  stream.sent = -1;
+  await startStream(deps, stream, sub, undefined, limit);
+  stream.reset(stream.sent, 'feed_restarted', deps.relay.epoch);
 }

@@ -1,6 +1,7 @@
 import { CONNECT_ERROR, type OverloadedInfo } from '@headline-ticker/sdk/protocol';
 import type { ExtendedError } from 'socket.io';
 import type { AccessRegistry, KeyRecord } from '../access/access-registry.js';
+import { acquireSlot, type Refused } from '../access/admission.js';
 import type { AddressOf } from '../access/client-address.js';
 import type { AddressLimits } from '../access/address-limits.js';
 import type { ConnectionCounter } from '../access/connection-counter.js';
@@ -58,6 +59,13 @@ function onGone(socket: TickerSocket, release: () => void): void {
 
 type Next = (err?: ExtendedError) => void;
 
+/** The connect error for each way admission can fail ('gone': nobody is left to read it). */
+const REFUSALS: Record<Refused['reason'], string> = {
+  revoked: CONNECT_ERROR.unauthorized,
+  too_many_connections: CONNECT_ERROR.too_many_connections,
+  gone: 'gone',
+};
+
 function overloadedError(retryAfterMs: number): ExtendedError {
   const err: ExtendedError = new Error(CONNECT_ERROR.overloaded);
   err.data = { retryAfterMs } satisfies OverloadedInfo;
@@ -75,19 +83,26 @@ export function handshake(deps: HandshakeDeps): (socket: TickerSocket, next: Nex
     await limits.authFailed(ip);
     return new Error(CONNECT_ERROR.unauthorized);
   };
-  /** Takes the address's and the key's connection slots, given back when the connection closes. */
-  const takeSlots = async (socket: TickerSocket, key: KeyRecord, ip: string): Promise<boolean> => {
-    if (!deps.addressLimits.openSocket(ip)) return false;
-    if (key.maxConnections !== null) {
-      const admitted = await connections.tryAcquire(key.digest, key.maxConnections).catch(() => true);
-      if (!admitted) {
-        deps.addressLimits.closeSocket(ip);
-        return false;
-      }
-      onGone(socket, () => connections.release(key.digest));
+  /**
+   * Takes the address's and the key's connection slots, given back when the connection closes.
+   * Answers with the key record in force once they are held (a reload may land while the key's
+   * slot is counted in Redis), or the refusal.
+   */
+  const takeSlots = async (socket: TickerSocket, ip: string): Promise<KeyRecord | Error> => {
+    if (!deps.addressLimits.openSocket(ip)) return new Error(CONNECT_ERROR.too_many_connections);
+    const current = () => {
+      const fresh = recordOf(access, socket);
+      return fresh !== undefined && originAllowed(fresh, socket) ? fresh : undefined;
+    };
+    const admission = await acquireSlot({ connections, current, gone: () => gone(socket) });
+    if (!admission.ok) {
+      deps.addressLimits.closeSocket(ip);
+      if (admission.reason === 'revoked') logger.info({ socket: socket.id }, 'key revoked during its handshake: refused');
+      return new Error(REFUSALS[admission.reason]);
     }
+    onGone(socket, admission.release);
     onGone(socket, () => deps.addressLimits.closeSocket(ip));
-    return true;
+    return admission.key;
   };
   return async (socket, next) => {
     // Behind already: a new client would stall everyone, including itself. Refused, cheaply.
@@ -103,10 +118,11 @@ export function handshake(deps: HandshakeDeps): (socket: TickerSocket, next: Nex
       return next(new Error(CONNECT_ERROR.unauthorized));
     }
     const ip = deps.addressOf(socket.request);
-    if (!(await takeSlots(socket, key, ip))) return next(new Error(CONNECT_ERROR.too_many_connections));
+    const admitted = await takeSlots(socket, ip);
+    if (admitted instanceof Error) return next(admitted);
     // The client left during the handshake (its slots are already back): nothing to admit.
     if (gone(socket)) return next(new Error('gone'));
-    Object.assign(socket.data, { ip, key, sub: null, filter: null, rooms: [], chain: Promise.resolve(), pageAt: null });
+    Object.assign(socket.data, { ip, key: admitted, sub: null, filter: null, rooms: [], chain: Promise.resolve(), pageAt: null });
     next();
   };
 }

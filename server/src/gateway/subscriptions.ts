@@ -8,6 +8,7 @@ import type { RequestLimits } from './request-limits.js';
 import { roomsOf } from './rooms.js';
 import { errorAck, setRooms, type TickerSocket } from './socket-data.js';
 import { answerSubscribe, type AnswerDeps } from './subscribe-answer.js';
+import { lastSeenReused } from './resume-check.js';
 
 export interface SubscriptionsDeps extends AnswerDeps {
   requestLimits: RequestLimits;
@@ -68,9 +69,14 @@ async function subscribe(deps: SubscriptionsDeps, socket: TickerSocket, request:
   // built again under the entitlement in force, and rooms are joined only for that one.
   // A position from another epoch means nothing here (the numbers may have been reused):
   // the client gets a fresh snapshot, marked as a reset.
+  // So does a last-seen headline the log now holds another at: numbers were reused under it.
   const epoch = relay.epoch;
-  const otherEpoch = parsed.data.epoch !== undefined && parsed.data.since !== undefined && parsed.data.epoch !== epoch;
-  const since = otherEpoch ? undefined : parsed.data.since;
+  const { since: asked, lastSeen } = parsed.data;
+  const otherEpoch =
+    asked !== undefined &&
+    ((parsed.data.epoch !== undefined && parsed.data.epoch !== epoch) ||
+      (lastSeen !== undefined && lastSeen.seq <= asked && (await lastSeenReused(relay, deps.log, lastSeen))));
+  const since = otherEpoch ? undefined : asked;
   for (let attempt = 0; ; attempt++) {
     const entitlement = socket.data.key.entitlement;
     const closed = () => !socket.connected;
@@ -96,6 +102,7 @@ async function subscribe(deps: SubscriptionsDeps, socket: TickerSocket, request:
     const ack: SubscribeAck = { ok: true, headlines: answer.headlines, seq: answer.seq, epoch };
     if (parsed.data.since !== undefined) (answer.reset || otherEpoch ? metrics.resets : metrics.replays).inc();
     if (answer.reset || otherEpoch) ack.reset = true;
+    if (otherEpoch) ack.feedRestarted = true;
     if (sub.refusedTopics.length > 0) ack.refused = { topics: [...sub.refusedTopics] };
     return ack;
   }
