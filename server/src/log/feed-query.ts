@@ -3,7 +3,7 @@ import { delayedPage } from './delayed-page.js';
 import { nextEventTimes, overtaken } from './delayed-view.js';
 import type { FeedLog } from './feed-log.js';
 import { viewOf, type LogEvent } from './log-event.js';
-import { DEFAULT_PAGE_BOUNDS, replayPage, type RecentEvents } from './replay-pages.js';
+import { DEFAULT_PAGE_BOUNDS, newestWithin, replayPage, type RecentEvents } from './replay-pages.js';
 import { matches, type Subscription } from './subscription.js';
 
 export const DEFAULT_SNAPSHOT_LIMIT = 20;
@@ -58,7 +58,7 @@ export async function queryFeed(log: FeedLog, sub: Subscription, q: FeedQuery): 
   }
   const next = nextEventTimes(later);
   const match = q.delayed ? (h: Headline) => matches(sub, h) && !overtaken(h, next.get(h.id), delayMs) : (h: Headline) => matches(sub, h);
-  const headlines = await log.snapshot(match, q.limit ?? DEFAULT_SNAPSHOT_LIMIT, q.upTo);
+  const headlines = newestWithin(await log.snapshot(match, q.limit ?? DEFAULT_SNAPSHOT_LIMIT, q.upTo));
   return q.since === undefined ? { headlines, seq: q.upTo } : { headlines, seq: q.upTo, reset: true };
 }
 
