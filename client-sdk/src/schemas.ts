@@ -14,8 +14,11 @@ export const URL_MAX = 2048;
 export const URGENCIES = ['flash', 'bulletin', 'urgent', 'routine'] as const;
 export const STATUSES = ['published', 'corrected', 'withdrawn'] as const;
 
-/** Bidi embeddings, overrides and isolates (U+202A–202E, U+2066–2069): they reorder text around them. */
-export const BIDI_CONTROLS = /[\u202a-\u202e\u2066-\u2069]/gu;
+/**
+ * Bidi controls: embeddings, overrides and isolates (U+202A–202E, U+2066–2069), and the marks
+ * LRM, RLM and ALM (U+200E, U+200F, U+061C). They reorder the text around them.
+ */
+export const BIDI_CONTROLS = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/gu;
 /**
  * A character a reader can see: not whitespace, not a format character (zero-width, joiners,
  * tags, soft hyphen, BOM), not a control, not a lone combining mark, not a blank filler.

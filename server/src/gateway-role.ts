@@ -50,6 +50,7 @@ export async function startGatewayRole(p: GatewayRoleDeps, o: TickerOptions): Pr
     metrics,
     logger: logger.child({ part: 'gateway' }),
     usage: p.usage!,
+    connectTimeoutMs: o.config.limits.connectTimeoutMs,
     ...(o.shutdownSpreadMs !== undefined ? { shutdownSpreadMs: o.shutdownSpreadMs } : {}),
   });
   started.push({ name: 'gateway', close: () => gateway.close() });

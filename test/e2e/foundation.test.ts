@@ -93,7 +93,7 @@ describe('one flash end to end', () => {
     // Bidi controls are stripped (they would reorder the text around them); see docs/protocol.md.
     const expected = hostile.mustRenderAsText.map((t) =>
       t
-        .replace(/[\u202a-\u202e\u2066-\u2069]/gu, '')
+        .replace(/[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/gu, '')
         .replace(/\s+/gu, ' ')
         .trim(),
     );

@@ -9,6 +9,7 @@ import { usePrivateStack } from '../helpers/harness.js';
 import { ResumingClient } from '../helpers/resuming-client.js';
 import { startProcess, writeConfigFile, type TickerProcess } from '../helpers/stack.js';
 import { until } from '../helpers/wait.js';
+import { fillLog } from '../hostile/fill-log.js';
 
 const TOTAL = 300;
 
@@ -142,4 +143,23 @@ describe('nothing lost, nothing twice, never out of order — under faults', () 
     expect(client.violations).toEqual([]);
     expect(Number(await stack.redis.client.get(stack.keys.seq))).toBe(base + 5);
   }, 60_000);
+  it('a client whose gateway is down while over 500 events are published pages through them when it is back: nothing lost', async () => {
+    const gateway = await start('gateway');
+    const client = new ResumingClient([gateway.url], ALL_KEY);
+    clients.push(client);
+    client.start();
+    const base = Number(await stack.redis.client.get(stack.keys.seq));
+    await client.reach(base, 30_000);
+    await gateway.kill('SIGKILL');
+    await until(() => client.disconnects > 0, 'the client saw its gateway go');
+    const pagesBefore = client.pages;
+    // 1,200 events while it is away: more than two replay pages
+    await fillLog(stack.redis.client, 1200, { from: 1_000_000 });
+    // the gateway comes back where the client keeps trying
+    processes.push(await startProcess('gateway', { REDIS_URL: stack.redis.url, TICKER_CONFIG: configPath, PORT: String(gateway.port) }));
+    await client.reach(base + 1200, 60_000);
+    expect(client.pages - pagesBefore).toBeGreaterThan(2);
+    expect(client.violations).toEqual([]);
+    expect(client.delivered.map((h) => h.seq)).toEqual(Array.from({ length: base + 1200 }, (_, i) => i + 1));
+  }, 120_000);
 });

@@ -15,6 +15,8 @@ export class ResumingClient {
   readonly violations: string[] = [];
   /** how many times the client (re)subscribed */
   subscriptions = 0;
+  /** how many subscribe answers it had: more than `subscriptions` when replays were paged */
+  pages = 0;
   /** how many times its connection was lost (a failed connect attempt not counted) */
   disconnects = 0;
   /** why each failed attempt failed (connect errors, refused subscribes), for a failing test to print */
@@ -88,19 +90,25 @@ export class ResumingClient {
       this.#turn++;
       setTimeout(() => this.#connect(), 50);
     };
-    socket.on('connect', () => {
-      this.subscriptions++;
-      socket.emit('subscribe', { since: this.#last }, (ack: SubscribeAck) => {
+    // A replay longer than a page comes with `more`: the client asks again from the page's `seq`
+    // (same filter) until the last page, which joins live delivery.
+    const subscribe = (since: number) =>
+      socket.emit('subscribe', { since }, (ack: SubscribeAck) => {
         if (!ack.ok) {
           this.failures.push(`subscribe: ${JSON.stringify(ack)}`);
           return retry();
         }
-        acked = true;
-        subscriptionLast = this.#last;
+        this.pages++;
         for (const h of ack.headlines) take(h);
         subscriptionLast = Math.max(subscriptionLast, ack.seq);
+        if (ack.more === true) return subscribe(ack.seq);
+        acked = true;
         for (const h of pending.splice(0)) take(h);
       });
+    socket.on('connect', () => {
+      this.subscriptions++;
+      subscriptionLast = this.#last;
+      subscribe(this.#last);
     });
     socket.on('headline', (h) => (acked ? take(h) : pending.push(h)));
     socket.on('disconnect', () => {

@@ -3,7 +3,8 @@ import { networkInterfaces } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningTicker } from '../../server/src/ticker.js';
 import { redactUrl } from '../../server/src/api/request-log.js';
-import { ALL_KEY, EDITOR_TOKEN } from '../helpers/config.js';
+import { ALL_KEY, EDITOR_TOKEN, testConfig } from '../helpers/config.js';
+import { postHeadline } from '../helpers/clients.js';
 import { startTestRedis, type TestRedis } from '../helpers/redis.js';
 import { startInProcess, startProcess, writeConfigFile, type TickerProcess } from '../helpers/stack.js';
 import { until } from '../helpers/wait.js';
@@ -73,5 +74,36 @@ describe('/metrics', () => {
     const res = await fetch(`${t.metricsUrl!}/metrics`);
     expect(res.status).toBe(200);
     expect(await res.text()).toContain('ticker_sockets_connected');
+  });
+});
+
+describe('the hard ceiling on the log, seen by an operator', () => {
+  let redis: TestRedis;
+  let node: TickerProcess;
+  beforeAll(async () => {
+    redis = await startTestRedis();
+    const config = testConfig({ retention: { maxEvents: 10, minAgeSeconds: 7 * 24 * 3600, maxEventsHard: 20 } });
+    node = await startProcess('all', { REDIS_URL: redis.url, TICKER_CONFIG: writeConfigFile(config) });
+  });
+  afterAll(async () => {
+    await node?.kill();
+    await redis?.stop();
+  });
+
+  it('drops the oldest young events beyond it, counts them in ticker_log_hard_dropped_total and says so in a warn line', async () => {
+    for (let i = 0; i < 30; i++) expect((await postHeadline(node.url, { text: `Flood ${i}`, topics: ['energy'] })).status).toBe(202);
+    const dropped = async () =>
+      Number(/^ticker_log_hard_dropped_total (\d+)/mu.exec(await (await fetch(`${node.url}/metrics`)).text())?.[1]);
+    await until(async () => (await dropped()) === 10, 'ten events dropped by the ceiling');
+    expect(await redis.client.xlen('ticker:log')).toBe(20);
+    const line = node
+      .output()
+      .split('\n')
+      .find((l) => l.includes('hard ceiling'));
+    expect(line).toBeDefined();
+    const entry = JSON.parse(line!) as { level: number | string; dropped: number; maxEventsHard: number };
+    expect([40, 'warn']).toContain(entry.level);
+    expect(entry.dropped).toBeGreaterThan(0);
+    expect(entry.maxEventsHard).toBe(20);
   });
 });

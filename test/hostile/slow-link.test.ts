@@ -1,9 +1,8 @@
 // A desk resuming a backlog over a slow link (~1 MB/s) catches up and goes live: replay pages
 // are small against the slow-consumer budget, so it is never shed and never rebuilds forever.
-import { createConnection, createServer, type Server, type Socket } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { io } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TickerClient } from '@headline-ticker/sdk';
 import type { Headline } from '@headline-ticker/sdk/protocol';
 import type { RunningTicker } from '../../server/src/ticker.js';
 import { ALL_KEY } from '../helpers/config.js';
@@ -11,63 +10,18 @@ import { postHeadline, subscribeOk, type TestSocket } from '../helpers/clients.j
 import { startTestRedis, type TestRedis } from '../helpers/redis.js';
 import { startInProcess } from '../helpers/stack.js';
 import { waitFor } from '../helpers/wait.js';
+import { ClientLog } from '../helpers/sdk-client.js';
+import { throttlingProxy, type ThrottlingProxy } from '../helpers/throttling-proxy.js';
+import { until } from '../helpers/wait.js';
 import { fillLog } from './fill-log.js';
 
 const BACKLOG = 15_000;
 const BYTES_PER_SECOND = 1_000_000;
 
-/** A TCP proxy whose server→client direction carries at most `rate` bytes a second. */
-async function throttlingProxy(target: number, rate: number): Promise<{ port: number; close: () => Promise<void> }> {
-  const tick = 20;
-  const perTick = Math.floor((rate * tick) / 1000);
-  const pairs = new Set<[Socket, Socket]>();
-  const server: Server = createServer((client) => {
-    const upstream = createConnection(target, '127.0.0.1');
-    pairs.add([client, upstream]);
-    client.pipe(upstream);
-    const queue: Buffer[] = [];
-    upstream.on('data', (chunk: Buffer) => {
-      queue.push(chunk);
-      upstream.pause(); // read no faster than we forward: the gateway sees a slow reader
-    });
-    const timer = setInterval(() => {
-      let budget = perTick;
-      while (budget > 0 && queue.length > 0) {
-        const head = queue[0]!;
-        const part = head.subarray(0, budget);
-        client.write(part);
-        budget -= part.length;
-        if (part.length === head.length) queue.shift();
-        else queue[0] = head.subarray(part.length);
-      }
-      if (queue.length === 0) upstream.resume();
-    }, tick);
-    const end = () => {
-      clearInterval(timer);
-      client.destroy();
-      upstream.destroy();
-    };
-    client.on('close', end).on('error', end);
-    upstream.on('close', end).on('error', end);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    port: (server.address() as AddressInfo).port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const [a, b] of pairs) {
-          a.destroy();
-          b.destroy();
-        }
-        server.close(() => resolve());
-      }),
-  };
-}
-
 describe('a slow link', () => {
   let redis: TestRedis;
   let ticker: RunningTicker;
-  let proxy: Awaited<ReturnType<typeof throttlingProxy>>;
+  let proxy: ThrottlingProxy;
 
   beforeAll(async () => {
     redis = await startTestRedis();
@@ -112,4 +66,24 @@ describe('a slow link', () => {
       socket.close();
     }
   }, 90_000);
+  it('the SDK resumes the backlog from since 0 through the same link by itself: live, every event once, in order', async () => {
+    const client = new TickerClient({ url: `http://127.0.0.1:${proxy.port}`, key: ALL_KEY, since: 0 });
+    const log = new ClientLog(client);
+    try {
+      await log.status('live', 1, 90_000);
+      const head = Number(await redis.client.get('ticker:seq'));
+      expect(log.seqs).toEqual(Array.from({ length: head }, (_, i) => i + 1));
+      expect(log.statuses.map((s) => s.status)).toEqual(['live']);
+      expect(log.resets).toEqual([]);
+      expect(log.errors).toEqual([]);
+      expect(ticker.gateway!.backpressure.stats().shed).toBe(0);
+      // and it stays live: the next headline arrives once, after the backlog
+      expect((await postHeadline(ticker.url, { text: 'After the SDK caught up', topics: ['energy'] })).status).toBe(202);
+      await log.text('After the SDK caught up');
+      expect(log.seqs.at(-1)).toBe(head + 1);
+      await until(() => log.seqs.length === head + 1, 'nothing more, nothing twice');
+    } finally {
+      await client.close();
+    }
+  }, 120_000);
 });

@@ -29,6 +29,12 @@ describe('headline text rules', () => {
     rejects('\u202e\u2066');
   });
 
+  it('strips the bidi marks too (LRM U+200E, RLM U+200F, ALM U+061C): they reorder neutral characters around them', () => {
+    for (const c of ['\u200e', '\u200f', '\u061c']) expect(TextSchema.parse(`Brent 90${c}% up`)).toBe('Brent 90% up');
+    expect(HeadlineInputSchema.parse({ text: 'ok', summary: 'a\u200fb' }).summary).toBe('ab');
+    rejects('\u200e\u200f\u061c');
+  });
+
   it('rejects lone surrogates and keeps paired ones', () => {
     rejects('Broken \ud83d text');
     rejects('Broken \udcc9 text');

@@ -137,7 +137,7 @@ describe.skipIf(!hasChromium)(
       const expected = hostile.mustRenderAsText
         .map((t) =>
           t
-            .replace(/[\u202a-\u202e\u2066-\u2069]/gu, '')
+            .replace(/[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/gu, '')
             .replace(/\s+/gu, ' ')
             .trim(),
         )

@@ -20,6 +20,17 @@ export function addressBucket(ip: string): string {
     .join(':')}::/64`;
 }
 
+/** Transport sessions an address may hold beyond socketsPerAddress, unless configured: handshakes in flight. */
+export const SESSION_HEADROOM = 500;
+
+const hasRoom = (counts: Map<string, number>, ip: string, max: number): boolean => (counts.get(addressBucket(ip)) ?? 0) < max;
+
+const add = (counts: Map<string, number>, bucket: string, by: number): void => {
+  const n = (counts.get(bucket) ?? 0) + by;
+  if (n <= 0) counts.delete(bucket);
+  else counts.set(bucket, n);
+};
+
 /**
  * Per-address limits held in this gateway's memory: cheap on the connect path, and approximate
  * across gateways (each enforces its own share). Cluster-wide caps are per key (maxConnections).
@@ -27,12 +38,15 @@ export function addressBucket(ip: string): string {
 export class AddressLimits {
   readonly #config: LimitsConfig;
   readonly #sockets = new Map<string, number>();
+  readonly #sessions = new Map<string, number>();
+  readonly #maxSessions: number;
   readonly #subscribes: WindowCounter;
   readonly #events: WindowCounter;
   readonly #history: WindowCounter;
 
   constructor(config: LimitsConfig) {
     this.#config = config;
+    this.#maxSessions = config.sessionsPerAddress ?? config.socketsPerAddress + SESSION_HEADROOM;
     this.#subscribes = new WindowCounter(config.subscribesPerAddressPer10s, 10_000);
     this.#events = new WindowCounter(config.socketEventsPerAddressPer10s, 10_000);
     this.#history = new WindowCounter(config.historyPerAddressPerMinute, 60_000);
@@ -40,18 +54,29 @@ export class AddressLimits {
 
   /** Counts one more open socket from `ip`; false (and not counted) at the limit. */
   openSocket(ip: string): boolean {
-    const bucket = addressBucket(ip);
-    const n = this.#sockets.get(bucket) ?? 0;
-    if (n >= this.#config.socketsPerAddress) return false;
-    this.#sockets.set(bucket, n + 1);
+    if (!hasRoom(this.#sockets, ip, this.#config.socketsPerAddress)) return false;
+    add(this.#sockets, addressBucket(ip), 1);
     return true;
   }
 
   closeSocket(ip: string): void {
-    const bucket = addressBucket(ip);
-    const n = (this.#sockets.get(bucket) ?? 1) - 1;
-    if (n <= 0) this.#sockets.delete(bucket);
-    else this.#sockets.set(bucket, n);
+    add(this.#sockets, addressBucket(ip), -1);
+  }
+
+  /**
+   * Whether `ip` may open one more transport session (an engine.io handshake, before any
+   * credential is seen). Counted by openSession once the session exists.
+   */
+  sessionRoom(ip: string): boolean {
+    return hasRoom(this.#sessions, ip, this.#maxSessions);
+  }
+
+  openSession(ip: string): void {
+    add(this.#sessions, addressBucket(ip), 1);
+  }
+
+  closeSession(ip: string): void {
+    add(this.#sessions, addressBucket(ip), -1);
   }
 
   subscribe(ip: string): RetryAfter {

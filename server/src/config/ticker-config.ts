@@ -78,6 +78,13 @@ const LimitsSchema = z.strictObject({
   historyPerMinute: z.number().int().positive().default(120),
   socketMessagesPer10s: z.number().int().positive().default(30),
   socketsPerAddress: z.number().int().positive().default(5000),
+  /**
+   * open transport (engine.io) sessions per address, connected or not yet; default
+   * socketsPerAddress + 500 (room for handshakes in flight), so the socket cap bites first
+   */
+  sessionsPerAddress: z.number().int().positive().optional(),
+  /** a transport session that has not completed its Socket.IO CONNECT by then is closed */
+  connectTimeoutMs: z.number().int().min(1000).default(5000),
   subscribesPerAddressPer10s: z.number().int().positive().default(10_000),
   socketEventsPerAddressPer10s: z.number().int().positive().default(20_000),
   historyPerAddressPerMinute: z.number().int().positive().default(600),

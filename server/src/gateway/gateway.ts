@@ -18,6 +18,7 @@ import { createFanOut } from './fan-out.js';
 import type { FeedRelay } from './feed-relay.js';
 import { countConnection, handshake } from './handshake.js';
 import { disposeAll, on, type Disposer } from './listen.js';
+import { sessionGate } from './engine-sessions.js';
 import { createRequestLimits } from './request-limits.js';
 import { openSockets, type TickerServer } from './socket-data.js';
 import { createSubscriptions } from './subscriptions.js';
@@ -42,6 +43,8 @@ export interface GatewayDeps {
   usage?: UsageRecorder;
   /** when new connections are refused as overloaded (event-loop lag; defaults in overload.ts) */
   overload?: OverloadOptions;
+  /** how long a transport session may take to complete its Socket.IO CONNECT (limits.connectTimeoutMs) */
+  connectTimeoutMs: number;
   /** the window a shutdown spreads its goodbyes over (default DEFAULT_SHUTDOWN_SPREAD_MS) */
   shutdownSpreadMs?: number;
 }
@@ -66,12 +69,19 @@ const MAX_MESSAGE_BYTES = 16 * 1024;
  */
 export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
   const { access, relay, logger, metrics, usage } = deps;
+  const sessions = sessionGate(deps);
   const io: TickerServer = new Server(deps.httpServer, {
     maxHttpBufferSize: MAX_MESSAGE_BYTES,
+    // Bare transport sessions are capped per address, and one whose CONNECT (sent at once by
+    // real clients) has not been admitted within connectTimeoutMs is dropped (engine-sessions.ts;
+    // Socket.IO's own timeout, later, only starts a close that a silent session drags out).
+    allowRequest: sessions.allowRequest,
+    connectTimeout: deps.connectTimeoutMs + 1000,
     // Widgets embed cross-origin; a widget key's origin is checked in the handshake.
     cors: { origin: true, credentials: false },
     serveClient: true,
   });
+  sessions.attach(io, deps.connectTimeoutMs);
   // The lag is the backpressure check's, started below; until then there is none.
   let lagMs = (): number => 0;
   io.use(handshake({ ...deps, overloaded: overloadCheck(() => lagMs(), deps.overload) }));

@@ -4,7 +4,7 @@ import { DEFAULT_SNAPSHOT_LIMIT, queryFeed, sinceAhead, viewFor, type FeedAnswer
 import { delayedEvents } from '../log/delayed-view.js';
 import type { LogEvent } from '../log/log-event.js';
 import { matches, type Subscription } from '../log/subscription.js';
-import { DEFAULT_PAGE_BOUNDS, jsonBytes, replayPage } from '../log/replay-pages.js';
+import { DEFAULT_PAGE_BOUNDS, jsonBytes, newestWithin, replayPage } from '../log/replay-pages.js';
 import type { DelayLine } from './delay-line.js';
 import type { FeedRelay } from './feed-relay.js';
 
@@ -59,7 +59,7 @@ export async function answerSubscribe(
 async function liveSnapshot({ log, relay }: AnswerDeps, sub: Subscription, limit: number | undefined): Promise<FeedAnswer> {
   const upTo = relay.lastSeq;
   const fromMemory = await relay.recentSnapshot((h) => matches(sub, h), limit ?? DEFAULT_SNAPSHOT_LIMIT, upTo);
-  if (fromMemory !== null) return { headlines: fromMemory, seq: upTo };
+  if (fromMemory !== null) return { headlines: newestWithin(fromMemory), seq: upTo };
   return queryFeed(log, sub, { limit, upTo });
 }
 

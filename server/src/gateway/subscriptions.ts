@@ -42,7 +42,10 @@ export function createSubscriptions(deps: SubscriptionsDeps): Subscriptions {
       socket.on('subscribe', (request, ack) => {
         if (typeof ack !== 'function') return;
         // The next page of a replay is not charged: pages only move forward through a bounded log.
+        // The exemption is used up as the continuation arrives (the next page sets a new one), so
+        // the same continuation pipelined again is charged like any subscribe.
         const continues = socket.data.pageAt !== null && (request as { since?: unknown } | null)?.since === socket.data.pageAt;
+        if (continues) socket.data.pageAt = null;
         const refused = continues ? null : requestLimits.subscribeRefused(socket);
         if (refused) return ack(refused);
         serially(socket, () => subscribe(deps, socket, request).then(ack, (err: unknown) => ack(errorAck(err))));

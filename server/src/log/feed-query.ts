@@ -1,8 +1,9 @@
-import { SINCE_AHEAD, TickerError, type Headline } from '@headline-ticker/sdk/protocol';
-import { delayedEvents, nextEventTimes, overtaken } from './delayed-view.js';
+import { REPLAY_PAGE_MAX_EVENTS, SINCE_AHEAD, TickerError, type Headline } from '@headline-ticker/sdk/protocol';
+import { delayedPage } from './delayed-page.js';
+import { nextEventTimes, overtaken } from './delayed-view.js';
 import type { FeedLog } from './feed-log.js';
 import { viewOf, type LogEvent } from './log-event.js';
-import type { RecentEvents } from './replay-pages.js';
+import { DEFAULT_PAGE_BOUNDS, newestWithin, replayPage, type RecentEvents } from './replay-pages.js';
 import { matches, type Subscription } from './subscription.js';
 
 export const DEFAULT_SNAPSHOT_LIMIT = 20;
@@ -38,8 +39,9 @@ export interface FeedAnswer {
 export const viewFor = (sub: Subscription) => (ev: LogEvent) => viewOf(ev, (h) => matches(sub, h));
 
 /**
- * What a subscription sees of the log: with `since`, every matching event after it (a replay);
- * without, the latest matching headlines (a snapshot). A `since` that fell out of the log gets
+ * What a subscription sees of the log: with `since`, the matching events after it, one bounded
+ * page (a replay: `seq` below `upTo` says where the next page starts); without, the latest
+ * matching headlines (a snapshot). A `since` that fell out of the log gets
  * a snapshot and `reset`. Shared by history (REST) and subscribe (socket), so they agree.
  */
 export async function queryFeed(log: FeedLog, sub: Subscription, q: FeedQuery): Promise<FeedAnswer> {
@@ -47,14 +49,16 @@ export async function queryFeed(log: FeedLog, sub: Subscription, q: FeedQuery): 
   const delayMs = (q.delayed?.delaySeconds ?? 0) * 1000;
   if (q.since !== undefined) {
     if (q.since > q.upTo) throw sinceAhead(q.since, q.upTo);
+    // One bounded page (events, bytes, events looked at): the caller continues from its `seq`.
+    const bounds = { ...DEFAULT_PAGE_BOUNDS, maxEvents: Math.min(q.limit ?? REPLAY_PAGE_MAX_EVENTS, REPLAY_PAGE_MAX_EVENTS) };
     const replay = q.delayed
-      ? await delayedReplay(log, sub, q.since, q.limit ?? Number.MAX_SAFE_INTEGER, q.upTo, later, delayMs)
-      : await log.readAfter(q.since, viewFor(sub), q.limit ?? Number.MAX_SAFE_INTEGER, q.upTo);
+      ? await delayedPage(log, viewFor(sub), q.since, q.upTo, later, delayMs, bounds)
+      : await replayPage(log, q.memory ?? null, viewFor(sub), q.since, q.upTo, bounds);
     if (!replay.reset) return { headlines: replay.headlines, seq: replay.seq };
   }
   const next = nextEventTimes(later);
   const match = q.delayed ? (h: Headline) => matches(sub, h) && !overtaken(h, next.get(h.id), delayMs) : (h: Headline) => matches(sub, h);
-  const headlines = await log.snapshot(match, q.limit ?? DEFAULT_SNAPSHOT_LIMIT, q.upTo);
+  const headlines = newestWithin(await log.snapshot(match, q.limit ?? DEFAULT_SNAPSHOT_LIMIT, q.upTo));
   return q.since === undefined ? { headlines, seq: q.upTo } : { headlines, seq: q.upTo, reset: true };
 }
 
@@ -67,35 +71,4 @@ async function lookahead(log: FeedLog, memory: RecentEvents | null | undefined, 
   const last = held?.at(-1)?.h.seq ?? upTo;
   if (held !== null && last >= head) return last === head ? held : held.filter((ev) => ev.h.seq <= head);
   return log.range(upTo, head, MAX_LOOKAHEAD);
-}
-
-/** A delayed key's replay: the latest state of each headline as its delay line releases it. */
-async function delayedReplay(
-  log: FeedLog,
-  sub: Subscription,
-  since: number,
-  limit: number,
-  upTo: number,
-  later: readonly LogEvent[],
-  delayMs: number,
-): Promise<{ headlines: Headline[]; seq: number; reset: boolean }> {
-  if (since >= upTo) return { headlines: [], seq: upTo, reset: false };
-  const oldest = await log.oldestSeq();
-  if (oldest === null || oldest > since + 1) return { headlines: [], seq: since, reset: true };
-  const events: LogEvent[] = [];
-  for (let cursor = since; cursor < upTo;) {
-    const batch = await log.range(cursor, upTo, 1000);
-    if (batch.length === 0) break;
-    events.push(...batch);
-    cursor = batch[batch.length - 1]!.h.seq;
-  }
-  const view = viewFor(sub);
-  const out: Headline[] = [];
-  for (const ev of delayedEvents(events, later, delayMs)) {
-    const h = view(ev);
-    if (h === null) continue;
-    out.push(h);
-    if (out.length >= limit) return { headlines: out, seq: ev.h.seq, reset: false };
-  }
-  return { headlines: out, seq: upTo, reset: false };
 }

@@ -37,6 +37,19 @@ export interface ReplayPage {
 export const jsonBytes = (h: Headline): number => Buffer.byteLength(JSON.stringify(h)) + 1;
 
 /**
+ * A snapshot (oldest first) cut to the newest headlines that fit in `maxBytes`: bounded like a
+ * replay page, and still the latest state (the oldest are the ones left out).
+ */
+export function newestWithin(headlines: Headline[], maxBytes: number = DEFAULT_PAGE_BOUNDS.maxBytes): Headline[] {
+  let bytes = 0;
+  for (let i = headlines.length - 1; i >= 0; i--) {
+    bytes += jsonBytes(headlines[i]!);
+    if (bytes > maxBytes) return headlines.slice(i + 1);
+  }
+  return headlines;
+}
+
+/**
  * One page of the matching events in (since, upTo]: from memory when it reaches back to
  * `since`, else from the log in batches. Never holds more than one page and one batch: a
  * replay of the whole retained log is many small answers, not one huge one.
