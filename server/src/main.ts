@@ -194,6 +194,7 @@ async function main(): Promise<void> {
     role: env.TICKER_ROLE,
     redis: redis.topology,
     durability: env.REDIS_DURABILITY,
+    ...(env.TICKER_PREFIX === undefined ? {} : { prefix: env.TICKER_PREFIX }),
     config,
     logger,
     port: env.PORT,

@@ -6,14 +6,15 @@ import { buildWidget } from '../../widgets/scripts/build.js';
 import { postHeadline } from '../helpers/clients.js';
 import { ALL_KEY, EDITOR_TOKEN, testConfig } from '../helpers/config.js';
 import { LOCAL_TIME_ZONE, launchChromium, noChromium } from '../helpers/editor-browser.js';
-import { startTestRedis, type TestRedis } from '../helpers/redis.js';
-import { startInProcess } from '../helpers/stack.js';
+import { useStack } from '../helpers/harness.js';
 import { axeViolations } from './axe.js';
+
+// The run's shared redis-server under a key prefix of this file's own; tickers start in beforeAll.
+const stack = useStack({ ticker: false });
 
 // The demo page and the editor console as an auditor (axe-core) and a keyboard-only editor meet
 // them, against a real server and Redis.
 
-let redis: TestRedis;
 let ticker: RunningTicker;
 let browser: Browser;
 let page: Page;
@@ -54,8 +55,7 @@ async function signIn(): Promise<void> {
 describe.skipIf(noChromium !== null)(`demo page and editor console, accessibility in Chromium ${noChromium ?? ''}`, () => {
   beforeAll(async () => {
     await Promise.all([buildEditor(), buildWidget()]);
-    redis = await startTestRedis();
-    ticker = await startInProcess(redis.url, {
+    ticker = await stack.startTicker({
       config: testConfig({
         keys: [
           { key: ALL_KEY, name: 'all topics', topics: ['*'] },
@@ -80,7 +80,6 @@ describe.skipIf(noChromium !== null)(`demo page and editor console, accessibilit
   afterAll(async () => {
     await browser?.close();
     await ticker?.close();
-    await redis?.stop();
   });
 
   it('axe: the demo page, with both widgets live, has no violations', async () => {

@@ -11,9 +11,12 @@ import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, postHeadline, Recorder, subscribeOk } from '../helpers/clients.js';
 import { ALL_KEY, EDITOR_TOKEN } from '../helpers/config.js';
-import { startTestRedis, type TestRedis } from '../helpers/redis.js';
+import { useStack } from '../helpers/harness.js';
 import { ROOT, writeConfigFile } from '../helpers/stack.js';
 import { ensureBuilt } from './build.js';
+
+// The compiled server shares the run's redis-server under this file's prefix (TICKER_PREFIX).
+const stack = useStack({ ticker: false });
 
 /** The image's command: the Dockerfile's last `CMD ["node", …]`. */
 export function imageCommand(): string[] {
@@ -67,12 +70,10 @@ describe('the compiled server (the image command: node server/dist/main.js)', ()
     expect(imageCommand()).toEqual(['node', 'server/dist/main.js']);
   });
 
-  let redis: TestRedis;
   let server: Awaited<ReturnType<typeof startBuiltServer>>;
 
   beforeAll(async () => {
     ensureBuilt('sdk', 'server');
-    redis = await startTestRedis();
     // Production refuses short secrets in clear; digests are accepted, and the test's clients
     // still present the same key and token.
     const sha = (s: string) => createHash('sha256').update(s).digest('hex');
@@ -80,11 +81,15 @@ describe('the compiled server (the image command: node server/dist/main.js)', ()
       editors: [{ name: 'test-desk', tokenSha256: sha(EDITOR_TOKEN) }],
       keys: [{ keySha256: sha(ALL_KEY), name: 'all topics', topics: ['*'] }],
     };
-    server = await startBuiltServer({ NODE_ENV: 'production', REDIS_URL: redis.url, TICKER_CONFIG: writeConfigFile(config) });
+    server = await startBuiltServer({
+      NODE_ENV: 'production',
+      REDIS_URL: stack.redis.url,
+      TICKER_PREFIX: stack.prefix,
+      TICKER_CONFIG: writeConfigFile(config),
+    });
   }, 120_000);
   afterAll(async () => {
     await server?.stop();
-    await redis?.stop();
   });
 
   it('answers /healthz and /readyz', async () => {
@@ -109,7 +114,9 @@ describe('the compiled server (the image command: node server/dist/main.js)', ()
   });
 
   it('refuses to start in production without a config file', async () => {
-    await expect(startBuiltServer({ NODE_ENV: 'production', REDIS_URL: redis.url })).rejects.toThrow(/TICKER_CONFIG: required/u);
+    await expect(startBuiltServer({ NODE_ENV: 'production', REDIS_URL: stack.redis.url, TICKER_PREFIX: stack.prefix })).rejects.toThrow(
+      /TICKER_CONFIG: required/u,
+    );
   });
 
   it('imports at run time only Node built-ins and the production dependencies', async () => {

@@ -32,6 +32,14 @@ const EnvSchema = z.object({
   REDIS_DURABILITY: z.enum(DURABILITY).default('primary'),
   TICKER_ROLE: z.enum(ROLES).default('all'),
   TICKER_CONFIG: z.string().min(1).optional(),
+  /**
+   * the start of every Redis key and channel this node uses (default `ticker`): feeds with
+   * different prefixes share one Redis without seeing each other
+   */
+  TICKER_PREFIX: z
+    .string()
+    .regex(/^[\w.-]{1,64}$|^\{[\w.-]{1,64}\}$/u, { message: 'must be 1–64 letters, digits, _ . or -, optionally in {braces}' })
+    .optional(),
   NODE_ENV: z.string().optional(),
   /** fault injection for the test suite; refused under NODE_ENV=production */
   TICKER_FAULT_KILL_AFTER_SEQ: z.coerce.number().int().positive().optional(),
