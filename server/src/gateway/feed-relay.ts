@@ -5,6 +5,7 @@ import type { FeedLog } from '../log/feed-log.js';
 import { parseAnnouncement, type LogEvent } from '../log/log-event.js';
 import type { Logger } from '../logger.js';
 import { RecentEvents, SeqWaiters } from './recent-events.js';
+import { catchUp, checkTail, coalesce, prefill, snapshotFromMemory, type CatchUpTarget } from './relay-log-reads.js';
 
 export interface FeedRelayOptions {
   /** a dedicated connection: it enters subscriber mode */
@@ -48,8 +49,10 @@ export class FeedRelay extends EventEmitter<RelayEvents> {
   #suspect = false;
   readonly #recent: RecentEvents;
   #pending = new Map<number, LogEvent>();
-  #repairing: Promise<void> | null = null;
-  #repairAgain = false;
+  readonly #repair = coalesce(
+    () => this.#runRepair(),
+    () => !this.#closed && this.#started,
+  );
   #timer: NodeJS.Timeout | null = null;
   readonly #waiters = new SeqWaiters();
   #started = false;
@@ -86,7 +89,7 @@ export class FeedRelay extends EventEmitter<RelayEvents> {
     this.#lastSeq = await this.#log.currentSeq();
     this.#lastId = this.#lastSeq > 0 ? await this.#log.idAt(this.#lastSeq) : null;
     this.#epoch = await this.#log.epoch();
-    await this.#prefill();
+    await prefill(this.#log, this.#recent, this.#lastSeq);
     this.#started = true;
     this.#drainPending();
     if (this.#pending.size > 0) this.repair();
@@ -94,32 +97,9 @@ export class FeedRelay extends EventEmitter<RelayEvents> {
     this.#timer.unref();
   }
 
-  /**
-   * The ring starts with the log's latest events, so the subscribes and resumes of a reconnect
-   * storm after a restart are answered from memory. One read of up to `bufferSize` events.
-   */
-  async #prefill(): Promise<void> {
-    const upTo = this.#lastSeq;
-    if (upTo === 0) return;
-    const events = await this.#log.range(Math.max(0, upTo - this.#recent.capacity), upTo, this.#recent.capacity);
-    // Seqs are contiguous; a log that does not end at `upTo` (it changed meanwhile) is not used.
-    if (events.at(-1)?.h.seq !== upTo) return;
-    for (const ev of events) this.#recent.push(ev);
-  }
-
-  /**
-   * The latest `limit` headlines matching as of `upTo` from memory, or null when memory cannot
-   * prove them complete. Without Redis when `limit` matches are found among the newest events,
-   * which retention never trims (half its `maxEvents`, leaving room for appends this relay has
-   * not seen yet); else one read of where the log starts, to tell whether the ring covers it.
-   */
-  async recentSnapshot(match: (h: Headline) => boolean, limit: number, upTo: number): Promise<Headline[] | null> {
-    if (upTo === 0) return [];
-    const kept = this.#recent.snapshot(match, limit, upTo, upTo - Math.floor(this.#log.retainsAtLeast / 2) + 1);
-    if (kept !== null) return kept;
-    const logStart = await this.#log.oldestSeq();
-    if (logStart === null || logStart > upTo) return null;
-    return this.#recent.snapshot(match, limit, upTo, logStart, true);
+  /** The latest `limit` headlines matching as of `upTo` from memory; null when not provably complete. */
+  recentSnapshot(match: (h: Headline) => boolean, limit: number, upTo: number): Promise<Headline[] | null> {
+    return snapshotFromMemory(this.#log, this.#recent, match, limit, upTo);
   }
 
   /** Events after `seq` from memory, in order; null when memory does not reach back that far. */
@@ -136,19 +116,7 @@ export class FeedRelay extends EventEmitter<RelayEvents> {
 
   /** Read whatever is missing from the log. Coalesces concurrent requests. */
   repair(): Promise<void> {
-    if (this.#closed || !this.#started) return Promise.resolve();
-    if (this.#repairing) {
-      this.#repairAgain = true;
-      return this.#repairing;
-    }
-    this.#repairing = this.#runRepair().finally(() => {
-      this.#repairing = null;
-      if (this.#repairAgain && !this.#closed) {
-        this.#repairAgain = false;
-        void this.repair();
-      }
-    });
-    return this.#repairing;
+    return this.#repair();
   }
 
   async close(): Promise<void> {
@@ -156,7 +124,7 @@ export class FeedRelay extends EventEmitter<RelayEvents> {
     if (this.#timer) clearInterval(this.#timer);
     this.#sub.off(this.#sharded ? 'smessage' : 'message', this.#onMessage);
     this.#sub.off('ready', this.#onReconnect);
-    await this.#repairing?.catch(() => undefined);
+    await this.#repair.running?.catch(() => undefined);
   }
 
   #onMessage = (_channel: string, raw: string): void => {
@@ -191,46 +159,34 @@ export class FeedRelay extends EventEmitter<RelayEvents> {
   };
 
   #reconcile = (): void => {
-    if (this.#repairing || this.#closed) return;
+    if (this.#repair.running || this.#closed) return;
     void this.#check();
   };
 
   /**
-   * The tail check: the log still holds what this relay emitted last, under the same epoch.
-   * A log that went backwards, lost the last emitted event, or moved to another epoch means
-   * numbers are being (or will be) handed out again: a new epoch, and clients start afresh.
+   * The tail check (relay-log-reads.ts). A log that went backwards, lost the last emitted event,
+   * or moved to another epoch means numbers are being (or will be) handed out again: a new
+   * epoch, and clients start afresh.
    */
   async #check(): Promise<void> {
     if (this.#checking || this.#closed || !this.#started) return;
     this.#checking = true;
-    // Compare with lastSeq as it was when the check was sent: the log cannot be behind what was
-    // already emitted from it, but events keep arriving on the pub/sub connection meanwhile, so
-    // a head older than the *current* lastSeq is normal and not a restart.
-    const asked = this.#lastSeq;
-    const askedId = this.#lastId;
     try {
-      const tail = await this.#log.tail(asked);
+      const verdict = await checkTail(this.#log, this.#lastSeq, this.#lastId, this.#epoch);
       if (this.#closed) return;
-      const lost = tail.head < asked || (asked > 0 && askedId !== null && tail.idAtSeq !== askedId && !(await this.#retired(asked)));
       this.#suspect = false;
-      if (lost) {
+      if (verdict.kind === 'lost') {
         this.#epoch = await this.#log.renewEpoch(this.#epoch);
-        this.#restart(tail.head);
-      } else if (tail.epoch !== null && tail.epoch !== this.#epoch) {
-        this.#epoch = tail.epoch;
-        this.#restart(tail.head);
-      } else if (tail.head > this.#lastSeq || this.#pending.size > 0) void this.repair();
+        this.#restart(verdict.head);
+      } else if (verdict.kind === 'epoch') {
+        this.#epoch = verdict.epoch;
+        this.#restart(verdict.head);
+      } else if (verdict.head > this.#lastSeq || this.#pending.size > 0) void this.repair();
     } catch {
       // Redis away: the next tick tries again
     } finally {
       this.#checking = false;
     }
-  }
-
-  /** Whether the event at `seq` left the log by retention (not by a loss). */
-  async #retired(seq: number): Promise<boolean> {
-    const oldest = await this.#log.oldestSeq();
-    return oldest === null ? false : oldest > seq;
   }
 
   #hold(ev: LogEvent): void {
@@ -240,29 +196,20 @@ export class FeedRelay extends EventEmitter<RelayEvents> {
 
   async #runRepair(): Promise<void> {
     try {
-      for (;;) {
-        if (this.#closed || this.#suspect) return;
-        const head = await this.#log.currentSeq();
-        if (head <= this.#lastSeq) return;
-        const batch = await this.#log.range(this.#lastSeq, head, 1000);
-        if (batch.length === 0 || batch[0]!.h.seq > this.#lastSeq + 1) {
-          const oldest = batch[0]?.h.seq ?? (await this.#log.oldestSeq()) ?? head + 1;
-          this.#skipTo(oldest - 1);
-          continue;
-        }
-        for (const ev of batch) {
-          const { seq } = ev.h;
-          if (seq <= this.#lastSeq) continue;
-          if (seq !== this.#lastSeq + 1) this.#skipTo(seq - 1);
-          this.#deliver(ev);
-        }
-        this.#drainPending();
-      }
+      await catchUp(this.#log, this.#catchUpTarget);
     } catch (err) {
       this.#logger.warn({ err: (err as Error).message }, 'feed repair failed; will retry');
       if (!this.#closed) setTimeout(() => void this.repair(), 250).unref();
     }
   }
+
+  readonly #catchUpTarget: CatchUpTarget = {
+    lastSeq: () => this.#lastSeq,
+    stopped: () => this.#closed || this.#suspect,
+    skipTo: (seq) => this.#skipTo(seq),
+    deliver: (ev) => this.#deliver(ev),
+    drainPending: () => this.#drainPending(),
+  };
 
   /**
    * The log is behind this relay: Redis lost its data (no persistence, a flush) and the feed
