@@ -8,7 +8,7 @@ import { FeedError, type FeedFailureReason } from './feed-error.js';
 import { DEFAULT_FETCH_LIMITS, fetchFeed, type FetchLimits } from './feed-fetch.js';
 import { sha, type FeedMemory } from './feed-memory.js';
 import { correctItem, publishItem, type Candidate } from './feed-item-ingest.js';
-import { feedMetrics } from './feed-metrics.js';
+import type { FeedMetrics } from './feed-metrics.js';
 import { readFeed, usableItems } from './feed-read.js';
 import type { FeedItem } from './parse-feed.js';
 
@@ -42,6 +42,8 @@ export interface FeedPollerOptions {
   log: FeedLog;
   memory: FeedMemory;
   logger: Logger;
+  /** the ticker's feed metrics (createFeedMetrics on its registry) */
+  metrics: FeedMetrics;
   limits?: Partial<FetchLimits>;
   /** longest wait between attempts of a failing feed (default 1 h, or its interval if longer) */
   maxBackoffMs?: number;
@@ -88,7 +90,7 @@ export class FeedPoller {
       const parsed = readFeed(res.body, { contentType: res.contentType, baseUrl: res.finalUrl });
       const { usable, skipped } = usableItems(parsed.items);
       result.skipped += skipped;
-      if (skipped > 0) feedMetrics.items.inc({ feed: feed.name, action: 'skipped' }, skipped);
+      if (skipped > 0) this.#o.metrics.items.inc({ feed: feed.name, action: 'skipped' }, skipped);
       if (parsed.repairs.length > 0) logger.info({ feed: feed.name, repairs: parsed.repairs }, 'feed read with repairs');
       const fresh = usable.map((i): Candidate => ({ ...i, itemId: sha(i.key), ...(parsed.lang ? { lang: parsed.lang } : {}) }));
       await this.#ingest(feed, fresh, backlog, result);
@@ -112,11 +114,11 @@ export class FeedPoller {
     result.error = (err as Error).message;
     // Cut short by shutdown: not the feed's fault, so no failure is counted against it.
     if (this.#stop.signal.aborted) return this.#done(result, 'failed');
-    feedMetrics.failures.inc({ feed: feed.name, reason });
+    this.#o.metrics.failures.inc({ feed: feed.name, reason });
     const state = await memory
       .recordFailure(feed.name, (n) => this.#backoffMs(feed, n))
       .catch(() => ({ failures: Number.NaN, retryAt: 0 }));
-    if (Number.isFinite(state.failures)) feedMetrics.consecutiveFailures.set({ feed: feed.name }, state.failures);
+    if (Number.isFinite(state.failures)) this.#o.metrics.consecutiveFailures.set({ feed: feed.name }, state.failures);
     logger.warn(
       {
         feed: feed.name,
@@ -149,12 +151,12 @@ export class FeedPoller {
 
   async #succeeded(feed: FeedConfig): Promise<void> {
     await this.#o.memory.recordSuccess(feed.name);
-    feedMetrics.consecutiveFailures.set({ feed: feed.name }, 0);
+    this.#o.metrics.consecutiveFailures.set({ feed: feed.name }, 0);
   }
 
   #done(result: PollResult, outcome: PollOutcome): PollResult {
     result.outcome = outcome;
-    feedMetrics.polls.inc({ feed: result.feed, outcome });
+    this.#o.metrics.polls.inc({ feed: result.feed, outcome });
     return result;
   }
 
@@ -201,7 +203,7 @@ export class FeedPoller {
       fresh.map((i) => i.itemId),
       now,
     );
-    if (result.published > 0) feedMetrics.items.inc({ feed: feed.name, action: 'published' }, result.published);
-    if (result.corrected > 0) feedMetrics.items.inc({ feed: feed.name, action: 'corrected' }, result.corrected);
+    if (result.published > 0) this.#o.metrics.items.inc({ feed: feed.name, action: 'published' }, result.published);
+    if (result.corrected > 0) this.#o.metrics.items.inc({ feed: feed.name, action: 'corrected' }, result.corrected);
   }
 }
