@@ -101,7 +101,7 @@ export function createMetrics() {
     ...lossMetrics(registers),
     ...readMetrics(registers),
     /** A gauge whose value is read when scraped. */
-    gauge(name: string, help: string, labelNames: readonly string[], collect: (g: Gauge<string>) => void | Promise<void>) {
+    gauge(name: string, help: string, labelNames: readonly string[], collect: (g: Gauge) => void | Promise<void>) {
       return new Gauge({
         name,
         help,

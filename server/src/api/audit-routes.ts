@@ -10,7 +10,7 @@ import { requireEditor } from './auth.js';
 import { parseOr400 } from './http-errors.js';
 
 export const AuditQuerySchema = z.strictObject({
-  id: z.string().regex(HEADLINE_ID_PATTERN, { message: 'id must be a headline id' }).optional(),
+  id: z.string().regex(HEADLINE_ID_PATTERN, { error: 'id must be a headline id' }).optional(),
   limit: z.coerce.number().int().min(1).max(AUDIT_LIMIT_MAX).default(100),
   /** only entries of this action, e.g. `failed`: changes that never went out */
   action: z.enum(AUDIT_ACTIONS).optional(),

@@ -92,7 +92,8 @@ export class FeedRelay extends EventEmitter<RelayEvents> {
     await prefill(this.#log, this.#recent, this.#lastSeq);
     this.#started = true;
     this.#drainPending();
-    if (this.#pending.size > 0) this.repair();
+    // repair() never rejects: a failed read is logged and retried inside it.
+    if (this.#pending.size > 0) void this.repair();
     this.#timer = setInterval(this.#reconcile, this.#reconcileMs);
     this.#timer.unref();
   }
@@ -110,7 +111,7 @@ export class FeedRelay extends EventEmitter<RelayEvents> {
   /** Resolves true once every event up to `seq` has been emitted, false after `timeoutMs`. */
   waitFor(seq: number, timeoutMs: number): Promise<boolean> {
     if (this.#lastSeq >= seq) return Promise.resolve(true);
-    this.repair();
+    void this.repair(); // never rejects (see above); the waiter times out instead
     return this.#waiters.wait(seq, timeoutMs);
   }
 
@@ -173,6 +174,8 @@ export class FeedRelay extends EventEmitter<RelayEvents> {
     this.#checking = true;
     try {
       const verdict = await checkTail(this.#log, this.#lastSeq, this.#lastId, this.#epoch);
+      // close() may have run during the await; TypeScript's narrowing cannot know that.
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition
       if (this.#closed) return;
       this.#suspect = false;
       if (verdict.kind === 'lost') {

@@ -45,7 +45,7 @@ export function parseFeed(text: string, options: ParseOptions = {}): ParsedFeed 
   const { root, repairs } = parseXml(text);
   const truncated = root.end === 'eof';
   let format: FeedFormat;
-  let lang = '';
+  let lang: string;
   let itemEls: XmlElement[];
   if (root.local === 'rss' || (root.local === 'channel' && isRss(root))) {
     // <channel> as the document element: RSS 0.9x written without its <rss> wrapper.
