@@ -29,6 +29,18 @@ interface RelayEvents {
 
 const MAX_PENDING = 50_000;
 
+/** A relay following the feed (subscribed, caught up to the log's head); its `close()` is idempotent. */
+export async function createFeedRelay(options: FeedRelayOptions): Promise<FeedRelay> {
+  const relay = new FeedRelay(options);
+  try {
+    await relay.start();
+  } catch (err) {
+    await relay.close();
+    throw err;
+  }
+  return relay;
+}
+
 /**
  * One per gateway. Turns the pub/sub announcements into a gap-free, ordered sequence: an event
  * is emitted only when every earlier seq has been; anything missing (a lost message, a
