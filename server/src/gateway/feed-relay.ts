@@ -4,7 +4,7 @@ import { isCluster, type RedisClient } from '../redis/connection.js';
 import type { FeedLog } from '../log/feed-log.js';
 import { parseAnnouncement, type LogEvent } from '../log/log-event.js';
 import type { Logger } from '../logger.js';
-import { RecentEvents, SeqWaiters } from './recent-events.js';
+import { RelaySequence } from './relay-sequence.js';
 import { catchUp, checkTail, coalesce, prefill, snapshotFromMemory, type CatchUpTarget } from './relay-log-reads.js';
 
 export interface FeedRelayOptions {
@@ -26,8 +26,6 @@ interface RelayEvents {
   /** the log's seq went backwards (Redis lost its data): the feed started again at `seq` */
   restart: [{ from: number; seq: number }];
 }
-
-const MAX_PENDING = 50_000;
 
 /** A relay following the feed (subscribed, caught up to the log's head); its `close()` is idempotent. */
 export async function createFeedRelay(options: FeedRelayOptions): Promise<FeedRelay> {
@@ -52,21 +50,16 @@ export class FeedRelay extends EventEmitter<RelayEvents> {
   readonly #log: FeedLog;
   readonly #logger: Logger;
   readonly #reconcileMs: number;
-  #lastSeq = 0;
-  /** the id of the headline at lastSeq, to tell whether the log still holds what was emitted */
-  #lastId: string | null = null;
+  readonly #seq: RelaySequence;
   #epoch = '';
   #checking = false;
   /** set on a reconnect until the tail check has passed: nothing is emitted meanwhile */
   #suspect = false;
-  readonly #recent: RecentEvents;
-  #pending = new Map<number, LogEvent>();
   readonly #repair = coalesce(
     () => this.#runRepair(),
     () => !this.#closed && this.#started,
   );
   #timer: NodeJS.Timeout | null = null;
-  readonly #waiters = new SeqWaiters();
   #started = false;
   #closed = false;
 
@@ -76,7 +69,13 @@ export class FeedRelay extends EventEmitter<RelayEvents> {
     this.#sharded = isCluster(options.subscriber);
     this.#log = options.log;
     this.#logger = options.logger;
-    this.#recent = new RecentEvents(options.bufferSize ?? 10_000);
+    this.#seq = new RelaySequence(options.bufferSize ?? 10_000, (ev) => {
+      try {
+        this.emit('event', ev);
+      } catch (err) {
+        this.#logger.error({ err, seq: ev.h.seq }, 'event listener threw');
+      }
+    });
     this.#reconcileMs = options.reconcileIntervalMs ?? 1000;
   }
 
@@ -87,7 +86,7 @@ export class FeedRelay extends EventEmitter<RelayEvents> {
 
   /** The seq of the last event emitted: this relay is complete up to here. */
   get lastSeq(): number {
-    return this.#lastSeq;
+    return this.#seq.lastSeq;
   }
 
   async start(): Promise<void> {
@@ -98,33 +97,33 @@ export class FeedRelay extends EventEmitter<RelayEvents> {
     this.#sub.on('ready', this.#onReconnect);
     if (this.#sharded) await this.#sub.ssubscribe(this.#log.keys.channel);
     else await this.#sub.subscribe(this.#log.keys.channel);
-    this.#lastSeq = await this.#log.currentSeq();
-    this.#lastId = this.#lastSeq > 0 ? await this.#log.idAt(this.#lastSeq) : null;
+    const head = await this.#log.currentSeq();
+    this.#seq.startAt(head, head > 0 ? await this.#log.idAt(head) : null);
     this.#epoch = await this.#log.epoch();
-    await prefill(this.#log, this.#recent, this.#lastSeq);
+    await prefill(this.#log, this.#seq.recent, head);
     this.#started = true;
-    this.#drainPending();
+    this.#seq.drainPending();
     // repair() never rejects: a failed read is logged and retried inside it.
-    if (this.#pending.size > 0) void this.repair();
+    if (this.#seq.held > 0) void this.repair();
     this.#timer = setInterval(this.#reconcile, this.#reconcileMs);
     this.#timer.unref();
   }
 
   /** The latest `limit` headlines matching as of `upTo` from memory; null when not provably complete. */
   recentSnapshot(match: (h: Headline) => boolean, limit: number, upTo: number): Promise<Headline[] | null> {
-    return snapshotFromMemory(this.#log, this.#recent, match, limit, upTo);
+    return snapshotFromMemory(this.#log, this.#seq.recent, match, limit, upTo);
   }
 
   /** Events after `seq` from memory, in order; null when memory does not reach back that far. */
   recentAfter(seq: number): LogEvent[] | null {
-    return this.#recent.after(seq, this.#lastSeq);
+    return this.#seq.recent.after(seq, this.#seq.lastSeq);
   }
 
   /** Resolves true once every event up to `seq` has been emitted, false after `timeoutMs`. */
   waitFor(seq: number, timeoutMs: number): Promise<boolean> {
-    if (this.#lastSeq >= seq) return Promise.resolve(true);
+    if (this.#seq.lastSeq >= seq) return Promise.resolve(true);
     void this.repair(); // never rejects (see above); the waiter times out instead
-    return this.#waiters.wait(seq, timeoutMs);
+    return this.#seq.wait(seq, timeoutMs);
   }
 
   /** Read whatever is missing from the log. Coalesces concurrent requests. */
@@ -149,17 +148,17 @@ export class FeedRelay extends EventEmitter<RelayEvents> {
       return;
     }
     if (!this.#started || this.#suspect) {
-      this.#hold(ev);
+      this.#seq.hold(ev);
       return;
     }
     const { seq } = ev.h;
-    if (seq <= this.#lastSeq) return;
-    if (seq === this.#lastSeq + 1) {
-      this.#deliver(ev);
-      this.#drainPending();
+    if (seq <= this.#seq.lastSeq) return;
+    if (seq === this.#seq.lastSeq + 1) {
+      this.#seq.deliver(ev);
+      this.#seq.drainPending();
       return;
     }
-    this.#hold(ev);
+    this.#seq.hold(ev);
     void this.repair();
   };
 
@@ -185,7 +184,7 @@ export class FeedRelay extends EventEmitter<RelayEvents> {
     if (this.#checking || this.#closed || !this.#started) return;
     this.#checking = true;
     try {
-      const verdict = await checkTail(this.#log, this.#lastSeq, this.#lastId, this.#epoch);
+      const verdict = await checkTail(this.#log, this.#seq.lastSeq, this.#seq.lastId, this.#epoch);
       // close() may have run during the await; TypeScript's narrowing cannot know that.
       // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition
       if (this.#closed) return;
@@ -196,17 +195,12 @@ export class FeedRelay extends EventEmitter<RelayEvents> {
       } else if (verdict.kind === 'epoch') {
         this.#epoch = verdict.epoch;
         this.#restart(verdict.head);
-      } else if (verdict.head > this.#lastSeq || this.#pending.size > 0) void this.repair();
+      } else if (verdict.head > this.#seq.lastSeq || this.#seq.held > 0) void this.repair();
     } catch {
       // Redis away: the next tick tries again
     } finally {
       this.#checking = false;
     }
-  }
-
-  #hold(ev: LogEvent): void {
-    // Held events only save a read; when too many pile up, the log still has them.
-    if (this.#pending.size < MAX_PENDING) this.#pending.set(ev.h.seq, ev);
   }
 
   async #runRepair(): Promise<void> {
@@ -219,11 +213,11 @@ export class FeedRelay extends EventEmitter<RelayEvents> {
   }
 
   readonly #catchUpTarget: CatchUpTarget = {
-    lastSeq: () => this.#lastSeq,
+    lastSeq: () => this.#seq.lastSeq,
     stopped: () => this.#closed || this.#suspect,
     skipTo: (seq) => this.#skipTo(seq),
-    deliver: (ev) => this.#deliver(ev),
-    drainPending: () => this.#drainPending(),
+    deliver: (ev) => this.#seq.deliver(ev),
+    drainPending: () => this.#seq.drainPending(),
   };
 
   /**
@@ -231,47 +225,17 @@ export class FeedRelay extends EventEmitter<RelayEvents> {
    * started again. Follow it from where it is now; the gateway tells its clients to start afresh.
    */
   #restart(seq: number): void {
-    const from = this.#lastSeq;
-    this.#logger.error({ from, seq }, 'the feed log went backwards (Redis lost its data): following the new feed');
-    this.#lastSeq = seq;
-    this.#lastId = null;
-    this.#recent.clear();
-    this.#pending.clear();
+    this.#logger.error({ from: this.#seq.lastSeq, seq }, 'the feed log went backwards (Redis lost its data): following the new feed');
+    const from = this.#seq.restartAt(seq);
     this.emit('restart', { from, seq });
     void this.repair();
   }
 
   /** Events (lastSeq, seq] left the log before they could be read: report the loss, move on. */
   #skipTo(seq: number): void {
-    if (seq <= this.#lastSeq) return;
-    const gap = { from: this.#lastSeq + 1, to: seq };
+    const gap = this.#seq.skipTo(seq);
+    if (gap === null) return;
     this.#logger.error(gap, 'events left the log before this gateway read them');
-    this.#lastSeq = seq;
-    this.#lastId = null;
-    this.#recent.clear();
     this.emit('gap', gap);
-  }
-
-  #drainPending(): void {
-    for (;;) {
-      const next = this.#pending.get(this.#lastSeq + 1);
-      if (next === undefined) break;
-      this.#pending.delete(next.h.seq);
-      this.#deliver(next);
-    }
-    for (const seq of this.#pending.keys()) if (seq <= this.#lastSeq) this.#pending.delete(seq);
-  }
-
-  #deliver(ev: LogEvent): void {
-    const h = ev.h;
-    this.#lastSeq = h.seq;
-    this.#lastId = h.id;
-    this.#recent.push(ev);
-    try {
-      this.emit('event', ev);
-    } catch (err) {
-      this.#logger.error({ err, seq: h.seq }, 'event listener threw');
-    }
-    this.#waiters.reached(h.seq);
   }
 }
