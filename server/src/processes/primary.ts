@@ -73,6 +73,11 @@ function restartOnExit(t: ChildTable, balancer: Balancer, logger: Logger, fork: 
   };
 }
 
+/** A child's environment: the primary's, what it was told to add, and the child's slot and role. */
+function childEnvOf(o: PrimaryOptions, slot: number, port: number): Record<string, string> {
+  return { ...o.childEnv, TICKER_ROLE: slotRole(o.role, slot), TICKER_PROCESS_SLOT: String(slot), PORT: String(port) };
+}
+
 /** Starts the children and resolves once every one is serving. */
 export async function startPrimary(o: PrimaryOptions): Promise<RunningPrimary> {
   const { logger } = o;
@@ -90,15 +95,7 @@ export async function startPrimary(o: PrimaryOptions): Promise<RunningPrimary> {
   let allReady: () => void = () => undefined;
   const ready = new Promise<void>((resolve) => (allReady = resolve));
 
-  const fork = (slot: number) => {
-    const worker = cluster.fork({
-      ...o.childEnv,
-      TICKER_ROLE: slotRole(o.role, slot),
-      TICKER_PROCESS_SLOT: String(slot),
-      PORT: String(port),
-    });
-    slots.set(worker, slot);
-  };
+  const fork = (slot: number) => void slots.set(cluster.fork(childEnvOf(o, slot, port)), slot);
 
   cluster.on('message', (worker, message: unknown) => {
     const slot = slots.get(worker);
