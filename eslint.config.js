@@ -51,36 +51,22 @@ export default defineConfig(
       '@typescript-eslint/unbound-method': 'off',
     },
   },
-  // Debt: these rules fire in files other branches are rewriting now (gateway, ticker, sources,
-  // schemas). Fix them there, then shrink this block; lint stays strict for everything else.
+  // plain-text.ts strips control characters on purpose.
+  { files: ['server/src/**', 'client-sdk/src/**'], rules: { 'no-control-regex': 'off' } },
+  // Debt, by file: each is being edited on parallel branches this session; fix the findings there
+  // and delete its line. Everything else is linted with every rule.
   {
-    files: ['server/src/**', 'client-sdk/src/**', 'server/editor/src/**', 'bench/**', 'widgets/scripts/**'],
-    rules: {
-      // zod 4 deprecations (z.string().url(), .email() …) in schemas.ts, ticker-config.ts, env.ts, audit-routes.ts; DOM ones in xml-tree.ts
-      '@typescript-eslint/no-deprecated': 'off',
-      '@typescript-eslint/no-unnecessary-condition': 'off', // private-redis.ts, tail-command.ts, bench/run.ts
-      '@typescript-eslint/no-unnecessary-type-arguments': 'off', // metrics.ts, feed-metrics.ts, request-log.ts
-      '@typescript-eslint/no-unnecessary-type-assertion': 'off', // ticker-client.ts, widgets/scripts/build.ts
-      '@typescript-eslint/no-unnecessary-type-conversion': 'off', // ticker-client.ts
-      '@typescript-eslint/no-floating-promises': 'off', // feed-relay.ts, gateway.ts
-      '@typescript-eslint/no-misused-promises': 'off', // gateway.ts, bench/baseline-server.ts
-      '@typescript-eslint/require-await': 'off', // gateway.ts, feed-relay.test.ts
-      '@typescript-eslint/no-unsafe-argument': 'off', // typed-emitter.ts, feed-fetch.ts
-      '@typescript-eslint/no-unsafe-assignment': 'off', // feed-fetch.ts
-      '@typescript-eslint/no-unsafe-member-access': 'off', // feed-fetch.ts
-      '@typescript-eslint/no-unsafe-call': 'off', // bench/baseline-server.ts
-      '@typescript-eslint/no-unsafe-class-instance-assignment': 'off', // feed-metrics.ts
-      '@typescript-eslint/restrict-plus-operands': 'off', // feed-fetch.ts
-      '@typescript-eslint/use-unknown-in-catch-callback-variable': 'off', // feed-scheduler.ts
-      '@typescript-eslint/no-meaningless-void-operator': 'off', // ticker.ts
-      '@typescript-eslint/no-unnecessary-type-parameters': 'off', // editor dom.ts
-      '@typescript-eslint/no-base-to-string': 'off', // bench/run.ts
-      '@typescript-eslint/no-unused-expressions': 'off', // bench/generator.ts
-      'no-useless-assignment': 'off', // feed-charset.ts
-      '@typescript-eslint/restrict-template-expressions': 'off', // bench/run.ts
-      'no-control-regex': 'off', // plain-text.ts strips control characters on purpose
-    },
+    files: ['client-sdk/src/schemas.ts', 'server/src/redis/redis-topology.ts', 'server/src/usage/usage-query.ts'],
+    rules: { '@typescript-eslint/no-deprecated': 'off' }, // zod 4: `message` → `error`
   },
+  {
+    files: ['server/src/gateway/gateway.ts'],
+    rules: { '@typescript-eslint/no-floating-promises': 'off', '@typescript-eslint/no-misused-promises': 'off' },
+  },
+  { files: ['server/src/gateway/subscriptions.ts'], rules: { '@typescript-eslint/require-await': 'off' } },
+  { files: ['server/src/api/stream-route.ts'], rules: { '@typescript-eslint/no-base-to-string': 'off' } },
+  { files: ['server/src/redis/connections.ts'], rules: { '@typescript-eslint/no-meaningless-void-operator': 'off' } },
+  { files: ['server/src/redis/private-redis.ts'], rules: { '@typescript-eslint/no-unnecessary-condition': 'off' } },
 
   // The import rule. Dependency direction: widgets → client-sdk ← server.
   { files: ['client-sdk/**'], rules: { 'no-restricted-imports': forbid(SERVER_SRC, WIDGETS) } },
@@ -108,6 +94,8 @@ export default defineConfig(
       ]),
     },
   },
+  // The one exception to "nobody imports server/src from outside the server": bench/ is a dev tool
+  // that measures the product, so it starts it in-process (docs/architecture.md).
   { files: ['bench/**'], rules: { 'no-restricted-imports': forbid(WIDGETS) } },
   { files: ['test/**'], rules: { 'no-restricted-imports': forbid(SDK_BY_PATH) } },
 

@@ -170,7 +170,10 @@ async function connect(count: number, subscribe: boolean): Promise<void> {
         return r;
       });
     });
-    for (const r of await Promise.all(batch)) r ? ok++ : failed++;
+    for (const r of await Promise.all(batch)) {
+      if (r) ok++;
+      else failed++;
+    }
   }
   send({ type: 'connected', open: ok, failed, ms: Date.now() - started });
 }

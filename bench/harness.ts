@@ -218,7 +218,7 @@ async function waitReady(url: string, child: ChildProcess): Promise<void> {
 /** The redis-server PrivateRedis started on `port` (it does not expose its pid); 0 if not found. */
 function findRedisPid(port: number): number {
   for (const pattern of [`redis-server 127.0.0.1:${port}`, `redis-server --port ${port} `]) {
-    const out = spawnSync('pgrep', ['-f', pattern], { encoding: 'utf8' }).stdout ?? '';
+    const out = spawnSync('pgrep', ['-f', pattern], { encoding: 'utf8' }).stdout;
     const pid = Number(out.trim().split('\n')[0]);
     if (pid > 0) return pid;
   }

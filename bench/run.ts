@@ -116,7 +116,7 @@ const RATE = num('rate', opts.rate);
 const SECONDS = num('seconds', opts.seconds);
 const SWEEP = nums('sweep', opts.sweep);
 const SWEEP_SECONDS = num('sweep-seconds', opts['sweep-seconds']);
-const TARGETS = (opts.targets ?? '').split(',').filter(Boolean) as TargetName[];
+const TARGETS = opts.targets.split(',').filter(Boolean) as TargetName[];
 const ROLES =
   opts.roles === 'split'
     ? 'split'
@@ -125,8 +125,9 @@ const ROLES =
       : (() => {
           throw new Error(`--roles: expected all or split, got ${opts.roles}`);
         })();
-const STEPS = new Set((opts.steps ?? '').split(',').filter(Boolean));
-for (const t of TARGETS) if (t !== 'ticker' && t !== 'baseline' && t !== 'queued') throw new Error(`--targets: unknown ${t}`);
+const STEPS = new Set(opts.steps.split(',').filter(Boolean));
+// TARGETS is the user's text cast to the names: check it, as the cast cannot.
+for (const t of TARGETS as string[]) if (t !== 'ticker' && t !== 'baseline' && t !== 'queued') throw new Error(`--targets: unknown ${t}`);
 const HEADLINE_RATES = nums('headline-rates', opts['headline-rates']);
 if (HEADLINE_RATES.length !== 2 || HEADLINE_RATES[0]! >= HEADLINE_RATES[1]!)
   throw new Error('--headline-rates: expected two rates, low,high');
@@ -141,10 +142,10 @@ const GENERATOR_CPUS = otherCores(CPUS);
 confine(process.pid, GENERATOR_CPUS);
 const TARGET_OPTIONS: TargetOptions = {
   roles: ROLES,
-  profile: opts.profile ?? false,
+  profile: opts.profile,
   cpus: CPUS,
   processes: PROCESSES,
-  source: opts.source ?? false,
+  source: opts.source,
 };
 
 export interface StepResult {
@@ -658,7 +659,7 @@ function summarize(results: TargetResult[]): Record<string, unknown> {
         `${String(summary['efficiencyRatio'])}× deliveries per CPU second`,
         `p99 ${Number(summary['steadyP99DeltaMs']) >= 0 ? '+' : ''}${String(summary['steadyP99DeltaMs'])} ms`,
         `${Number(summary['sweepFirstP99DeltaMs']) >= 0 ? '+' : ''}${String(summary['sweepFirstP99DeltaMs'])} ms`,
-        summary['saturationRatio'] === null ? '- (no sweep step passed)' : `${String(summary['saturationRatio'])}×`,
+        summary['saturationRatio'] === null ? '- (no sweep step passed)' : `${JSON.stringify(summary['saturationRatio'])}×`,
         '',
       ]);
     }

@@ -35,6 +35,29 @@ export const LIST_MAX = 20;
 export const SUBSCRIBE_LIMIT_MAX = 500;
 /** Most headlines one history read may ask for. */
 export const HISTORY_LIMIT_MAX = 1000;
+/** Most entries one audit read (`GET /api/audit`) may ask for. */
+export const AUDIT_LIMIT_MAX = 1000;
+
+/** A set of topics or symbols, as a Set (the server) or a list (the widget). */
+export type Members = ReadonlySet<string> | readonly string[];
+const contains = (m: Members, x: string): boolean => ('has' in m ? m.has(x) : m.includes(x));
+
+/**
+ * The "everything" rule: a filter naming `*` among its topics, or naming no topics and no
+ * symbols at all, asks for everything the key may see.
+ */
+export function isEverything(filter: {
+  readonly topics?: readonly string[] | undefined;
+  readonly symbols?: readonly string[] | undefined;
+}): boolean {
+  const topics = filter.topics ?? [];
+  return topics.includes('*') || (topics.length === 0 && (filter.symbols ?? []).length === 0);
+}
+
+/** Filter matching: a headline matches when it shares a topic or a symbol with the filter. */
+export function sharesTopicOrSymbol(h: Pick<Headline, 'topics' | 'symbols'>, topics: Members, symbols: Members): boolean {
+  return h.topics.some((t) => contains(topics, t)) || h.symbols.some((s) => contains(symbols, s));
+}
 
 /** Stable error codes; REST answers each with one HTTP status (`ERROR_HTTP_STATUS`). */
 export const ERROR_CODES = [
@@ -162,6 +185,13 @@ export interface ByeInfo {
    */
   retryAfterMs?: number;
 }
+
+/** Why an SSE stream (`GET /api/stream`) sends `event: reset`: start again from the snapshot it carries. */
+export const STREAM_RESET_REASONS = ['replay_bound', 'log_trimmed', 'feed_restarted'] as const;
+export type StreamResetReason = (typeof STREAM_RESET_REASONS)[number];
+/** Why the server ends an SSE stream (`reconnect` ends it without a `bye`: the client reconnects with Last-Event-ID). */
+export const STREAM_END_REASONS = ['revoked', 'feed_restarted', 'slow_consumer', 'reconnect'] as const;
+export type StreamEndReason = (typeof STREAM_END_REASONS)[number];
 
 export interface ServerToClientEvents {
   headline: (headline: Headline) => void;

@@ -3,10 +3,10 @@ import type { Router } from 'express';
 import type { AccessRegistry } from './access/access-registry.js';
 import type { AddressLimits } from './access/address-limits.js';
 import { clientAddressResolver } from './access/client-address.js';
-import { ConnectionCounter } from './access/connection-counter.js';
+import { createConnectionCounter } from './access/connection-counter.js';
 import type { Limits } from './access/limits.js';
 import { streamRoute } from './api/stream-route.js';
-import { FeedRelay } from './gateway/feed-relay.js';
+import { createFeedRelay } from './gateway/feed-relay.js';
 import { createGateway, type Gateway } from './gateway/gateway.js';
 import type { TickerOptions, TickerParts } from './ticker-options.js';
 import type { UsageRecorder } from './usage/usage-recorder.js';
@@ -24,7 +24,7 @@ export interface GatewayRoleDeps extends TickerParts {
 /** The serving side: the relay follows the log, the gateway serves Socket.IO clients, the stream route SSE ones. */
 export async function startGatewayRole(p: GatewayRoleDeps, o: TickerOptions): Promise<Gateway> {
   const { started, access, limits, log, logger, metrics } = p;
-  const relay = new FeedRelay({
+  const relay = await createFeedRelay({
     subscriber: p.connections.connect('subscriber', 'subscriber'),
     log,
     logger: logger.child({ part: 'relay' }),
@@ -33,10 +33,8 @@ export async function startGatewayRole(p: GatewayRoleDeps, o: TickerOptions): Pr
     bufferSize: Math.min(o.relayBufferSize ?? 10_000, o.config.retention.maxEvents),
   });
   started.push({ name: 'relay', close: () => relay.close() });
-  await relay.start();
-  const connections = new ConnectionCounter(p.redis, p.prefix);
+  const connections = await createConnectionCounter(p.redis, p.prefix);
   started.push({ name: 'connection-counter', close: () => connections.close() });
-  await connections.start();
   const addressOf = clientAddressResolver(o.config.trustedProxies);
   const gateway = await createGateway({
     httpServer: p.httpServer,

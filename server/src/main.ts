@@ -5,12 +5,13 @@ import { watchFile } from 'node:fs';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { ConfigError, DEFAULT_REDIS_URL, readEnv, type Env } from './config/env.js';
-import { assertProductionSecrets } from './config/production-secrets.js';
-import { developmentConfig, readTickerConfigFile, type TickerConfig } from './config/ticker-config.js';
+import { loadConfig, readConfig } from './config/load-config.js';
+import type { TickerConfig } from './config/ticker-config.js';
 import { createLogger, type Logger } from './logger.js';
 import { PrivateRedis, redisServerAvailable } from './redis/private-redis.js';
 import { describeTopology, type RedisTopology } from './redis/redis-topology.js';
-import { CHILD_READY, startPrimary } from './processes/primary.js';
+import { CHILD_READY } from './processes/primary.js';
+import { runPrimary } from './processes/run-primary.js';
 import { startTicker, type RunningTicker } from './ticker.js';
 
 async function redisAnswers(url: string): Promise<boolean> {
@@ -25,30 +26,6 @@ async function redisAnswers(url: string): Promise<boolean> {
   } finally {
     probe.disconnect();
   }
-}
-
-/** The config file, checked for production, with the environment's overrides applied. */
-function readConfig(env: Env, path: string): TickerConfig {
-  const config = readTickerConfigFile(path);
-  if (env.production) assertProductionSecrets(config, `in ${path}`);
-  return env.TRUSTED_PROXIES === undefined ? config : { ...config, trustedProxies: env.TRUSTED_PROXIES };
-}
-
-function loadConfig(env: Env, logger: Logger): TickerConfig {
-  if (env.TICKER_CONFIG !== undefined) return readConfig(env, env.TICKER_CONFIG);
-  if (env.production) throw new ConfigError('TICKER_CONFIG: required when NODE_ENV=production (the development keys are public)');
-  const config = developmentConfig(env.PORT);
-  if (cluster.isWorker) return config; // the primary of one process per core has said it
-  logger.warn('TICKER_CONFIG not set: using the development set below (never in production)');
-  const lines = [
-    '',
-    '  Development access (TICKER_CONFIG unset):',
-    ...config.editors.map((e) => `    editor ${e.name.padEnd(24)} token ${e.token}`),
-    ...config.keys.map((k) => `    key    ${k.name.padEnd(24)} ${k.key}${k.origins ? `  (widget: ${k.origins.join(', ')})` : ''}`),
-    '',
-  ];
-  process.stdout.write(`${lines.join('\n')}\n`);
-  return config;
 }
 
 /**
@@ -126,44 +103,6 @@ function stopOnSignal(ticker: RunningTicker, privateRedis: PrivateRedis | null, 
   if (cluster.isWorker) process.on('disconnect', () => stop('SIGTERM'));
 }
 
-/** One process per core: the primary's signals go to every child; it exits once they have. */
-async function runPrimary(env: Env, redis: { topology: RedisTopology; privateRedis: PrivateRedis | null }, logger: Logger): Promise<void> {
-  const role = env.TICKER_ROLE === 'worker' ? 'gateway' : env.TICKER_ROLE; // readEnv refuses worker
-  // The children use the Redis the primary found (or started), not a probe of their own.
-  const childEnv: Record<string, string> =
-    env.redis === null && redis.topology.kind === 'standalone' ? { REDIS_URL: redis.topology.url } : {};
-  const primary = await startPrimary({ processes: env.processes, role, port: env.PORT, host: env.HOST, childEnv, logger });
-  process.on('SIGHUP', () => primary.forward('SIGHUP'));
-  let stopping = false;
-  const stop = (signal: NodeJS.Signals) => {
-    if (stopping) {
-      logger.warn({ signal }, 'second signal: exiting now');
-      primary.kill();
-      process.exit(1);
-    }
-    stopping = true;
-    logger.info({ signal, processes: env.processes }, 'shutting down every process');
-    // Inside the same 10 s as one process: children still running just before are killed.
-    const force = setTimeout(() => {
-      logger.error('a process took over 9.5 s to stop: killing it');
-      primary.kill();
-      process.exit(1);
-    }, 9_500);
-    force.unref();
-    void primary
-      .stop()
-      .then(() => redis.privateRedis?.stop())
-      .then(() => process.exit(0));
-  };
-  process.on('SIGTERM', stop);
-  process.on('SIGINT', stop);
-  process.stdout.write(`\n  Headline Ticker is live: http://localhost:${primary.port}/ (${env.processes} processes)\n\n`);
-  logger.info(
-    { port: primary.port, role: env.TICKER_ROLE, processes: env.processes, redis: describeTopology(redis.topology) },
-    'headline ticker started',
-  );
-}
-
 async function main(): Promise<void> {
   let env: Env;
   try {
@@ -194,6 +133,7 @@ async function main(): Promise<void> {
     role: env.TICKER_ROLE,
     redis: redis.topology,
     durability: env.REDIS_DURABILITY,
+    ...(env.TICKER_PREFIX === undefined ? {} : { prefix: env.TICKER_PREFIX }),
     config,
     logger,
     port: env.PORT,

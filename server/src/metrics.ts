@@ -7,15 +7,9 @@ let defaultsCollected = false;
 
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
-export function createMetrics() {
-  if (!defaultsCollected) {
-    collectDefaultMetrics({ register: processRegistry });
-    defaultsCollected = true;
-  }
-  const registry = new Registry();
-  const registers = [registry];
+/** What the API accepts and refuses, and the worker appends. */
+function writeMetrics(registers: Registry[]) {
   return {
-    registry,
     ingested: new Counter({
       name: 'ticker_headlines_ingested_total',
       help: 'Changes accepted by the API and queued (publish, correct, withdraw)',
@@ -40,6 +34,12 @@ export function createMetrics() {
       buckets: LATENCY_BUCKETS,
       registers,
     }),
+  };
+}
+
+/** What a gateway emits, and how long after the write. */
+function deliveryMetrics(registers: Registry[]) {
+  return {
     delivered: new Counter({
       name: 'ticker_gateway_emits_total',
       help: 'Broadcasts of an event to its rooms at this gateway (one per event and delay)',
@@ -52,6 +52,12 @@ export function createMetrics() {
       buckets: LATENCY_BUCKETS,
       registers,
     }),
+  };
+}
+
+/** Changes that failed for good and events the log dropped early. */
+function lossMetrics(registers: Registry[]) {
+  return {
     failed: new Counter({
       name: 'ticker_changes_failed_total',
       help: 'Queued changes that failed for good (past the retry horizon, or rejected): never published',
@@ -63,6 +69,12 @@ export function createMetrics() {
       help: 'Events dropped from the feed log by its hard size ceiling before their minimum age',
       registers,
     }),
+  };
+}
+
+/** Replays, resets, gaps and shed sockets, as readers meet them. */
+function readMetrics(registers: Registry[]) {
+  return {
     replays: new Counter({ name: 'ticker_replays_total', help: 'Subscribes with since served as a replay', registers }),
     resets: new Counter({ name: 'ticker_resets_total', help: 'Subscribes or history reads whose since had left the log', registers }),
     gaps: new Counter({ name: 'ticker_feed_gaps_total', help: 'Events that left the log before this gateway read them', registers }),
@@ -72,8 +84,24 @@ export function createMetrics() {
       labelNames: ['reason'] as const,
       registers,
     }),
+  };
+}
+
+export function createMetrics() {
+  if (!defaultsCollected) {
+    collectDefaultMetrics({ register: processRegistry });
+    defaultsCollected = true;
+  }
+  const registry = new Registry();
+  const registers = [registry];
+  return {
+    registry,
+    ...writeMetrics(registers),
+    ...deliveryMetrics(registers),
+    ...lossMetrics(registers),
+    ...readMetrics(registers),
     /** A gauge whose value is read when scraped. */
-    gauge(name: string, help: string, labelNames: readonly string[], collect: (g: Gauge<string>) => void | Promise<void>) {
+    gauge(name: string, help: string, labelNames: readonly string[], collect: (g: Gauge) => void | Promise<void>) {
       return new Gauge({
         name,
         help,

@@ -55,17 +55,21 @@ async function closeWithin(step: Part, ms: number, logger: Logger): Promise<void
  * 10 s limit.
  */
 export async function stopParts(started: Part[], connections: readonly NamedConnection[], logger: Logger): Promise<void> {
-  let redisAway = false;
+  // An object, not a `let`: dropRedis may set it from the probe while the steps run.
+  const redis = { away: false };
   const dropRedis = () => {
-    if (redisAway) return;
-    redisAway = true;
+    if (redis.away) return;
+    redis.away = true;
     logger.warn('Redis is unreachable at shutdown: closing without it');
     for (const c of connections) c.redis.disconnect();
   };
   if (connections.some((c) => c.redis.status !== 'ready')) dropRedis();
   // A hung Redis looks ready: probed alongside the first steps (which do not need it).
-  else void pingWithin(connections[0]?.redis, 500).then((ok) => ok || dropRedis());
+  else
+    void pingWithin(connections[0]?.redis, 500).then((ok) => {
+      if (!ok) dropRedis();
+    });
   for (const step of started.splice(0).reverse()) {
-    await closeWithin(step, redisAway ? STEP_DEADLINE_NO_REDIS_MS : STEP_DEADLINE_MS, logger);
+    await closeWithin(step, redis.away ? STEP_DEADLINE_NO_REDIS_MS : STEP_DEADLINE_MS, logger);
   }
 }

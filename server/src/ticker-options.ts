@@ -2,6 +2,7 @@ import type { StreamOptions } from './api/stream-route.js';
 import type { Role } from './config/env.js';
 import type { TickerConfig } from './config/ticker-config.js';
 import type { IngestQueue } from './ingest/ingest-queue.js';
+import type { AuditLog } from './log/audit-log.js';
 import type { FeedKeys } from './log/feed-keys.js';
 import type { FeedLog } from './log/feed-log.js';
 import type { Logger } from './logger.js';
@@ -61,6 +62,8 @@ export interface TickerParts {
   keys: FeedKeys;
   prefix: string;
   log: FeedLog;
+  /** the audit trail, built once: the worker writes failures to it, the API reads it */
+  audit: AuditLog;
   ingest: IngestQueue;
   logger: Logger;
   metrics: Metrics;

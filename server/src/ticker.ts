@@ -7,6 +7,7 @@ import { createMetricsServer } from './api/metrics-route.js';
 import type { TickerConfig } from './config/ticker-config.js';
 import { feedKeys, type FeedKeys } from './log/feed-keys.js';
 import type { FeedScheduler } from './sources/feed-scheduler.js';
+import { AuditLog } from './log/audit-log.js';
 import { FeedLog } from './log/feed-log.js';
 import type { Gateway } from './gateway/gateway.js';
 import { IngestQueue } from './ingest/ingest-queue.js';
@@ -90,7 +91,8 @@ async function startRoles(o: TickerOptions, base: Base): Promise<Roles> {
   started.push({ name: 'queue', close: () => ingest.close() });
   ingest.registerMetrics(metrics);
   log.registerMetrics(metrics);
-  const parts: TickerParts = { started, connections, redis, keys, prefix, log, ingest, logger, metrics };
+  const audit = new AuditLog(redis, keys);
+  const parts: TickerParts = { started, connections, redis, keys, prefix, log, audit, ingest, logger, metrics };
   const feeds = serves.worker ? await startWorkerRole(parts, o) : null;
 
   // Stopped after the gateway, which first says goodbye to every client over it.

@@ -1,8 +1,8 @@
 import { createIngestWorker } from './ingest/ingest-worker.js';
-import { AuditLog } from './log/audit-log.js';
 import { FeedMemory } from './sources/feed-memory.js';
 import { FeedPoller } from './sources/feed-poller.js';
-import { FeedScheduler } from './sources/feed-scheduler.js';
+import { createFeedMetrics } from './sources/feed-metrics.js';
+import { createFeedScheduler, type FeedScheduler } from './sources/feed-scheduler.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
 import type { TickerOptions, TickerParts } from './ticker-options.js';
@@ -39,7 +39,7 @@ export async function startWorkerRole(p: TickerParts, o: TickerOptions): Promise
     killAfterSeq: o.faultKillAfterSeq,
     failTextContaining: o.faultFailTextContaining,
     retryHorizonMs: o.retryHorizonMs,
-    audit: new AuditLog(redis, keys),
+    audit: p.audit,
     onFailed: ({ op }) => metrics.failed.inc({ op }),
     onAppended: ({ status, dueAt, hardDropped }) => {
       metrics.published.inc({ status });
@@ -50,15 +50,16 @@ export async function startWorkerRole(p: TickerParts, o: TickerOptions): Promise
   // Stopped after the feeds (no new items are queued while it drains), before the queue.
   started.push({ name: 'worker', close: () => worker.close() });
   const feedLogger = logger.child({ part: 'feeds' });
-  const scheduler = new FeedScheduler({
-    connection: redis,
-    workerConnection: connections.connect('feeds', 'worker'),
-    prefix: keys.queuePrefix,
-    poller: new FeedPoller({ ingest: p.ingest, log, memory: new FeedMemory(redis, p.prefix), logger: feedLogger, limits: o.feedLimits }),
+  const poller = new FeedPoller({
+    ingest: p.ingest,
+    log,
+    memory: new FeedMemory(redis, p.prefix),
     logger: feedLogger,
+    metrics: createFeedMetrics(metrics.registry),
+    limits: o.feedLimits,
   });
+  const connection = { connection: redis, workerConnection: connections.connect('feeds', 'worker'), prefix: keys.queuePrefix };
+  const scheduler = await createFeedScheduler({ ...connection, poller, logger: feedLogger }, o.config.feeds);
   started.push({ name: 'feeds', close: () => scheduler.close() });
-  await scheduler.sync(o.config.feeds);
-  scheduler.start();
   return scheduler;
 }

@@ -6,14 +6,17 @@ import { buildWidget } from '../../widgets/scripts/build.js';
 import { postHeadline } from '../helpers/clients.js';
 import { ALL_KEY, EDITOR_TOKEN, testConfig } from '../helpers/config.js';
 import { LOCAL_TIME_ZONE, launchChromium, noChromium } from '../helpers/editor-browser.js';
-import { startTestRedis, type TestRedis } from '../helpers/redis.js';
-import { startInProcess } from '../helpers/stack.js';
+import { useStack } from '../helpers/harness.js';
 import { axeViolations } from './axe.js';
+
+// The run's shared redis-server under a key prefix of this file's own; tickers start in beforeAll.
+const stack = useStack({ ticker: false });
 
 // The demo page and the editor console as an auditor (axe-core) and a keyboard-only editor meet
 // them, against a real server and Redis.
 
-let redis: TestRedis;
+const ADMIN_TOKEN = 'ed_a11y_admin_token';
+
 let ticker: RunningTicker;
 let browser: Browser;
 let page: Page;
@@ -54,9 +57,16 @@ async function signIn(): Promise<void> {
 describe.skipIf(noChromium !== null)(`demo page and editor console, accessibility in Chromium ${noChromium ?? ''}`, () => {
   beforeAll(async () => {
     await Promise.all([buildEditor(), buildWidget()]);
-    redis = await startTestRedis();
-    ticker = await startInProcess(redis.url, {
+    ticker = await stack.startTicker({
+      // A change whose text contains POISON fails in the worker; past this horizon it is failed for
+      // good and listed under "Failed (not published)".
+      retryHorizonMs: 1500,
+      faultFailTextContaining: 'POISON',
       config: testConfig({
+        editors: [
+          { name: 'test-desk', token: EDITOR_TOKEN },
+          { name: 'licensing', token: ADMIN_TOKEN, admin: true },
+        ],
         keys: [
           { key: ALL_KEY, name: 'all topics', topics: ['*'] },
           { key: 'wgt_dev_demo_page', name: 'demo', topics: ['*'] },
@@ -80,7 +90,6 @@ describe.skipIf(noChromium !== null)(`demo page and editor console, accessibilit
   afterAll(async () => {
     await browser?.close();
     await ticker?.close();
-    await redis?.stop();
   });
 
   it('axe: the demo page, with both widgets live, has no violations', async () => {
@@ -210,5 +219,21 @@ describe.skipIf(noChromium !== null)(`demo page and editor console, accessibilit
     expect(scheduled.scheduled.map((s) => s.text)).toEqual(['Embargoed results']);
 
     expect(await page.evaluate(() => (window as unknown as { pointer: number }).pointer)).toBe(0);
+  });
+  it('axe: the Licences view (an admin) and the Failed list (a poisoned change) have no violations', async () => {
+    const poisoned = await postHeadline(ticker.url, { text: 'POISON story for the Failed list' });
+    expect(poisoned.status).toBe(202);
+    await ticker.usage!.flush();
+    await page.goto(`${ticker.url}/healthz`);
+    await page.evaluate(() => sessionStorage.clear());
+    await page.goto(`${ticker.url}/editor`);
+    await page.getByLabel('Token', { exact: true }).fill(ADMIN_TOKEN);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.locator('#live', { hasText: 'live' }).waitFor();
+    const licences = page.getByRole('region', { name: /Licences/u });
+    await licences.locator('tr.key', { hasText: 'demo' }).waitFor();
+    const failed = page.getByRole('region', { name: 'Failed (not published)' });
+    await failed.getByText('POISON story for the Failed list').waitFor({ timeout: 15_000 });
+    expect(await axeViolations(page)).toEqual([]);
   });
 });

@@ -11,13 +11,15 @@ import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, postHeadline, Recorder, subscribeOk } from '../helpers/clients.js';
 import { ALL_KEY, EDITOR_TOKEN } from '../helpers/config.js';
-import { startTestRedis, type TestRedis } from '../helpers/redis.js';
+import { useStack } from '../helpers/harness.js';
 import { ROOT, writeConfigFile } from '../helpers/stack.js';
 import { ensureBuilt } from './build.js';
 
 /** The operator CLIs as the image has them (docs/feeds.md, docs/operations.md). */
 const CHECK_FEED_CLI = 'server/dist/sources/check-feed-cli.js';
 const USAGE_CLI = 'server/dist/usage/usage-cli.js';
+// The compiled server shares the run's redis-server under this file's prefix (TICKER_PREFIX).
+const stack = useStack({ ticker: false });
 
 /** The image's command: the Dockerfile's last `CMD ["node", …]`. */
 export function imageCommand(): string[] {
@@ -71,12 +73,10 @@ describe('the compiled server (the image command: node server/dist/main.js)', ()
     expect(imageCommand()).toEqual(['node', 'server/dist/main.js']);
   });
 
-  let redis: TestRedis;
   let server: Awaited<ReturnType<typeof startBuiltServer>>;
 
   beforeAll(async () => {
     ensureBuilt('sdk', 'server');
-    redis = await startTestRedis();
     // Production refuses short secrets in clear; digests are accepted, and the test's clients
     // still present the same key and token.
     const sha = (s: string) => createHash('sha256').update(s).digest('hex');
@@ -84,11 +84,15 @@ describe('the compiled server (the image command: node server/dist/main.js)', ()
       editors: [{ name: 'test-desk', tokenSha256: sha(EDITOR_TOKEN) }],
       keys: [{ keySha256: sha(ALL_KEY), name: 'all topics', topics: ['*'] }],
     };
-    server = await startBuiltServer({ NODE_ENV: 'production', REDIS_URL: redis.url, TICKER_CONFIG: writeConfigFile(config) });
+    server = await startBuiltServer({
+      NODE_ENV: 'production',
+      REDIS_URL: stack.redis.url,
+      TICKER_PREFIX: stack.prefix,
+      TICKER_CONFIG: writeConfigFile(config),
+    });
   }, 120_000);
   afterAll(async () => {
     await server?.stop();
-    await redis?.stop();
   });
 
   it('answers /healthz and /readyz', async () => {
@@ -113,7 +117,9 @@ describe('the compiled server (the image command: node server/dist/main.js)', ()
   });
 
   it('refuses to start in production without a config file', async () => {
-    await expect(startBuiltServer({ NODE_ENV: 'production', REDIS_URL: redis.url })).rejects.toThrow(/TICKER_CONFIG: required/u);
+    await expect(startBuiltServer({ NODE_ENV: 'production', REDIS_URL: stack.redis.url, TICKER_PREFIX: stack.prefix })).rejects.toThrow(
+      /TICKER_CONFIG: required/u,
+    );
   });
 
   it('runs the operator CLIs compiled, as in the image: check-feed and usage, no tsx', () => {
@@ -122,7 +128,7 @@ describe('the compiled server (the image command: node server/dist/main.js)', ()
     const run = (args: string[]) =>
       spawnSync(process.execPath, args, {
         cwd: ROOT,
-        env: { PATH: process.env['PATH'] ?? '', NODE_OPTIONS: '', REDIS_URL: redis.url },
+        env: { PATH: process.env['PATH'] ?? '', NODE_OPTIONS: '', REDIS_URL: stack.redis.url, TICKER_PREFIX: stack.prefix },
         encoding: 'utf8',
         timeout: 30_000,
       });

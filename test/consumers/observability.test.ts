@@ -8,8 +8,11 @@ import { promisify } from 'node:util';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningTicker } from '../../server/src/ticker.js';
-import { startTestRedis, type TestRedis } from '../helpers/redis.js';
-import { ROOT, startInProcess } from '../helpers/stack.js';
+import { useStack } from '../helpers/harness.js';
+import { ROOT } from '../helpers/stack.js';
+
+// The run's shared redis-server under a key prefix of this file's own; tickers start in beforeAll.
+const stack = useStack({ ticker: false });
 
 const execFile = promisify(execFileCb);
 const ALERTS = join(ROOT, 'deploy/prometheus/alerts.yml');
@@ -34,7 +37,6 @@ interface Rules {
 const metricNames = (expr: string) => [...expr.matchAll(/\bticker_[a-z_]+/gu)].map((m) => m[0].replace(/_(bucket|sum|count)$/u, ''));
 
 describe('Prometheus alerts and the Grafana dashboard', () => {
-  let redis: TestRedis;
   let ticker: RunningTicker;
   let exported: Set<string>;
   const rules = parse(readFileSync(ALERTS, 'utf8')) as Rules;
@@ -42,14 +44,12 @@ describe('Prometheus alerts and the Grafana dashboard', () => {
   const dashboard = JSON.parse(readFileSync(DASHBOARD, 'utf8')) as Dashboard;
 
   beforeAll(async () => {
-    redis = await startTestRedis();
-    ticker = await startInProcess(redis.url);
+    ticker = await stack.startTicker();
     const text = await (await fetch(`${ticker.url}/metrics`)).text();
     exported = new Set([...text.matchAll(/^# TYPE (\S+)/gmu)].map((m) => m[1]!));
   });
   afterAll(async () => {
     await ticker?.close();
-    await redis?.stop();
   });
 
   it('promtool check rules passes', async () => {

@@ -10,8 +10,11 @@ import { openApiDocument } from '../../server/src/api/openapi.js';
 import { renderApiMarkdown } from '../../server/scripts/api-docs.js';
 import type { RunningTicker } from '../../server/src/ticker.js';
 import { ALL_KEY, EDITOR_TOKEN } from '../helpers/config.js';
-import { startTestRedis, type TestRedis } from '../helpers/redis.js';
-import { ROOT, startInProcess } from '../helpers/stack.js';
+import { useStack } from '../helpers/harness.js';
+import { ROOT } from '../helpers/stack.js';
+
+// The run's shared redis-server under a key prefix of this file's own; tickers start in beforeAll.
+const stack = useStack({ ticker: false });
 
 interface RouteLayer {
   route?: { path: string | string[]; methods: Record<string, boolean> };
@@ -70,13 +73,11 @@ function sources(dir: string): string[] {
 }
 
 describe('OpenAPI document', () => {
-  let redis: TestRedis;
   let ticker: RunningTicker;
   let served: Doc;
 
   beforeAll(async () => {
-    redis = await startTestRedis();
-    ticker = await startInProcess(redis.url);
+    ticker = await stack.startTicker();
     const res = await fetch(`${ticker.url}/api/openapi.json`);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^application\/json/u);
@@ -84,7 +85,6 @@ describe('OpenAPI document', () => {
   });
   afterAll(async () => {
     await ticker?.close();
-    await redis?.stop();
   });
 
   it('is valid OpenAPI 3.1 (@seriousme/openapi-schema-validator)', async () => {

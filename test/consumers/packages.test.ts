@@ -13,9 +13,12 @@ import type { RunningTicker } from '../../server/src/ticker.js';
 import { hasChromium, launchChromium, NO_CHROMIUM, startHostServer, type HostServer } from '../helpers/browser.js';
 import { postHeadline } from '../helpers/clients.js';
 import { ALL_KEY, EDITOR_TOKEN, testConfig } from '../helpers/config.js';
-import { startTestRedis, type TestRedis } from '../helpers/redis.js';
-import { ROOT, startInProcess } from '../helpers/stack.js';
+import { useStack } from '../helpers/harness.js';
+import { ROOT } from '../helpers/stack.js';
 import { ensureBuilt } from './build.js';
+
+// The run's shared redis-server under a key prefix of this file's own; tickers start in beforeAll.
+const stack = useStack({ ticker: false });
 
 const execFile = promisify(execFileCb);
 const NPM_FLAGS = ['--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'];
@@ -33,7 +36,6 @@ async function pack(workspace: string, dir: string): Promise<string> {
 
 describe('the packed SDK and widgets, installed outside the repository', () => {
   let scratch: string;
-  let redis: TestRedis;
   let ticker: RunningTicker;
   let host: HostServer;
   const run = (file: string, args: string[] = [], env: Record<string, string> = {}) =>
@@ -45,8 +47,8 @@ describe('the packed SDK and widgets, installed outside the repository', () => {
     const [sdk, widgets] = [await pack('client-sdk', scratch), await pack('widgets', scratch)];
     writeFileSync(join(scratch, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
     await execFile('npm', ['install', ...NPM_FLAGS, sdk, widgets], { cwd: scratch, timeout: 180_000 });
-    [redis, host] = await Promise.all([startTestRedis(), startHostServer()]);
-    ticker = await startInProcess(redis.url, {
+    host = await startHostServer();
+    ticker = await stack.startTicker({
       config: testConfig({
         editors: [{ name: 'test-desk', token: EDITOR_TOKEN }],
         keys: [
@@ -58,7 +60,7 @@ describe('the packed SDK and widgets, installed outside the repository', () => {
   }, 240_000);
   afterAll(async () => {
     await ticker?.close();
-    await Promise.all([redis?.stop(), host?.close()]);
+    await host?.close();
     if (scratch && process.env['KEEP_CONSUMER_SCRATCH'] !== '1') rmSync(scratch, { recursive: true, force: true });
   });
 

@@ -8,8 +8,10 @@ import type { Headline, HistoryResponse } from '@headline-ticker/sdk/protocol';
 import type { RunningTicker } from '../../server/src/ticker.js';
 import { ALL_KEY, EDITOR_TOKEN, testConfig } from '../helpers/config.js';
 import { Recorder, connect, postHeadline, subscribeOk, type TestSocket } from '../helpers/clients.js';
-import { startTestRedis, type TestRedis } from '../helpers/redis.js';
-import { startInProcess } from '../helpers/stack.js';
+import { useStack } from '../helpers/harness.js';
+
+// The run's shared redis-server under a key prefix of this file's own; tickers start in beforeAll.
+const stack = useStack({ ticker: false });
 
 const A_KEY = 'sdk_topic_a';
 const A_DELAYED_KEY = 'sdk_topic_a_delayed';
@@ -17,13 +19,11 @@ const DELAYED_KEY = 'sdk_all_delayed';
 const DELAY_A = 1;
 const DELAY = 3;
 
-let redis: TestRedis;
 let ticker: RunningTicker;
 const sockets: TestSocket[] = [];
 
 beforeAll(async () => {
-  redis = await startTestRedis();
-  ticker = await startInProcess(redis.url, {
+  ticker = await stack.startTicker({
     config: testConfig({
       keys: [
         { key: ALL_KEY, name: 'all', topics: ['*'] },
@@ -37,7 +37,6 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const s of sockets) s.close();
   await ticker?.close();
-  await redis?.stop();
 });
 
 async function open(key: string): Promise<{ socket: TestSocket; rec: Recorder }> {

@@ -10,21 +10,20 @@ import type { AuditEntry } from '../../server/src/log/audit-log.js';
 import type { RunningTicker } from '../../server/src/ticker.js';
 import { ALL_KEY, EDITOR_TOKEN } from '../helpers/config.js';
 import { postHeadline } from '../helpers/clients.js';
-import { startTestRedis, type TestRedis } from '../helpers/redis.js';
-import { startInProcess, startProcess, writeConfigFile } from '../helpers/stack.js';
+import { useStack } from '../helpers/harness.js';
+import { startProcess, writeConfigFile } from '../helpers/stack.js';
 import { until } from '../helpers/wait.js';
 
+// The run's shared redis-server under this file's prefix; real processes get it by TICKER_PREFIX.
+const stack = useStack({ ticker: false });
 const HORIZON_MS = 1500;
-let redis: TestRedis;
 let ticker: RunningTicker;
 
 beforeAll(async () => {
-  redis = await startTestRedis();
-  ticker = await startInProcess(redis.url, { retryHorizonMs: HORIZON_MS, faultFailTextContaining: 'POISON' });
+  ticker = await stack.startTicker({ retryHorizonMs: HORIZON_MS, faultFailTextContaining: 'POISON' });
 });
 afterAll(async () => {
   await ticker?.close();
-  await redis?.stop();
 });
 
 async function allEvents(base: string): Promise<Headline[]> {
@@ -43,14 +42,15 @@ async function drained(base: string): Promise<Headline[]> {
 
 describe('idempotent publish', () => {
   it('a crash between claiming the key and queueing the job: the retry publishes exactly once', async () => {
-    const own = await startTestRedis();
+    // A feed of its own beside the file's, so the crash test sees only its own events.
+    const own = { REDIS_URL: stack.redis.url, TICKER_PREFIX: `${stack.prefix}-crash` };
     const config = writeConfigFile();
     const body = { text: 'Filed just before the crash', idempotencyKey: 'crash-1' };
-    const crashing = await startProcess('all', { REDIS_URL: own.url, TICKER_CONFIG: config, TICKER_FAULT_CRASH_AFTER_IDEMPOTENCY: '1' });
+    const crashing = await startProcess('all', { ...own, TICKER_CONFIG: config, TICKER_FAULT_CRASH_AFTER_IDEMPOTENCY: '1' });
     try {
       await expect(postHeadline(crashing.url, body)).rejects.toThrow();
       expect((await crashing.exited).signal).toBe('SIGKILL');
-      const node = await startProcess('all', { REDIS_URL: own.url, TICKER_CONFIG: config });
+      const node = await startProcess('all', { ...own, TICKER_CONFIG: config });
       try {
         const retry = await postHeadline(node.url, body);
         expect(retry.status).toBe(202);
@@ -63,7 +63,6 @@ describe('idempotent publish', () => {
       }
     } finally {
       await crashing.kill('SIGKILL');
-      await own.stop();
     }
   });
 
@@ -72,8 +71,8 @@ describe('idempotent publish', () => {
     const first = await postHeadline(ticker.url, body);
     expect(first.status).toBe(202);
     await drained(ticker.url);
-    const connection = new Redis(redis.url, { maxRetriesPerRequest: null });
-    const queue = new Queue('ingest', { connection, prefix: 'ticker:bull' });
+    const connection = new Redis(stack.redis.url, { maxRetriesPerRequest: null });
+    const queue = new Queue('ingest', { connection, prefix: stack.keys.queuePrefix });
     try {
       // Completed jobs are deleted as they complete (removeOnComplete): by now BullMQ holds
       // nothing that could recognise the retry; only the idempotency key and the append's

@@ -5,7 +5,7 @@ import { parseTickerConfig, type TickerConfig } from '../../server/src/config/ti
 import { sha256Hex } from '../../server/src/access/access-registry.js';
 import { EDITOR_TOKEN } from '../helpers/config.js';
 import { Recorder, connect, postHeadline, subscribe, subscribeOk, type TestSocket } from '../helpers/clients.js';
-import { usePrivateStack, useStack } from '../helpers/harness.js';
+import { useStack } from '../helpers/harness.js';
 import { startProcess, writeConfigFile } from '../helpers/stack.js';
 import { until, waitFor } from '../helpers/wait.js';
 
@@ -200,13 +200,16 @@ describe('reload', () => {
   });
 });
 
-// A real process uses the default key prefix, so it gets a redis-server of its own.
+// A real process on the run's redis-server, under a feed of its own beside the file's (TICKER_PREFIX).
 describe('reload in a real process', () => {
-  const own = usePrivateStack({ ticker: false });
-
   it('a reload with an invalid file keeps the old config and says why (a real process, SIGHUP)', async () => {
     const path = writeConfigFile(config());
-    const gw = await startProcess('gateway', { REDIS_URL: own.redis.url, TICKER_CONFIG: path, TICKER_ROLE: 'gateway' });
+    const gw = await startProcess('gateway', {
+      REDIS_URL: stack.redis.url,
+      TICKER_PREFIX: `${stack.prefix}-own`,
+      TICKER_CONFIG: path,
+      TICKER_ROLE: 'gateway',
+    });
     try {
       writeFileSync(path, JSON.stringify({ keys: [{ key: 'short', name: 'x' }] }));
       gw.child.kill('SIGHUP');

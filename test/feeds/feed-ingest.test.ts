@@ -2,7 +2,7 @@
 // come out of the real stack (queue → worker → log → pub/sub → socket) as headlines.
 import { readFileSync, readdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { register } from 'prom-client';
+import { Registry } from 'prom-client';
 import type { Headline } from '@headline-ticker/sdk/protocol';
 import { parseTickerConfig, type TickerConfig } from '../../server/src/config/ticker-config.js';
 import type { RunningTicker } from '../../server/src/ticker.js';
@@ -19,6 +19,7 @@ import { Recorder, connect, postHeadline, subscribeOk } from '../helpers/clients
 import { ALL_KEY, EDITOR_TOKEN, WIDGET_KEY, WIDGET_ORIGIN } from '../helpers/config.js';
 import { FeedServer } from '../helpers/feed-server.js';
 import { useStack } from '../helpers/harness.js';
+import { createFeedMetrics } from '../../server/src/sources/feed-metrics.js';
 import { until } from '../helpers/wait.js';
 
 const FIXTURES = new URL('../fixtures/', import.meta.url);
@@ -100,10 +101,11 @@ async function expectNothingNew(topic: string, action: () => Promise<void>): Pro
   }
 }
 
+/** The file's ticker's count of failed polls, as its /metrics says (feed metrics live on its registry). */
 const failures = async (feedName: string, reason: string): Promise<number> => {
-  const metric = register.getSingleMetric('ticker_feed_failures_total');
-  const values = (await metric?.get())?.values ?? [];
-  return values.find((v) => v.labels['feed'] === feedName && v.labels['reason'] === reason)?.value ?? 0;
+  const text = await (await fetch(`${ticker.url}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith(`ticker_feed_failures_total{feed="${feedName}",reason="${reason}"}`));
+  return line === undefined ? 0 : Number(line.split(' ').at(-1));
 };
 
 const withNewItem = (rss: string, guid: string, title: string, pubDate: string) =>
@@ -292,6 +294,7 @@ describe('failing feeds hurt nothing', () => {
       log,
       memory: new FeedMemory(stack.redis.client, stack.prefix),
       logger: createLogger('silent'),
+      metrics: createFeedMetrics(new Registry()),
       limits: { timeoutMs: 2000 },
     });
     const flaky = configWith([feed('flaky', '/flaky.rss')]).feeds[0]!;

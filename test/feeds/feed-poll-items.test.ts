@@ -11,10 +11,11 @@ import type { RunningTicker } from '../../server/src/ticker.js';
 import { Recorder, connect, subscribeOk } from '../helpers/clients.js';
 import { ALL_KEY, EDITOR_TOKEN } from '../helpers/config.js';
 import { FeedServer } from '../helpers/feed-server.js';
-import { startTestRedis, type TestRedis } from '../helpers/redis.js';
-import { startInProcess } from '../helpers/stack.js';
+import { useStack } from '../helpers/harness.js';
 
-let redis: TestRedis;
+// The run's shared redis-server under a key prefix of this file's own; tickers start in beforeAll.
+const stack = useStack({ ticker: false });
+
 let server: FeedServer;
 let ticker: RunningTicker;
 /** Every log line the ticker writes, parsed. */
@@ -53,7 +54,6 @@ async function headlines(n: number, topic = 'flood'): Promise<Headline[]> {
 }
 
 beforeAll(async () => {
-  redis = await startTestRedis();
   server = await new FeedServer().start();
   // Failing at first, so the poll the schedule starts with takes nothing; the test's polls do.
   server.set('/flood.rss', { kind: 'status', status: 503 });
@@ -71,14 +71,13 @@ beforeAll(async () => {
   );
   server.set('/odd.rss', { kind: 'status', status: 503 });
   server.set('/latin.rss', { kind: 'status', status: 503 });
-  ticker = await startInProcess(redis.url, { config, role: 'all', feedLimits: { timeoutMs: 2000 }, logger });
+  ticker = await stack.startTicker({ config, role: 'all', feedLimits: { timeoutMs: 2000 }, logger });
   expect(await ticker.feeds!.pollNow('flood')).toMatchObject({ outcome: 'failed', reason: 'http_status' });
 });
 
 afterAll(async () => {
   await ticker?.close();
   await server?.stop();
-  await redis?.stop();
 });
 
 it('publishes the newest items first, at most the cap per poll, the rest on the next polls through 304s', async () => {

@@ -8,14 +8,14 @@ import type { RunningTicker } from '../../server/src/ticker.js';
 import { Recorder, connect, postHeadline, subscribeOk } from '../helpers/clients.js';
 import { ALL_KEY, EDITOR_TOKEN } from '../helpers/config.js';
 import { FeedServer } from '../helpers/feed-server.js';
-import { usePrivateStack } from '../helpers/harness.js';
+import { useStack } from '../helpers/harness.js';
 import { startInProcess, startProcess, writeConfigFile, type TickerProcess } from '../helpers/stack.js';
 import { until } from '../helpers/wait.js';
 
 const WIRE_RSS = readFileSync(new URL('../fixtures/wire-feed.rss', import.meta.url), 'utf8');
 
-// Real processes use the default key prefix: a redis-server of its own.
-const stack = usePrivateStack({ ticker: false });
+// Real processes share the run's redis-server under this file's prefix (TICKER_PREFIX).
+const stack = useStack({ ticker: false });
 
 let server: FeedServer;
 let gateway: RunningTicker;
@@ -42,14 +42,18 @@ async function headlinesFor(topic: string, n: number): Promise<Headline[]> {
   }
 }
 
-const startWorker = () => startProcess('worker', { REDIS_URL: stack.redis.url, TICKER_CONFIG: configPath });
+const startWorker = () => startProcess('worker', { REDIS_URL: stack.redis.url, TICKER_PREFIX: stack.prefix, TICKER_CONFIG: configPath });
 
 beforeAll(async () => {
   server = await new FeedServer().start();
   server.set('/a.rss', { kind: 'feed', body: WIRE_RSS });
   server.set('/b.rss', { kind: 'feed', body: WIRE_RSS.replace(/wire-10/gu, 'b-10') });
   configPath = writeConfigFile(fileConfig([feedA()]));
-  gateway = await startInProcess(stack.redis.url, { role: 'gateway', config: parseTickerConfig(fileConfig([feedA()]), '(test)') });
+  gateway = await startInProcess(stack.redis.url, {
+    prefix: stack.prefix,
+    role: 'gateway',
+    config: parseTickerConfig(fileConfig([feedA()]), '(test)'),
+  });
   worker = await startWorker();
 }, 60_000);
 

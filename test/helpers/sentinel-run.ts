@@ -6,6 +6,7 @@ import { afterEach, expect } from 'vitest';
 import type { Durability } from '../../server/src/redis/redis-topology.js';
 import type { RunningTicker } from '../../server/src/ticker.js';
 import { ALL_KEY } from './config.js';
+import { testKeys } from './keys.js';
 import { postHeadline } from './clients.js';
 import { startSentinelSet, type SentinelSet } from './redis-topologies.js';
 import { ResumingClient } from './resuming-client.js';
@@ -168,7 +169,8 @@ export function describeOutcome(durability: Durability, out: Outcome): string {
 async function servedHead(s: SentinelSet): Promise<number> {
   const c = (await s.primary()).client();
   try {
-    const [committed, seq] = await Promise.all([c.get('ticker:committed'), c.get('ticker:seq')]);
+    const keys = testKeys();
+    const [committed, seq] = await Promise.all([c.get(keys.committed), c.get(keys.seq)]);
     return Number(committed ?? seq ?? 0);
   } finally {
     c.disconnect();

@@ -4,14 +4,14 @@
 import { afterAll, describe, expect, it, onTestFailed } from 'vitest';
 import { readEnv } from '../../server/src/config/env.js';
 import { ALL_KEY, EDITOR_TOKEN } from '../helpers/config.js';
-import { usePrivateStack } from '../helpers/harness.js';
+import { useStack } from '../helpers/harness.js';
 import { ResumingClient } from '../helpers/resuming-client.js';
 import { startProcess, writeConfigFile, type TickerProcess } from '../helpers/stack.js';
 import { until } from '../helpers/wait.js';
 import { io } from 'socket.io-client';
 
-// Real TICKER_ROLE processes use the default key prefix: a redis-server of their own.
-const stack = usePrivateStack({ ticker: false });
+// Real processes share the run's redis-server under this file's prefix (TICKER_PREFIX).
+const stack = useStack({ ticker: false });
 
 const TOTAL = 40;
 const processes: TickerProcess[] = [];
@@ -72,7 +72,12 @@ describe('TICKER_PROCESSES', () => {
   });
 
   it('hands over every connection whole: 150 clients connecting at once, half long-polling, all go live at their first attempt', async () => {
-    const p = await startProcess('all', { REDIS_URL: stack.redis.url, TICKER_CONFIG: writeConfigFile(), TICKER_PROCESSES: '2' });
+    const p = await startProcess('all', {
+      REDIS_URL: stack.redis.url,
+      TICKER_PREFIX: stack.prefix,
+      TICKER_CONFIG: writeConfigFile(),
+      TICKER_PROCESSES: '2',
+    });
     processes.push(p);
     // Bytes a client sends while its connection is being handed over must reach the child, and a
     // polling session's next request must reach the child that made the session, however soon.
@@ -102,7 +107,12 @@ describe('TICKER_PROCESSES', () => {
 
   it('two processes on one port: every client gets every headline once, in order, through a child SIGKILL', async () => {
     const configPath = writeConfigFile();
-    const p = await startProcess('all', { REDIS_URL: stack.redis.url, TICKER_CONFIG: configPath, TICKER_PROCESSES: '2' });
+    const p = await startProcess('all', {
+      REDIS_URL: stack.redis.url,
+      TICKER_PREFIX: stack.prefix,
+      TICKER_CONFIG: configPath,
+      TICKER_PROCESSES: '2',
+    });
     processes.push(p);
     // A failure says where it stopped and what the processes and clients saw.
     const t0 = Date.now();

@@ -8,13 +8,13 @@ import { TickerClient } from '@headline-ticker/sdk';
 import type { RunningTicker } from '../../server/src/ticker.js';
 import { ALL_KEY, testConfig } from '../helpers/config.js';
 import { postHeadline } from '../helpers/clients.js';
-import { usePrivateStack } from '../helpers/harness.js';
+import { useStack } from '../helpers/harness.js';
 import { ClientLog } from '../helpers/sdk-client.js';
 import { startInProcess, startProcess, writeConfigFile, type TickerProcess } from '../helpers/stack.js';
 import { until } from '../helpers/wait.js';
 
-// Real processes use the default key prefix: a redis-server of its own.
-const stack = usePrivateStack({ ticker: false });
+// Real processes share the run's redis-server under this file's prefix (TICKER_PREFIX).
+const stack = useStack({ ticker: false });
 
 const config = testConfig({ retention: { maxEvents: 10, minAgeSeconds: 0 } });
 let api: RunningTicker;
@@ -35,8 +35,8 @@ const publish = async (text: string) => {
 
 beforeAll(async () => {
   configPath = writeConfigFile(config);
-  api = await startInProcess(stack.redis.url, { config });
-  gatewayProcess = await startProcess('gateway', { REDIS_URL: stack.redis.url, TICKER_CONFIG: configPath });
+  api = await startInProcess(stack.redis.url, { prefix: stack.prefix, config });
+  gatewayProcess = await startProcess('gateway', { REDIS_URL: stack.redis.url, TICKER_PREFIX: stack.prefix, TICKER_CONFIG: configPath });
   client = new TickerClient({
     url: gatewayProcess.url,
     key: ALL_KEY,
@@ -67,7 +67,7 @@ describe('resume after the gateway goes away', () => {
     expect(log.statuses.at(-1)).toMatchObject({ status: 'reconnecting', previous: 'live', reason: 'connection_lost' });
     for (const text of ['while down 1', 'while down 2', 'while down 3']) await publish(text);
 
-    gateway = await startInProcess(stack.redis.url, { role: 'gateway', config, port });
+    gateway = await startInProcess(stack.redis.url, { prefix: stack.prefix, role: 'gateway', config, port });
     await log.status('live', 2, WAIT);
     await publish('after');
     await log.text('after', WAIT);
@@ -90,7 +90,7 @@ describe('resume after the gateway goes away', () => {
     expect(log.statuses.at(-1)).toMatchObject({ status: 'reconnecting', previous: 'live', reason: 'shutdown' });
     for (let i = 1; i <= 15; i++) await publish(`away ${i}`);
 
-    gateway = await startInProcess(stack.redis.url, { role: 'gateway', config, port });
+    gateway = await startInProcess(stack.redis.url, { prefix: stack.prefix, role: 'gateway', config, port });
     await log.status('live', 3, WAIT);
     expect(log.resets).toHaveLength(1);
     const reset = log.resets[0]!;

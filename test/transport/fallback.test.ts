@@ -10,16 +10,17 @@ import { buildWidget } from '../../widgets/scripts/build.js';
 import { hasChromium, launchChromium, NO_CHROMIUM, startHostServer, type HostServer } from '../helpers/browser.js';
 import { ALL_KEY, EDITOR_TOKEN, testConfig } from '../helpers/config.js';
 import { postHeadline } from '../helpers/clients.js';
-import { startTestRedis, type TestRedis } from '../helpers/redis.js';
+import { useStack } from '../helpers/harness.js';
 import { ClientLog } from '../helpers/sdk-client.js';
-import { startInProcess } from '../helpers/stack.js';
 import { startUpgradeProxy, type UpgradeMode, type UpgradeProxy } from '../helpers/upgrade-proxy.js';
 import { until } from '../helpers/wait.js';
+
+// The run's shared redis-server under a key prefix of this file's own; tickers start in beforeAll.
+const stack = useStack({ ticker: false });
 
 const FIRST_HEADLINE_MS = 5_000;
 const WIDGET_KEY = 'wgt_transport_test';
 
-let redis: TestRedis;
 let ticker: RunningTicker;
 let host: HostServer;
 const proxies: UpgradeProxy[] = [];
@@ -63,7 +64,7 @@ function sdkClient(
 }
 
 beforeAll(async () => {
-  [redis, host] = await Promise.all([startTestRedis(), startHostServer()]);
+  host = await startHostServer();
   const config = testConfig({
     editors: [{ name: 'test-desk', token: EDITOR_TOKEN }],
     keys: [
@@ -71,14 +72,14 @@ beforeAll(async () => {
       { key: WIDGET_KEY, name: 'host page', topics: ['*'], origins: [host.origin] },
     ],
   });
-  ticker = await startInProcess(redis.url, { config });
+  ticker = await stack.startTicker({ config });
 });
 
 afterAll(async () => {
   await Promise.all(clients.map((c) => c.close()));
   await Promise.all(proxies.map((p) => p.close()));
   await ticker?.close();
-  await Promise.all([redis?.stop(), host?.close()]);
+  await host?.close();
 });
 
 describe('the proxies behave as the proxies they stand for', () => {

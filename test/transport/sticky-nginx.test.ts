@@ -9,28 +9,27 @@ import type { RunningTicker } from '../../server/src/ticker.js';
 import { ALL_KEY, testConfig } from '../helpers/config.js';
 import { postHeadline } from '../helpers/clients.js';
 import { NGINX_PATH, NO_NGINX, startNginx, type RunningNginx } from '../helpers/nginx.js';
-import { startTestRedis, type TestRedis } from '../helpers/redis.js';
+import { useStack } from '../helpers/harness.js';
 import { ClientLog } from '../helpers/sdk-client.js';
-import { startInProcess } from '../helpers/stack.js';
 import { until } from '../helpers/wait.js';
 
+// The run's shared redis-server under a key prefix of this file's own; tickers start in beforeAll.
+const stack = useStack({ ticker: false });
+
 const config = testConfig();
-let redis: TestRedis;
 let gateways: RunningTicker[] = [];
 const running: RunningNginx[] = [];
 const clients: TickerClient[] = [];
 
 beforeAll(async () => {
   if (NGINX_PATH === null) return;
-  redis = await startTestRedis();
-  gateways = [await startInProcess(redis.url, { config }), await startInProcess(redis.url, { config, role: 'gateway' })];
+  gateways = [await stack.startTicker({ config }), await stack.startTicker({ config, role: 'gateway' })];
 });
 
 afterAll(async () => {
   await Promise.all(clients.map((c) => c.close()));
   await Promise.all(running.map((n) => n.stop()));
   for (const g of gateways) await g.close();
-  await redis?.stop();
 });
 
 async function nginx(edit?: (site: string) => string): Promise<RunningNginx> {

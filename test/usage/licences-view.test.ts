@@ -7,14 +7,15 @@ import type { UsageReport } from '../../server/src/usage/usage-report.js';
 import { Recorder, connect, postHeadline, subscribeOk, type TestSocket } from '../helpers/clients.js';
 import { ALL_KEY, EDITOR_TOKEN, WIDGET_KEY, WIDGET_ORIGIN, testConfig } from '../helpers/config.js';
 import { LOCAL_TIME_ZONE, launchChromium, noChromium } from '../helpers/editor-browser.js';
-import { startTestRedis, type TestRedis } from '../helpers/redis.js';
-import { startInProcess } from '../helpers/stack.js';
+import { useStack } from '../helpers/harness.js';
+
+// The run's shared redis-server under a key prefix of this file's own; tickers start in beforeAll.
+const stack = useStack({ ticker: false });
 
 const ADMIN_TOKEN = 'ed_usage_admin_token';
 // A forged Origin header is anyone's text: it must show as text, never as markup.
 const HOSTILE_ORIGIN = 'http://evil.test/<img src=x onerror="document.title=1">';
 
-let redis: TestRedis;
 let ticker: RunningTicker;
 let browser: Browser;
 let page: Page;
@@ -31,8 +32,7 @@ function refusedHandshake(url: string, key: string, headers: Record<string, stri
 beforeAll(async () => {
   if (noChromium !== null) return;
   await buildEditor();
-  redis = await startTestRedis();
-  ticker = await startInProcess(redis.url, {
+  ticker = await stack.startTicker({
     config: testConfig({
       editors: [
         { name: 'desk', token: EDITOR_TOKEN },
@@ -64,7 +64,6 @@ afterAll(async () => {
   for (const s of sockets) s.close();
   await browser?.close();
   await ticker?.close();
-  await redis?.stop();
 });
 
 async function signIn(token: string): Promise<void> {

@@ -6,7 +6,7 @@ import { gzipSync } from 'node:zlib';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build, type Metafile } from 'esbuild';
+import { build } from 'esbuild';
 
 const PKG = fileURLToPath(new URL('..', import.meta.url));
 export const WIDGET_VERSION = (JSON.parse(readFileSync(join(PKG, 'package.json'), 'utf8')) as { version: string }).version;
@@ -41,7 +41,7 @@ export async function buildWidget(outfile = WIDGET_BUNDLE): Promise<BundleReport
   return {
     bytes: code.length,
     gzipBytes: gzipSync(code, { level: 9 }).length,
-    inputs: Object.keys((result.metafile as Metafile).inputs),
+    inputs: Object.keys(result.metafile.inputs),
   };
 }
 

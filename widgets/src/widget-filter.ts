@@ -1,4 +1,4 @@
-import { LIST_MAX, SYMBOL_PATTERN, TOPIC_PATTERN, type Headline } from '@headline-ticker/sdk/protocol';
+import { isEverything, LIST_MAX, sharesTopicOrSymbol, SYMBOL_PATTERN, TOPIC_PATTERN, type Headline } from '@headline-ticker/sdk/protocol';
 
 // What one widget shows, read from its `topics` and `symbols` attributes. The patterns and caps
 // are the protocol's (zod-free, so the embed script stays small). A malformed entry is dropped rather than sent,
@@ -29,14 +29,9 @@ export function parseFilter(topics: string | null, symbols: string | null): Widg
   };
 }
 
-export function isEverything(f: WidgetFilter): boolean {
-  return f.topics.includes('*') || (f.topics.length === 0 && f.symbols.length === 0);
-}
-
-/** Per DESIGN: a headline matches when it shares a topic or a symbol with the filter. */
+/** The protocol's "everything" rule and matching (`@headline-ticker/sdk/protocol`), on a widget's filter. */
 export function matchesFilter(f: WidgetFilter, h: Pick<Headline, 'topics' | 'symbols'>): boolean {
-  if (isEverything(f)) return true;
-  return h.topics.some((t) => f.topics.includes(t)) || h.symbols.some((s) => f.symbols.includes(s));
+  return isEverything(f) || sharesTopicOrSymbol(h, f.topics, f.symbols);
 }
 
 /**

@@ -62,16 +62,13 @@ export async function tail(args: string[], io: CliIo): Promise<ExitCode> {
     ),
   );
 
-  let fatal: TickerError | null = null;
-  const failed = new Promise<void>((resolve) => {
+  // Resolves with the error that closed the client; never, when the user stops it first.
+  const failed = new Promise<TickerError>((resolve) => {
     client.on('status', (s) => {
-      if (s.status === 'closed' && s.error) {
-        fatal = s.error;
-        resolve();
-      }
+      if (s.status === 'closed' && s.error) resolve(s.error);
     });
   });
-  await Promise.race([io.stopped, failed]);
+  const fatal = await Promise.race([io.stopped.then(() => null), failed]);
   await client.close();
   if (fatal !== null) {
     const e: TickerError = fatal;

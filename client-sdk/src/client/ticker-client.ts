@@ -116,7 +116,7 @@ export class TickerClient extends TypedEmitter<TickerClientEvents> {
     this.#key = credential;
     this.#auth = options.key !== undefined ? { key: options.key } : { token: credential };
     this.#options = options;
-    this.#io = options.io ?? (socketIo as SocketFactory);
+    this.#io = options.io ?? socketIo;
     this.#fetch = options.fetch;
     this.#backoff = new Backoff(options.reconnect);
     this.#ackTimeoutMs = options.ackTimeoutMs ?? DEFAULT_ACK_TIMEOUT_MS;
@@ -211,7 +211,8 @@ export class TickerClient extends TypedEmitter<TickerClientEvents> {
     const symbols = request.symbols ?? this.#filter.symbols;
     if (topics !== undefined && topics.length > 0) params.set('topics', topics.join(','));
     if (symbols !== undefined && symbols.length > 0) params.set('symbols', symbols.join(','));
-    const doFetch = this.#fetch ?? (globalThis.fetch as FetchLike | undefined);
+    // Older runtimes have no global fetch: the check below says so instead of a TypeError.
+    const doFetch = this.#fetch ?? (globalThis as { fetch?: FetchLike }).fetch;
     if (doFetch === undefined) throw new TickerError('internal', 'history(): no fetch available; pass one as the `fetch` option');
     const query = params.toString();
     let res: Awaited<ReturnType<FetchLike>>;
@@ -266,7 +267,7 @@ export class TickerClient extends TypedEmitter<TickerClientEvents> {
     // An `error` listener that throws has nowhere left to report to; the client goes on.
     if (event === 'error') return;
     const message = err instanceof Error ? err.message : String(err);
-    this.emit('error', new TickerError('internal', `a "${String(event)}" listener threw: ${message}`, { cause: err }));
+    this.emit('error', new TickerError('internal', `a "${event}" listener threw: ${message}`, { cause: err }));
   }
 
   // --- connection ---------------------------------------------------------------------------

@@ -31,7 +31,7 @@ export class TypedEmitter<Events extends EventMap<Events>> {
       original(arg);
     };
     let wrappers = this.#onceWrappers.get(event);
-    if (wrappers === undefined) this.#onceWrappers.set(event, (wrappers = new Map()));
+    if (wrappers === undefined) this.#onceWrappers.set(event, (wrappers = new Map<Listener, Listener>()));
     wrappers.set(original, wrapper);
     let set = this.#listeners.get(event);
     if (set === undefined) this.#listeners.set(event, (set = new Set()));

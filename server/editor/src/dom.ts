@@ -1,4 +1,7 @@
 /** Looks up an element the page must have, typed; a missing one is a bug in editor.html. */
+// The caller names the element type it knows editor.html has (`byId<HTMLInputElement>('text')`):
+// a return-only type parameter on purpose, as getElementById's callers would cast anyway.
+// eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters
 export function byId<T extends HTMLElement = HTMLElement>(id: string): T {
   const found = document.getElementById(id);
   if (found === null) throw new Error(`editor.html has no #${id}`);

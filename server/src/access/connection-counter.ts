@@ -18,6 +18,13 @@ return 1
 const HEARTBEAT_MS = 5000;
 const ALIVE_SECONDS = 15;
 
+/** A started counter (its first heartbeat written); its `close()` is idempotent. */
+export async function createConnectionCounter(redis: RedisClient, prefix: string): Promise<ConnectionCounter> {
+  const counter = new ConnectionCounter(redis, prefix);
+  await counter.start();
+  return counter;
+}
+
 /** Enforces `maxConnections` per key across gateways. */
 export class ConnectionCounter {
   readonly #redis: RedisClient;
@@ -25,6 +32,7 @@ export class ConnectionCounter {
   readonly #id = randomUUID();
   readonly #local = new Map<string, number>();
   #timer: NodeJS.Timeout | null = null;
+  #closing: Promise<void> | null = null;
 
   constructor(redis: RedisClient, prefix: string) {
     this.#redis = redis;
@@ -51,9 +59,11 @@ export class ConnectionCounter {
     this.#redis.hincrby(this.#hash(keyDigest), this.#id, -1).catch(() => undefined);
   }
 
-  async close(): Promise<void> {
-    if (this.#timer) clearInterval(this.#timer);
-    await this.#redis.del(this.#aliveKey(this.#id)).catch(() => undefined);
+  close(): Promise<void> {
+    return (this.#closing ??= (async () => {
+      if (this.#timer) clearInterval(this.#timer);
+      await this.#redis.del(this.#aliveKey(this.#id)).catch(() => undefined);
+    })());
   }
 
   // Liveness, and a re-statement of this gateway's counts (they may have been lost with Redis).

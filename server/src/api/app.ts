@@ -33,6 +33,8 @@ export interface AppDeps {
   api: boolean;
   /** licence usage (API nodes) */
   usage?: UsageRecorder | null;
+  /** the ticker's audit trail; built here when the caller has none to pass (http-front.ts for now) */
+  audit?: AuditLog;
   /**
    * Where `GET /api/stream` (stream-route.ts) is mounted: the route itself is built with the
    * gateway, after this app is attached to the server, and added to this router then.
@@ -72,7 +74,7 @@ export function createApp(deps: AppDeps): Express {
     app.use(widgetRoute());
     app.use(openApiRoute());
     if (deps.stream) app.use(deps.stream);
-    app.use(auditRoutes({ access: deps.access, limits: deps.limits, audit: new AuditLog(deps.redis, deps.log.keys) }));
+    app.use(auditRoutes({ access: deps.access, limits: deps.limits, audit: deps.audit ?? new AuditLog(deps.redis, deps.log.keys) }));
     app.use(editorRoute(deps));
     if (deps.usage) app.use(usageRoutes({ access: deps.access, limits: deps.limits, usage: deps.usage }));
     app.use(express.static(PUBLIC_DIR, { index: 'index.html', maxAge: '1m' }));

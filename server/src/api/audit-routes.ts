@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { TickerError, type AuditResponse } from '@headline-ticker/sdk/protocol';
+import { AUDIT_LIMIT_MAX, TickerError, type AuditResponse } from '@headline-ticker/sdk/protocol';
 import type { AccessRegistry } from '../access/access-registry.js';
 import { AUDIT_ACTIONS } from '@headline-ticker/sdk/protocol';
 import type { AuditLog } from '../log/audit-log.js';
@@ -9,10 +9,8 @@ import type { Limits } from '../access/limits.js';
 import { requireEditor } from './auth.js';
 import { parseOr400 } from './http-errors.js';
 
-export const AUDIT_LIMIT_MAX = 1000;
-
 export const AuditQuerySchema = z.strictObject({
-  id: z.string().regex(HEADLINE_ID_PATTERN, { message: 'id must be a headline id' }).optional(),
+  id: z.string().regex(HEADLINE_ID_PATTERN, { error: 'id must be a headline id' }).optional(),
   limit: z.coerce.number().int().min(1).max(AUDIT_LIMIT_MAX).default(100),
   /** only entries of this action, e.g. `failed`: changes that never went out */
   action: z.enum(AUDIT_ACTIONS).optional(),

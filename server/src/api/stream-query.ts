@@ -14,7 +14,7 @@ export const StreamQuerySchema = z.strictObject({
   limit: z.coerce.number().int().min(0).max(SUBSCRIBE_LIMIT_MAX).optional(),
   v: z
     .string()
-    .regex(/^\d{1,3}$/u, { message: 'v must be a protocol version number' })
+    .regex(/^\d{1,3}$/u, { error: 'v must be a protocol version number' })
     .optional(),
 });
 export type StreamQuery = z.output<typeof StreamQuerySchema>;

@@ -69,7 +69,7 @@ export function widgetRoute(bundlePath: string = WIDGET_BUNDLE_PATH): Router {
     });
 
   router.get('/widget/:version/widget.js', async (req, res) => {
-    const version = req.params['version'] ?? '';
+    const version = req.params['version'];
     const unknown = new TickerError('not_found', `no widget release ${version.slice(0, 20)} on this server`);
     if (!VERSION_PATTERN.test(version)) throw unknown;
     const bundle = await load(join(dist, 'v', version, 'widget.js'), unknown);

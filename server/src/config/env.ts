@@ -18,7 +18,7 @@ const EnvSchema = z.object({
   HOST: z.string().min(1).default('0.0.0.0'),
   REDIS_URL: z
     .string()
-    .regex(/^(rediss?|unix):\/\/|^\//u, { message: 'must be redis://host:port, rediss://…, or a unix socket path' })
+    .regex(/^(rediss?|unix):\/\/|^\//u, { error: 'must be redis://host:port, rediss://…, or a unix socket path' })
     .optional(),
   /** Sentinel: the Sentinels to ask, and the name of the primary they watch */
   REDIS_SENTINELS: hostPortList.optional(),
@@ -32,6 +32,14 @@ const EnvSchema = z.object({
   REDIS_DURABILITY: z.enum(DURABILITY).default('primary'),
   TICKER_ROLE: z.enum(ROLES).default('all'),
   TICKER_CONFIG: z.string().min(1).optional(),
+  /**
+   * the start of every Redis key and channel this node uses (default `ticker`): feeds with
+   * different prefixes share one Redis without seeing each other
+   */
+  TICKER_PREFIX: z
+    .string()
+    .regex(/^[\w.-]{1,64}$|^\{[\w.-]{1,64}\}$/u, { error: 'must be 1–64 letters, digits, _ . or -, optionally in {braces}' })
+    .optional(),
   NODE_ENV: z.string().optional(),
   /** fault injection for the test suite; refused under NODE_ENV=production */
   TICKER_FAULT_KILL_AFTER_SEQ: z.coerce.number().int().positive().optional(),
@@ -52,7 +60,7 @@ const EnvSchema = z.object({
    */
   TICKER_PROCESSES: z
     .union([z.literal('auto'), z.coerce.number().int().min(1).max(256)], {
-      message: 'must be auto or a whole number from 1 to 256',
+      error: 'must be auto or a whole number from 1 to 256',
     })
     .default(1),
   /** set by the primary of TICKER_PROCESSES > 1 for each child: which of its processes this is */

@@ -4,8 +4,8 @@ import { TopicSchema, SymbolSchema } from '@headline-ticker/sdk/schemas';
 import { ConfigError } from './env.js';
 import { USAGE_DEFAULTS, UsageConfigSchema } from '../usage/usage-config.js';
 
-const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/u, { message: 'must be 64 lowercase hex characters (SHA-256)' });
-const secret = z.string().min(8, { message: 'must be at least 8 characters' });
+const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/u, { error: 'must be 64 lowercase hex characters (SHA-256)' });
+const secret = z.string().min(8, { error: 'must be at least 8 characters' });
 
 const EditorSchema = z
   .strictObject({
@@ -16,7 +16,7 @@ const EditorSchema = z
     admin: z.boolean().optional(),
   })
   .refine((e) => (e.token === undefined) !== (e.tokenSha256 === undefined), {
-    message: 'give exactly one of token or tokenSha256',
+    error: 'give exactly one of token or tokenSha256',
   });
 
 const OriginSchema = z.string().refine(
@@ -28,7 +28,7 @@ const OriginSchema = z.string().refine(
       return false;
     }
   },
-  { message: 'must be an origin like https://example.com (scheme, host, optional port; no path)' },
+  { error: 'must be an origin like https://example.com (scheme, host, optional port; no path)' },
 );
 
 const KeySchema = z
@@ -45,7 +45,7 @@ const KeySchema = z
     maxConnections: z.number().int().positive().optional(),
   })
   .refine((k) => (k.key === undefined) !== (k.keySha256 === undefined), {
-    message: 'give exactly one of key or keySha256',
+    error: 'give exactly one of key or keySha256',
   });
 
 const FeedSchema = z.strictObject({
@@ -70,7 +70,7 @@ const RetentionSchema = z
     /** the log never grows beyond this, whatever the events' age: the oldest go first */
     maxEventsHard: z.number().int().min(10).default(1_000_000),
   })
-  .refine((r) => r.maxEventsHard >= r.maxEvents, { message: 'maxEventsHard must be at least maxEvents', path: ['maxEventsHard'] });
+  .refine((r) => r.maxEventsHard >= r.maxEvents, { error: 'maxEventsHard must be at least maxEvents', path: ['maxEventsHard'] });
 
 // Defaults admit a real audience behind one address (office or carrier NAT: 2,000 widgets and more).
 const LimitsSchema = z.strictObject({

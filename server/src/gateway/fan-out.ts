@@ -80,7 +80,7 @@ export function createFanOut(deps: FanOutDeps): FanOut {
   };
   const delays = new DelayLine(log, logger.child({ part: 'delay' }), (delaySeconds, ev) => broadcast(ev, delaySeconds));
   const disposers: Disposer[] = [
-    on(relay, 'event', (ev) => {
+    on(relay, 'event', (ev: LogEvent) => {
       broadcast(ev, 0);
       delays.push(ev);
     }),

@@ -49,7 +49,7 @@ export function createRequestLimits(deps: RequestLimitsDeps): RequestLimits {
       socket.use(([event, ...args], next) => {
         const refusal = addressEvent(socket, event);
         if (refusal === null) return next();
-        const ack = args.at(-1);
+        const ack: unknown = args.at(-1);
         if (typeof ack === 'function') (ack as (r: AckError) => void)(refusal);
       });
     },

@@ -10,6 +10,7 @@ import { APPEND_KEYS, appendScript } from './scripts/append-event.js';
 import { RENEW_EPOCH_LUA } from './scripts/renew-epoch.js';
 import { AUDIT_MAX_LEN, type AppendRequest, type AppendResult, type ReadAfterResult, type Retention } from './log-types.js';
 import { logEventOf, seqOf, type Entry } from './log-entries.js';
+import { readAfter, seqAsOf, snapshot } from './log-scans.js';
 
 export type { AppendAudit, AppendRequest, AppendResult, ReadAfterResult, Retention, UnsequencedEvent } from './log-types.js';
 export { AUDIT_MAX_LEN } from './log-types.js';
@@ -186,73 +187,23 @@ export class FeedLog {
    * The seq of the last event appended at or before `timeMs` (looking back from `upTo`): what a
    * key delayed to that time may see. 0 when nothing retained is that old.
    */
-  async seqAsOf(timeMs: number, upTo: number): Promise<number> {
-    let end = `${upTo}-0`;
-    for (;;) {
-      const entries = (await this.#redis.xrevrange(this.#keys.log, end, '-', 'COUNT', 500)) as Entry[];
-      if (entries.length === 0) return 0;
-      for (const entry of entries) {
-        const f = entry[1];
-        for (let j = 0; j < f.length; j += 2) {
-          if (f[j] === 't' && Number(f[j + 1]) <= timeMs) return seqOf(entry);
-        }
-      }
-      const oldest = entries[entries.length - 1]!;
-      if (entries.length < 500) return seqOf(oldest) - 1;
-      end = `(${oldest[0]}`;
-    }
+  seqAsOf(timeMs: number, upTo: number): Promise<number> {
+    return seqAsOf(this.#redis, this.#keys, timeMs, upTo);
   }
 
   /**
    * What `view` shows of every event after `since`, in seq order, at most `limit`, reading no
    * further than `upTo`. `reset` when events after `since` have already left the log.
    */
-  async readAfter(since: number, view: (ev: LogEvent) => Headline | null, limit: number, upTo: number): Promise<ReadAfterResult> {
-    if (since >= upTo) return { headlines: [], seq: upTo, reset: false };
-    const oldest = await this.oldestSeq();
-    if (oldest === null || oldest > since + 1) return { headlines: [], seq: since, reset: true };
-    const out: Headline[] = [];
-    let cursor = since;
-    while (cursor < upTo) {
-      const batch = await this.range(cursor, upTo, 500);
-      if (batch.length === 0) break;
-      for (const ev of batch) {
-        cursor = ev.h.seq;
-        const h = view(ev);
-        if (h !== null) {
-          out.push(h);
-          if (out.length >= limit) return { headlines: out, seq: cursor, reset: false };
-        }
-      }
-    }
-    return { headlines: out, seq: upTo, reset: false };
+  readAfter(since: number, view: (ev: LogEvent) => Headline | null, limit: number, upTo: number): Promise<ReadAfterResult> {
+    return readAfter(this, since, view, limit, upTo);
   }
 
   /**
    * The latest `limit` headlines that match, each in its current version, withdrawn ones left
    * out, as of `upTo`; in seq order. Looks back over at most `maxScan` events.
    */
-  async snapshot(matches: (h: Headline) => boolean, limit: number, upTo: number, maxScan = 20_000): Promise<Headline[]> {
-    const seen = new Set<string>();
-    const found: Headline[] = [];
-    let end = `${upTo}-0`;
-    let scanned = 0;
-    while (found.length < limit && scanned < maxScan) {
-      const entries = (await this.#redis.xrevrange(this.#keys.log, end, '-', 'COUNT', 500)) as Entry[];
-      if (entries.length === 0) break;
-      for (const entry of entries) {
-        scanned++;
-        const { h } = logEventOf(entry);
-        if (seen.has(h.id)) continue;
-        seen.add(h.id);
-        if (h.status !== 'withdrawn' && matches(h)) {
-          found.push(h);
-          if (found.length >= limit) break;
-        }
-      }
-      const last = entries[entries.length - 1]!;
-      end = `(${last[0]}`;
-    }
-    return found.reverse();
+  snapshot(matches: (h: Headline) => boolean, limit: number, upTo: number, maxScan = 20_000): Promise<Headline[]> {
+    return snapshot(this.#redis, this.#keys, matches, limit, upTo, maxScan);
   }
 }

@@ -1,4 +1,4 @@
-import type { Headline } from '@headline-ticker/sdk/protocol';
+import { isEverything, sharesTopicOrSymbol, type Headline } from '@headline-ticker/sdk/protocol';
 import { allowsTopic, isEntitled, type Entitlement } from '../access/entitlements.js';
 
 /** A subscription: what a socket (or history call) asked for, within what its key may see. */
@@ -15,11 +15,9 @@ export function subscriptionOf(
   entitlement: Entitlement,
   filter: { topics?: readonly string[] | undefined; symbols?: readonly string[] | undefined },
 ): Subscription {
+  if (isEverything(filter)) return { entitlement, topics: null, symbols: null, refusedTopics: [] };
   const topics = filter.topics ?? [];
   const symbols = filter.symbols ?? [];
-  if (topics.includes('*') || (topics.length === 0 && symbols.length === 0)) {
-    return { entitlement, topics: null, symbols: null, refusedTopics: [] };
-  }
   const allowed = topics.filter((t) => allowsTopic(entitlement, t));
   return {
     entitlement,
@@ -29,11 +27,10 @@ export function subscriptionOf(
   };
 }
 
-/** Per DESIGN: a headline matches when it shares a topic or a symbol with the filter. */
+const NONE: ReadonlySet<string> = new Set();
+
+/** Within the key's entitlement, the protocol's filter matching (a shared topic or symbol). */
 export function matches(sub: Subscription, h: Headline): boolean {
   if (!isEntitled(sub.entitlement, h)) return false;
-  if (sub.topics === null) return true;
-  for (const t of h.topics) if (sub.topics.has(t)) return true;
-  for (const s of h.symbols) if (sub.symbols?.has(s)) return true;
-  return false;
+  return sub.topics === null || sharesTopicOrSymbol(h, sub.topics, sub.symbols ?? NONE);
 }

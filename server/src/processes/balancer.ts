@@ -44,6 +44,34 @@ function refuse(socket: Socket, response: string): void {
   socket.end(response, () => socket.destroy());
 }
 
+/**
+ * Reads the socket up to the end of its request line, then stops reading and passes on what was
+ * read. A line too long is refused; a socket silent for `timeoutMs` is closed.
+ */
+function awaitRequestLine(socket: Socket, timeoutMs: number, route: (head: Buffer, requestLine: string) => void): void {
+  const chunks: Buffer[] = [];
+  let read = 0;
+  socket.on('error', () => socket.destroy());
+  socket.setTimeout(timeoutMs, () => socket.destroy());
+  const onData = (chunk: Buffer) => {
+    chunks.push(chunk);
+    read += chunk.length;
+    // Only the new chunk is searched: a client dribbling a byte at a time costs no re-scans.
+    if (!chunk.includes(0x0a) && read <= MAX_REQUEST_LINE_BYTES) return;
+    const head = chunks.length === 1 ? chunk : Buffer.concat(chunks);
+    const eol = head.indexOf(0x0a);
+    socket.off('data', onData);
+    socket.setTimeout(0);
+    if (eol === -1 || eol > MAX_REQUEST_LINE_BYTES) {
+      refuse(socket, URI_TOO_LONG);
+      return;
+    }
+    stopReading(socket);
+    route(head, head.subarray(0, eol).toString('latin1'));
+  };
+  socket.on('data', onData);
+}
+
 export interface BalancerOptions {
   /** default REQUEST_LINE_TIMEOUT_MS */
   requestLineTimeoutMs?: number;
@@ -87,29 +115,7 @@ export function createBalancer(options: BalancerOptions = {}): Balancer {
     });
   };
 
-  const server = createServer((socket) => {
-    const chunks: Buffer[] = [];
-    let read = 0;
-    socket.on('error', () => socket.destroy());
-    socket.setTimeout(requestLineTimeoutMs, () => socket.destroy());
-    const onData = (chunk: Buffer) => {
-      chunks.push(chunk);
-      read += chunk.length;
-      // Only the new chunk is searched: a client dribbling a byte at a time costs no re-scans.
-      if (!chunk.includes(0x0a) && read <= MAX_REQUEST_LINE_BYTES) return;
-      const head = chunks.length === 1 ? chunk : Buffer.concat(chunks);
-      const eol = head.indexOf(0x0a);
-      socket.off('data', onData);
-      socket.setTimeout(0);
-      if (eol === -1 || eol > MAX_REQUEST_LINE_BYTES) {
-        refuse(socket, URI_TOO_LONG);
-        return;
-      }
-      stopReading(socket);
-      route(socket, head, head.subarray(0, eol).toString('latin1'));
-    };
-    socket.on('data', onData);
-  });
+  const server = createServer((socket) => awaitRequestLine(socket, requestLineTimeoutMs, (head, line) => route(socket, head, line)));
 
   return {
     server,

@@ -2,7 +2,7 @@
 // names its Socket.IO sessions after its slot so their requests come back to it, and tells the
 // primary how many sessions it holds.
 import type { Server as HttpServer } from 'node:http';
-import type { Socket } from 'node:net';
+import { Socket } from 'node:net';
 import type { Server as IoServer } from 'socket.io';
 import { isHandover, SESSIONS, sessionId, type SessionsMessage } from './handover.js';
 
@@ -14,8 +14,8 @@ export function acceptHandedConnections(httpServer: HttpServer, io: IoServer | n
   process.on('message', (message: unknown, handle: unknown) => {
     if (!isHandover(message)) return;
     // Closed by the client while on its way: nothing to serve.
-    if (handle === undefined || handle === null) return;
-    const socket = handle as Socket;
+    if (!(handle instanceof Socket)) return;
+    const socket = handle;
     httpServer.emit('connection', socket);
     // What the primary read to route it comes first, before anything still in the kernel.
     socket.unshift(Buffer.from(message.head));

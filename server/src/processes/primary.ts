@@ -7,7 +7,7 @@ import cluster, { type Worker } from 'node:cluster';
 import type { Role } from '../config/env.js';
 import { listen } from '../http-part.js';
 import type { Logger } from '../logger.js';
-import { createBalancer } from './balancer.js';
+import { createBalancer, type Balancer } from './balancer.js';
 import { isSessions } from './handover.js';
 
 /** What a child sends once its ticker is serving. */
@@ -44,6 +44,40 @@ export function slotRole(role: Exclude<Role, 'worker'>, slot: number): Role {
   return slot === 0 ? role : 'gateway';
 }
 
+interface ChildTable {
+  /** the slot of each child process */
+  slots: Map<Worker, number>;
+  /** failures in a row per slot: how long the next restart waits */
+  failures: Map<number, number>;
+  stopping(): boolean;
+  allExited(): void;
+}
+
+/** A child that exits is restarted in its slot, after a backoff that grows with each crash in a row. */
+function restartOnExit(t: ChildTable, balancer: Balancer, logger: Logger, fork: (slot: number) => void) {
+  return (worker: Worker, code: number, signal: string): void => {
+    const slot = t.slots.get(worker);
+    t.slots.delete(worker);
+    if (slot === undefined) return;
+    balancer.gone(slot);
+    if (t.stopping()) {
+      if (t.slots.size === 0) t.allExited();
+      return;
+    }
+    // A crash loop (a bad config, Redis refusing) backs off instead of spinning.
+    const n = t.failures.get(slot) ?? 0;
+    t.failures.set(slot, n + 1);
+    const delay = Math.min(FIRST_RESTART_DELAY_MS * 2 ** n, MAX_RESTART_DELAY_MS);
+    logger.warn({ slot, pid: worker.process.pid, code, signal, restartInMs: delay }, 'process died: restarting it');
+    setTimeout(() => t.stopping() || fork(slot), delay).unref();
+  };
+}
+
+/** A child's environment: the primary's, what it was told to add, and the child's slot and role. */
+function childEnvOf(o: PrimaryOptions, slot: number, port: number): Record<string, string> {
+  return { ...o.childEnv, TICKER_ROLE: slotRole(o.role, slot), TICKER_PROCESS_SLOT: String(slot), PORT: String(port) };
+}
+
 /** Starts the children and resolves once every one is serving. */
 export async function startPrimary(o: PrimaryOptions): Promise<RunningPrimary> {
   const { logger } = o;
@@ -61,15 +95,7 @@ export async function startPrimary(o: PrimaryOptions): Promise<RunningPrimary> {
   let allReady: () => void = () => undefined;
   const ready = new Promise<void>((resolve) => (allReady = resolve));
 
-  const fork = (slot: number) => {
-    const worker = cluster.fork({
-      ...o.childEnv,
-      TICKER_ROLE: slotRole(o.role, slot),
-      TICKER_PROCESS_SLOT: String(slot),
-      PORT: String(port),
-    });
-    slots.set(worker, slot);
-  };
+  const fork = (slot: number) => void slots.set(cluster.fork(childEnvOf(o, slot, port)), slot);
 
   cluster.on('message', (worker, message: unknown) => {
     const slot = slots.get(worker);
@@ -81,22 +107,8 @@ export async function startPrimary(o: PrimaryOptions): Promise<RunningPrimary> {
     balancer.ready(slot, worker);
     if (++readyCount === o.processes) allReady();
   });
-  cluster.on('exit', (worker, code, signal) => {
-    const slot = slots.get(worker);
-    slots.delete(worker);
-    if (slot === undefined) return;
-    balancer.gone(slot);
-    if (stopping) {
-      if (slots.size === 0) allExited();
-      return;
-    }
-    // A crash loop (a bad config, Redis refusing) backs off instead of spinning.
-    const n = failures.get(slot) ?? 0;
-    failures.set(slot, n + 1);
-    const delay = Math.min(FIRST_RESTART_DELAY_MS * 2 ** n, MAX_RESTART_DELAY_MS);
-    logger.warn({ slot, pid: worker.process.pid, code, signal, restartInMs: delay }, 'process died: restarting it');
-    setTimeout(() => stopping || fork(slot), delay).unref();
-  });
+  const table: ChildTable = { slots, failures, stopping: () => stopping, allExited: () => allExited() };
+  cluster.on('exit', restartOnExit(table, balancer, logger, fork));
 
   for (let slot = 0; slot < o.processes; slot++) fork(slot);
   await ready;

@@ -3,98 +3,7 @@
 // them into: day and month names in the site's language, two-digit years, missing seconds, a
 // stray comma, RFC 850 dashes, asctime, JavaScript's Date.prototype.toString(), `GMT+0200`.
 // A date with no time is midnight UTC; a time with no zone is UTC.
-
-const MONTHS: Record<string, number> = {};
-// Month names (accents dropped, first letters) in the languages feeds are written in.
-const NAMES: string[][] = [
-  ['jan', 'ene', 'gen', 'janv', 'jänner', 'janner', 'sty', 'tammi'],
-  ['feb', 'fev', 'fevr', 'febr', 'lut', 'helmi'],
-  ['mar', 'maer', 'mrz', 'marz', 'mars', 'mrt', 'maart', 'maal'],
-  ['apr', 'abr', 'avr', 'kwi', 'huhti'],
-  ['may', 'mai', 'mei', 'mag', 'maj', 'touko'],
-  ['jun', 'juin', 'giu', 'cze', 'kesa'],
-  ['jul', 'juil', 'lug', 'lip', 'heina'],
-  ['aug', 'ago', 'aou', 'aout', 'sie', 'elo'],
-  ['sep', 'set', 'sept', 'wrz', 'syys'],
-  ['oct', 'out', 'okt', 'ott', 'paz', 'loka'],
-  ['nov', 'lis', 'marra'],
-  ['dec', 'dez', 'dic', 'gru', 'joulu'],
-];
-NAMES.forEach((names, month) => names.forEach((n) => (MONTHS[n] = month)));
-
-/**
- * Zone names in use, as hours east of UTC. RFC 822 §5.1 names UT/GMT/Z and the North American
- * zones; feeds also use European, Asian and Australian abbreviations. Military letters follow
- * RFC 822 as written (A = -1 … M = -12, N = +1 … Y = +12), as feedparser reads them. "IST" is
- * India's (+05:30), the most common use in feeds; "CST" stays North American.
- */
-const ZONES: Record<string, number> = {
-  UT: 0,
-  UTC: 0,
-  GMT: 0,
-  Z: 0,
-  WET: 0,
-  WEST: 1,
-  BST: 1,
-  CET: 1,
-  CEST: 2,
-  MET: 1,
-  MEST: 2,
-  MEZ: 1,
-  MESZ: 2,
-  EET: 2,
-  EEST: 3,
-  MSK: 3,
-  MSD: 4,
-  IST: 5.5,
-  PKT: 5,
-  ICT: 7,
-  WIB: 7,
-  HKT: 8,
-  SGT: 8,
-  AWST: 8,
-  JST: 9,
-  KST: 9,
-  ACST: 9.5,
-  ACDT: 10.5,
-  AEST: 10,
-  AEDT: 11,
-  NZST: 12,
-  NZDT: 13,
-  SAST: 2,
-  CAT: 2,
-  EAT: 3,
-  WAT: 1,
-  BRT: -3,
-  ART: -3,
-  NST: -3.5,
-  NDT: -2.5,
-  AST: -4,
-  ADT: -3,
-  AT: -4,
-  EST: -5,
-  EDT: -4,
-  ET: -5,
-  CST: -6,
-  CDT: -5,
-  CT: -6,
-  MST: -7,
-  MDT: -6,
-  MT: -7,
-  PST: -8,
-  PDT: -7,
-  PT: -8,
-  AKST: -9,
-  AKDT: -8,
-  HST: -10,
-  HAST: -10,
-  HADT: -9,
-};
-'ABCDEFGHIKLM'.split('').forEach((l, i) => (ZONES[l] = -(i + 1)));
-'NOPQRSTUVWXY'.split('').forEach((l, i) => (ZONES[l] = i + 1));
-
-const WEEKDAYS =
-  /^(mon|tue|wed|thu|fri|sat|sun|lun|mar|mer|mié|mie|jeu|jue|ven|vie|sam|sáb|sab|dim|dom|seg|ter|qua|qui|sex|mo|di|mi|do|fr|sa|so|ma|wo|vr|za|zo|lu|gi|me|ve)/iu;
+import { monthOf, WEEKDAYS, ZONES } from './feed-date-names.js';
 
 /** Hours-and-minutes offset, "+0200", "+02:00", "-5", "+05:30"; minutes east of UTC. */
 function offsetMinutes(sign: string, hh: string, mm: string | undefined): number | null {
@@ -161,15 +70,6 @@ function parseIso(s: string): Date | null | undefined {
   }
 }
 
-const monthOf = (name: string): number | undefined => {
-  const key = name
-    .normalize('NFD')
-    .replace(/[\u0300-\u036f]/gu, '')
-    .toLowerCase()
-    .replace(/\.$/u, '');
-  return MONTHS[key] ?? MONTHS[key.slice(0, 5)] ?? MONTHS[key.slice(0, 4)] ?? MONTHS[key.slice(0, 3)];
-};
-
 /** The textual form with what the tokens below need spelt one way: no comments, commas, glued zones. */
 function normaliseTextual(s: string): string {
   return s
@@ -181,64 +81,35 @@ function normaliseTextual(s: string): string {
     .replace(/\b(GMT|UTC|UT)\s*([+-])/iu, '$2'); // "GMT+0200", "UTC -5"
 }
 
+/** What the tokens of a textual date have said so far. */
+interface TextualFields {
+  day: number | undefined;
+  month: number | undefined;
+  year: number | undefined;
+  time: [number, number, number] | undefined;
+  offset: number | undefined;
+  pm: boolean | undefined;
+  /** the month came from a word that is also a weekday ("mar"): a later month name wins */
+  monthMaybeWeekday: boolean;
+}
+
 /**
  * The textual forms: RFC 822 and its relatives. Tokens are classified one by one, so the order
  * of day, month, year and time may vary ("Tue, 10 Jun 2003 04:00:00 GMT", "Tue Jun 10 2003
  * 04:00:00 GMT+0200 (CEST)", "Jun 10, 2003 4:00 PM EDT", "Sunday, 10-Jun-03 04:00:00 GMT").
  */
 function parseTextual(s: string): Date | null {
-  const cleaned = normaliseTextual(s);
-  let day: number | undefined;
-  let month: number | undefined;
-  let year: number | undefined;
-  let time: [number, number, number] | undefined;
-  let offset: number | undefined;
-  let pm: boolean | undefined;
-  let monthMaybeWeekday = false;
-  for (const token of cleaned.split(/\s+/u).filter(Boolean)) {
-    let m: RegExpExecArray | null;
-    if ((m = /^(\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?$/u.exec(token))) {
-      if (time !== undefined) return null;
-      time = [Number(m[1]), Number(m[2]), Number(m[3] ?? 0)];
-    } else if ((m = /^(\d{4})\/(\d{1,2})\/(\d{1,2})$/u.exec(token))) {
-      if (year !== undefined) return null;
-      [year, month, day] = [Number(m[1]), Number(m[2]) - 1, Number(m[3])]; // Perforce "2006/09/15"
-    } else if (time !== undefined && (m = /^([+-])(\d{1,2}):?(\d{2})?$/u.exec(token))) {
-      const o = offsetMinutes(m[1]!, m[2]!, m[3]);
-      if (o === null) return null;
-      offset = o;
-    } else if ((m = /^\d+$/u.exec(token))) {
-      const n = Number(token);
-      if (token.length === 4 && year !== undefined && time === undefined) {
-        time = [Math.floor(n / 100), n % 100, 0]; // "03 Apr 02 1500 GMT"
-      } else if (token.length === 4) {
-        if (year !== undefined) return null;
-        year = n;
-      } else if (token.length <= 2 && day === undefined && !(month === undefined && year !== undefined)) {
-        day = n;
-      } else if (token.length <= 2 && year === undefined) {
-        year = twoDigitYear(n);
-      } else {
-        return null;
-      }
-    } else if (/^(am|pm|a\.m\.|p\.m\.)$/iu.test(token)) {
-      pm = token[0]!.toLowerCase() === 'p';
-    } else if (/^[A-Za-z]{1,5}$/u.test(token) && ZONES[token.toUpperCase()] !== undefined && time !== undefined) {
-      offset = ZONES[token.toUpperCase()]! * 60;
-    } else {
-      const mo = monthOf(token);
-      // "mar" is March, and Tuesday in Spanish and French: a month name before any number
-      // that is also a weekday gives way to a later month name.
-      if (mo !== undefined && (month === undefined || monthMaybeWeekday)) {
-        monthMaybeWeekday = month === undefined && day === undefined && year === undefined && WEEKDAYS.test(token);
-        month = mo;
-      } else if (WEEKDAYS.test(token) || /^[\p{L}.]+$/u.test(token)) {
-        // a weekday, "at", "um", "de": words that carry no part of the instant
-      } else {
-        return null;
-      }
-    }
-  }
+  const f: TextualFields = {
+    day: undefined,
+    month: undefined,
+    year: undefined,
+    time: undefined,
+    offset: undefined,
+    pm: undefined,
+    monthMaybeWeekday: false,
+  };
+  for (const token of normaliseTextual(s).split(/\s+/u).filter(Boolean)) if (!readToken(token, f)) return null;
+  const { day, month, year, time, pm } = f;
   if (day === undefined || month === undefined || year === undefined) return null;
   const [hour, mi, sec] = time ?? [0, 0, 0];
   let h = hour;
@@ -247,7 +118,59 @@ function parseTextual(s: string): Date | null {
     h = (h % 12) + (pm ? 12 : 0);
   }
   // A date alone is midnight UTC whatever zone it names: it names a day, not an instant.
-  return instant(year, month, day, h, mi, sec, 0, time === undefined ? 0 : (offset ?? 0));
+  return instant(year, month, day, h, mi, sec, 0, time === undefined ? 0 : (f.offset ?? 0));
+}
+
+/** Takes one token into `f`; false when it cannot be part of a date (or repeats a part). */
+function readToken(token: string, f: TextualFields): boolean {
+  let m: RegExpExecArray | null;
+  if ((m = /^(\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?$/u.exec(token))) {
+    if (f.time !== undefined) return false;
+    f.time = [Number(m[1]), Number(m[2]), Number(m[3] ?? 0)];
+  } else if ((m = /^(\d{4})\/(\d{1,2})\/(\d{1,2})$/u.exec(token))) {
+    if (f.year !== undefined) return false;
+    [f.year, f.month, f.day] = [Number(m[1]), Number(m[2]) - 1, Number(m[3])]; // Perforce "2006/09/15"
+  } else if (f.time !== undefined && (m = /^([+-])(\d{1,2}):?(\d{2})?$/u.exec(token))) {
+    const o = offsetMinutes(m[1]!, m[2]!, m[3]);
+    if (o === null) return false;
+    f.offset = o;
+  } else if (/^\d+$/u.test(token)) {
+    return readNumber(token, f);
+  } else if (/^(am|pm|a\.m\.|p\.m\.)$/iu.test(token)) {
+    f.pm = token[0]!.toLowerCase() === 'p';
+  } else if (/^[A-Za-z]{1,5}$/u.test(token) && ZONES[token.toUpperCase()] !== undefined && f.time !== undefined) {
+    f.offset = ZONES[token.toUpperCase()]! * 60;
+  } else {
+    const mo = monthOf(token);
+    // "mar" is March, and Tuesday in Spanish and French: a month name before any number
+    // that is also a weekday gives way to a later month name.
+    if (mo !== undefined && (f.month === undefined || f.monthMaybeWeekday)) {
+      f.monthMaybeWeekday = f.month === undefined && f.day === undefined && f.year === undefined && WEEKDAYS.test(token);
+      f.month = mo;
+    } else if (!WEEKDAYS.test(token) && !/^[\p{L}.]+$/u.test(token)) {
+      // (a weekday, "at", "um", "de": words that carry no part of the instant, pass)
+      return false;
+    }
+  }
+  return true;
+}
+
+/** A number token: a year, a day, a two-digit year, or "1500" as a time after the year. */
+function readNumber(token: string, f: TextualFields): boolean {
+  const n = Number(token);
+  if (token.length === 4 && f.year !== undefined && f.time === undefined) {
+    f.time = [Math.floor(n / 100), n % 100, 0]; // "03 Apr 02 1500 GMT"
+  } else if (token.length === 4) {
+    if (f.year !== undefined) return false;
+    f.year = n;
+  } else if (token.length <= 2 && f.day === undefined && !(f.month === undefined && f.year !== undefined)) {
+    f.day = n;
+  } else if (token.length <= 2 && f.year === undefined) {
+    f.year = twoDigitYear(n);
+  } else {
+    return false;
+  }
+  return true;
 }
 
 /** The instant a feed date names, or null when it names none. */

@@ -1,20 +1,38 @@
-// Feed polling metrics on prom-client's default registry (served at /metrics by the app).
-// Looked up before created, so loading this module twice (tests, hot reload) cannot throw.
-import { Counter, Gauge, register } from 'prom-client';
+// Feed polling metrics, registered on the registry the ticker gives (served at /metrics with the
+// rest of that ticker's), so two tickers in one process (as in tests) count apart.
+import { Counter, Gauge, type Registry } from 'prom-client';
 
-function counter(name: string, help: string, labelNames: string[]): Counter<string> {
-  return (register.getSingleMetric(name) as Counter<string> | undefined) ?? new Counter({ name, help, labelNames });
-}
-function gauge(name: string, help: string, labelNames: string[]): Gauge<string> {
-  return (register.getSingleMetric(name) as Gauge<string> | undefined) ?? new Gauge({ name, help, labelNames });
-}
+export type FeedMetrics = ReturnType<typeof createFeedMetrics>;
 
-export const feedMetrics = {
-  /** outcome: ingested | not_modified | failed | backoff | busy */
-  polls: counter('ticker_feed_polls_total', 'Feed polls by feed and outcome', ['feed', 'outcome']),
-  /** reason: a FeedFailureReason */
-  failures: counter('ticker_feed_failures_total', 'Failed feed polls by feed and reason', ['feed', 'reason']),
-  /** action: published | corrected | skipped (no title or no identity) */
-  items: counter('ticker_feed_items_total', 'Feed items by feed and what became of them', ['feed', 'action']),
-  consecutiveFailures: gauge('ticker_feed_consecutive_failures', 'Failed polls in a row, per feed (0 when healthy)', ['feed']),
-};
+export function createFeedMetrics(registry: Registry) {
+  const registers = [registry];
+  return {
+    /** outcome: ingested | not_modified | failed | backoff | busy */
+    polls: new Counter({
+      name: 'ticker_feed_polls_total',
+      help: 'Feed polls by feed and outcome',
+      labelNames: ['feed', 'outcome'],
+      registers,
+    }),
+    /** reason: a FeedFailureReason */
+    failures: new Counter({
+      name: 'ticker_feed_failures_total',
+      help: 'Failed feed polls by feed and reason',
+      labelNames: ['feed', 'reason'],
+      registers,
+    }),
+    /** action: published | corrected | skipped (no title or no identity) */
+    items: new Counter({
+      name: 'ticker_feed_items_total',
+      help: 'Feed items by feed and what became of them',
+      labelNames: ['feed', 'action'],
+      registers,
+    }),
+    consecutiveFailures: new Gauge({
+      name: 'ticker_feed_consecutive_failures',
+      help: 'Failed polls in a row, per feed (0 when healthy)',
+      labelNames: ['feed'],
+      registers,
+    }),
+  };
+}

@@ -1,23 +1,19 @@
 // One poll of one feed: fetch → decode → parse → compare with memory → publish new items and
 // correct retitled ones through the IngestQueue, the same path as the desk's flashes.
-import { TickerError } from '@headline-ticker/sdk/protocol';
-import { CorrectionInputSchema, HeadlineInputSchema } from '@headline-ticker/sdk/schemas';
 import type { FeedConfig } from '../config/ticker-config.js';
 import type { FeedLog } from '../log/feed-log.js';
 import type { IngestQueue } from '../ingest/ingest-queue.js';
 import type { Logger } from '../logger.js';
 import { FeedError, type FeedFailureReason } from './feed-error.js';
 import { DEFAULT_FETCH_LIMITS, fetchFeed, type FetchLimits } from './feed-fetch.js';
-import { sha, type BacklogItem, type FeedMemory } from './feed-memory.js';
-import { feedMetrics } from './feed-metrics.js';
-import { headlineTime, readFeed, usableItems } from './feed-read.js';
+import { sha, type FeedMemory } from './feed-memory.js';
+import { correctItem, publishItem, type Candidate } from './feed-item-ingest.js';
+import type { FeedMetrics } from './feed-metrics.js';
+import { readFeed, usableItems } from './feed-read.js';
 import type { FeedItem } from './parse-feed.js';
 
 /** Items published from one feed in one poll unless the feed or the poller says otherwise. */
 export const DEFAULT_MAX_ITEMS_PER_POLL = 50;
-
-/** An item that may be published: from this poll's document or from the backlog. */
-type Candidate = BacklogItem;
 
 export type PollOutcome =
   /** fetched and compared: `published` and `corrected` say what came of it */
@@ -46,6 +42,8 @@ export interface FeedPollerOptions {
   log: FeedLog;
   memory: FeedMemory;
   logger: Logger;
+  /** the ticker's feed metrics (createFeedMetrics on its registry) */
+  metrics: FeedMetrics;
   limits?: Partial<FetchLimits>;
   /** longest wait between attempts of a failing feed (default 1 h, or its interval if longer) */
   maxBackoffMs?: number;
@@ -54,9 +52,6 @@ export interface FeedPollerOptions {
   /** how far in the future an item's own time may lie before the time first seen replaces it (default 5 min) */
   futureSkewMs?: number;
 }
-
-/** The editor name feed headlines are ingested under, e.g. "feed:wire". */
-export const feedEditor = (feed: FeedConfig) => `feed:${feed.name}`;
 
 export class FeedPoller {
   readonly #o: FeedPollerOptions;
@@ -95,7 +90,7 @@ export class FeedPoller {
       const parsed = readFeed(res.body, { contentType: res.contentType, baseUrl: res.finalUrl });
       const { usable, skipped } = usableItems(parsed.items);
       result.skipped += skipped;
-      if (skipped > 0) feedMetrics.items.inc({ feed: feed.name, action: 'skipped' }, skipped);
+      if (skipped > 0) this.#o.metrics.items.inc({ feed: feed.name, action: 'skipped' }, skipped);
       if (parsed.repairs.length > 0) logger.info({ feed: feed.name, repairs: parsed.repairs }, 'feed read with repairs');
       const fresh = usable.map((i): Candidate => ({ ...i, itemId: sha(i.key), ...(parsed.lang ? { lang: parsed.lang } : {}) }));
       await this.#ingest(feed, fresh, backlog, result);
@@ -105,31 +100,37 @@ export class FeedPoller {
       logger.info({ feed: feed.name, items: parsed.items.length, published: result.published, corrected: result.corrected }, 'feed polled');
       return this.#done(result, 'ingested');
     } catch (err) {
-      const reason: FeedFailureReason = err instanceof FeedError ? err.reason : 'ingest';
-      result.reason = reason;
-      result.error = (err as Error).message;
-      // Cut short by shutdown: not the feed's fault, so no failure is counted against it.
-      if (this.#stop.signal.aborted) return this.#done(result, 'failed');
-      feedMetrics.failures.inc({ feed: feed.name, reason });
-      const state = await memory
-        .recordFailure(feed.name, (n) => this.#backoffMs(feed, n))
-        .catch(() => ({ failures: Number.NaN, retryAt: 0 }));
-      if (Number.isFinite(state.failures)) feedMetrics.consecutiveFailures.set({ feed: feed.name }, state.failures);
-      logger.warn(
-        {
-          feed: feed.name,
-          url: feed.url,
-          reason,
-          err: result.error,
-          failures: state.failures,
-          retryAt: new Date(state.retryAt).toISOString(),
-        },
-        'feed poll failed',
-      );
-      return this.#done(result, 'failed');
+      return await this.#failed(feed, result, err);
     } finally {
       if (token !== null) await memory.unlock(feed.name, token).catch(() => undefined);
     }
+  }
+
+  /** A poll that threw: counted, remembered for backoff and logged, unless shutdown cut it short. */
+  async #failed(feed: FeedConfig, result: PollResult, err: unknown): Promise<PollResult> {
+    const { memory, logger } = this.#o;
+    const reason: FeedFailureReason = err instanceof FeedError ? err.reason : 'ingest';
+    result.reason = reason;
+    result.error = (err as Error).message;
+    // Cut short by shutdown: not the feed's fault, so no failure is counted against it.
+    if (this.#stop.signal.aborted) return this.#done(result, 'failed');
+    this.#o.metrics.failures.inc({ feed: feed.name, reason });
+    const state = await memory
+      .recordFailure(feed.name, (n) => this.#backoffMs(feed, n))
+      .catch(() => ({ failures: Number.NaN, retryAt: 0 }));
+    if (Number.isFinite(state.failures)) this.#o.metrics.consecutiveFailures.set({ feed: feed.name }, state.failures);
+    logger.warn(
+      {
+        feed: feed.name,
+        url: feed.url,
+        reason,
+        err: result.error,
+        failures: state.failures,
+        retryAt: new Date(state.retryAt).toISOString(),
+      },
+      'feed poll failed',
+    );
+    return this.#done(result, 'failed');
   }
 
   /** Aborts polls in flight (shutdown); later polls fail at once. */
@@ -150,12 +151,12 @@ export class FeedPoller {
 
   async #succeeded(feed: FeedConfig): Promise<void> {
     await this.#o.memory.recordSuccess(feed.name);
-    feedMetrics.consecutiveFailures.set({ feed: feed.name }, 0);
+    this.#o.metrics.consecutiveFailures.set({ feed: feed.name }, 0);
   }
 
   #done(result: PollResult, outcome: PollOutcome): PollResult {
     result.outcome = outcome;
-    feedMetrics.polls.inc({ feed: result.feed, outcome });
+    this.#o.metrics.polls.inc({ feed: result.feed, outcome });
     return result;
   }
 
@@ -187,14 +188,14 @@ export class FeedPoller {
 
     // Oldest first, so the log follows the items' own times.
     for (const item of taken.reverse()) {
-      if (await this.#publish(feed, item, sha(item.text, 16), now)) result.published++;
+      if (await publishItem(this.#o, feed, item, sha(item.text, 16), now)) result.published++;
       else result.skipped++;
     }
     for (const item of fresh) {
       const before = known.get(item.itemId);
       const titleHash = sha(item.text, 16);
       if (before !== undefined && before.titleHash !== titleHash) {
-        if (await this.#correct(feed, item, before.id, titleHash)) result.corrected++;
+        if (await correctItem(this.#o, feed, item, before.id, titleHash)) result.corrected++;
       }
     }
     await memory.touch(
@@ -202,64 +203,7 @@ export class FeedPoller {
       fresh.map((i) => i.itemId),
       now,
     );
-    if (result.published > 0) feedMetrics.items.inc({ feed: feed.name, action: 'published' }, result.published);
-    if (result.corrected > 0) feedMetrics.items.inc({ feed: feed.name, action: 'corrected' }, result.corrected);
-  }
-
-  async #publish(feed: FeedConfig, item: Candidate, titleHash: string, now: number): Promise<boolean> {
-    const draft = HeadlineInputSchema.safeParse({
-      text: item.text,
-      ...(item.url ? { url: item.url } : {}),
-      topics: feed.topics,
-      symbols: feed.symbols,
-      urgency: feed.urgency,
-      lang: item.lang ?? 'en',
-      source: feed.name,
-      // The queue's idempotency key makes publishing an item twice impossible even when two
-      // polls race, or a worker dies between queueing and remembering: same key, same headline.
-      idempotencyKey: `feed-${sha(`${feed.name}\0${item.key}`, 40)}`,
-    });
-    if (!draft.success) {
-      this.#o.logger.warn(
-        { feed: feed.name, key: item.key, issues: draft.error.issues.map((i) => i.message) },
-        'feed item skipped: not a valid headline',
-      );
-      return false;
-    }
-    const time = headlineTime(item.publishedAt, now, this.#o.futureSkewMs);
-    if (time.fallback !== undefined) {
-      this.#o.logger.debug(
-        { feed: feed.name, key: item.key, date: item.publishedAt, why: time.fallback },
-        'feed item dated when first seen',
-      );
-    }
-    const accepted = await this.#o.ingest.publish(draft.data, feedEditor(feed), time.publishedAt ? { publishedAt: time.publishedAt } : {});
-    await this.#o.memory.remember(feed.name, item.itemId, { id: accepted.id, titleHash });
-    return true;
-  }
-
-  /** A retitled item: a correction of its headline, unless that headline is gone or withdrawn. */
-  async #correct(feed: FeedConfig, item: { key: string; text: string; itemId: string }, id: string, titleHash: string): Promise<boolean> {
-    const { memory, log, logger } = this.#o;
-    const current = await log.current(id);
-    // Not in the log: still queued (try again next poll) or retired by retention (nothing to fix).
-    if (current === null) return false;
-    if (current.status === 'withdrawn' || current.text === item.text) {
-      // Withdrawn by an editor: a feed's retitling does not bring it back. Same text: done before.
-      await memory.remember(feed.name, item.itemId, { id, titleHash });
-      return false;
-    }
-    const changes = CorrectionInputSchema.parse({ text: item.text, idempotencyKey: `feedfix-${sha(`${item.key}\0${titleHash}`, 40)}` });
-    try {
-      await this.#o.ingest.correct(id, changes, feedEditor(feed));
-    } catch (err) {
-      if (err instanceof TickerError && err.code === 'conflict') {
-        logger.info({ feed: feed.name, id }, 'feed correction deferred: headline not out yet');
-        return false;
-      }
-      throw err;
-    }
-    await memory.remember(feed.name, item.itemId, { id, titleHash });
-    return true;
+    if (result.published > 0) this.#o.metrics.items.inc({ feed: feed.name, action: 'published' }, result.published);
+    if (result.corrected > 0) this.#o.metrics.items.inc({ feed: feed.name, action: 'corrected' }, result.corrected);
   }
 }

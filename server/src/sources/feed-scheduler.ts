@@ -26,6 +26,22 @@ interface PollJobData {
 
 const schedulerId = (name: string) => `feed-${encodeURIComponent(name)}`;
 
+/**
+ * Builds the scheduler, makes its schedules match `feeds` and starts running polls. Its `close()`
+ * is idempotent; a start that fails half-way closes what it opened.
+ */
+export async function createFeedScheduler(options: FeedSchedulerOptions, feeds: FeedConfig[]): Promise<FeedScheduler> {
+  const scheduler = new FeedScheduler(options);
+  try {
+    await scheduler.sync(feeds);
+  } catch (err) {
+    await scheduler.close();
+    throw err;
+  }
+  scheduler.start();
+  return scheduler;
+}
+
 export class FeedScheduler {
   readonly queue: Queue<PollJobData>;
   readonly #worker: Worker<PollJobData, PollResult | null>;
@@ -51,7 +67,8 @@ export class FeedScheduler {
 
   /** Starts running polls; call after the first sync. */
   start(): void {
-    void this.#worker.run().catch((err: Error) => this.#o.logger.error({ err: err.message }, 'feeds worker stopped'));
+    // Runs until close(): its end is only ever an error to log.
+    void this.#worker.run().catch((err: unknown) => this.#o.logger.error({ err: (err as Error).message }, 'feeds worker stopped'));
   }
 
   /**

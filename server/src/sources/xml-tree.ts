@@ -6,7 +6,7 @@
 // element ended, so a caller can keep the items that were complete and drop one cut in half.
 // DOCTYPE entity declarations are never expanded (no "billion laughs").
 import { decodeHTMLStrict } from 'entities';
-import { Parser } from 'htmlparser2';
+import { Parser, type Handler } from 'htmlparser2';
 import { FeedError } from './feed-error.js';
 
 /** How an element ended: its own end tag, an ancestor's end tag, or the end of the document. */
@@ -127,6 +127,17 @@ function documentRoot(top: XmlElement, text: string, repairs: Set<string>): XmlE
  */
 export function parseXml(text: string): XmlDocument {
   const repairs = new Set<string>();
+  const tree = treeBuilder(repairs);
+  const parser = new Parser(tree.handler, { xmlMode: true, decodeEntities: false, recognizeCDATA: true, recognizeSelfClosing: true });
+  parser.write(text);
+  tree.reachedEnd();
+  parser.end();
+  tree.flush();
+  return { root: documentRoot(tree.top, text, repairs), repairs: [...repairs] };
+}
+
+/** The tokenizer's callbacks, building the tree under `top` and noting each repair. */
+function treeBuilder(repairs: Set<string>): { top: XmlElement; handler: Partial<Handler>; reachedEnd(): void; flush(): void } {
   const top: XmlElement = { name: '#document', local: '#document', prefix: '', ns: undefined, attrs: {}, children: [], end: 'tag' };
   const stack: XmlElement[] = [top];
   const scopes: Record<string, string>[] = [{ xml: 'http://www.w3.org/XML/1998/namespace' }];
@@ -146,77 +157,42 @@ export function parseXml(text: string): XmlDocument {
     append(decodeReferences(pending, bare));
     pending = '';
   };
-
-  const parser = new Parser(
-    {
-      onopentag(name, rawAttrs) {
-        flush();
-        // Thrown out of parser.write(): the document is not read further.
-        if (stack.length > MAX_DEPTH) throw new FeedError('invalid_xml', `elements nested more than ${MAX_DEPTH} deep`);
-        if (++count > MAX_ELEMENTS) throw new FeedError('too_large', `more than ${MAX_ELEMENTS} elements`);
-        const parent = stack[stack.length - 1]!;
-        const { el, scope } = openElement(name, rawAttrs, parent, scopes[scopes.length - 1]!, bare);
-        parent.children.push(el);
-        stack.push(el);
-        scopes.push(scope);
-      },
-      ontext(raw) {
-        // Raw text is gathered and decoded at the next tag, so a reference the tokenizer
-        // happened to split is still decoded whole.
-        if (inCdata) {
-          flush();
-          append(raw);
-        } else pending += raw;
-      },
-      oncdatastart() {
-        flush();
-        inCdata = true;
-      },
-      oncdataend() {
-        inCdata = false;
-      },
-      onclosetag(_name, isImplied) {
-        flush();
-        const el = stack.pop();
-        scopes.pop();
-        if (el === undefined || el === top) return;
-        el.end = !isImplied ? 'tag' : ending ? 'eof' : 'ancestor';
-        if (el.end === 'ancestor') repairs.add(`unclosed <${el.name}>`);
-        if (el.end === 'eof') repairs.add(`document ends inside <${el.name}>`);
-      },
+  const handler: Partial<Handler> = {
+    onopentag(name, rawAttrs) {
+      flush();
+      // Thrown out of parser.write(): the document is not read further.
+      if (stack.length > MAX_DEPTH) throw new FeedError('invalid_xml', `elements nested more than ${MAX_DEPTH} deep`);
+      if (++count > MAX_ELEMENTS) throw new FeedError('too_large', `more than ${MAX_ELEMENTS} elements`);
+      const parent = stack[stack.length - 1]!;
+      const { el, scope } = openElement(name, rawAttrs, parent, scopes[scopes.length - 1]!, bare);
+      parent.children.push(el);
+      stack.push(el);
+      scopes.push(scope);
     },
-    { xmlMode: true, decodeEntities: false, recognizeCDATA: true, recognizeSelfClosing: true },
-  );
-  parser.write(text);
-  ending = true;
-  parser.end();
-  flush();
-
-  return { root: documentRoot(top, text, repairs), repairs: [...repairs] };
-}
-
-export const elements = (el: XmlElement, local?: string): XmlElement[] =>
-  el.children.filter((c): c is XmlElement => typeof c !== 'string' && (local === undefined || c.local === local));
-
-export const element = (el: XmlElement, local: string): XmlElement | undefined => elements(el, local)[0];
-
-/** All text below `el`, in document order (CDATA included). */
-export function textOf(el: XmlElement | undefined): string {
-  if (el === undefined) return '';
-  return el.children.map((c) => (typeof c === 'string' ? c : textOf(c))).join('');
-}
-
-const escapeText = (s: string) => s.replace(/&/gu, '&amp;').replace(/</gu, '&lt;').replace(/>/gu, '&gt;');
-
-/** The children of `el` written back as markup (for inline XHTML content, read then as HTML). */
-export function innerMarkup(el: XmlElement): string {
-  return el.children
-    .map((c) => {
-      if (typeof c === 'string') return escapeText(c);
-      const attrs = Object.entries(c.attrs)
-        .map(([k, v]) => ` ${k}="${escapeText(v).replace(/"/gu, '&quot;')}"`)
-        .join('');
-      return `<${c.local}${attrs}>${innerMarkup(c)}</${c.local}>`;
-    })
-    .join('');
+    ontext(raw) {
+      // Raw text is gathered and decoded at the next tag, so a reference the tokenizer
+      // happened to split is still decoded whole.
+      if (inCdata) {
+        flush();
+        append(raw);
+      } else pending += raw;
+    },
+    oncdatastart() {
+      flush();
+      inCdata = true;
+    },
+    oncdataend() {
+      inCdata = false;
+    },
+    onclosetag(_name, isImplied) {
+      flush();
+      const el = stack.pop();
+      scopes.pop();
+      if (el === undefined || el === top) return;
+      el.end = !isImplied ? 'tag' : ending ? 'eof' : 'ancestor';
+      if (el.end === 'ancestor') repairs.add(`unclosed <${el.name}>`);
+      if (el.end === 'eof') repairs.add(`document ends inside <${el.name}>`);
+    },
+  };
+  return { top, handler, reachedEnd: () => void (ending = true), flush };
 }

@@ -1,13 +1,13 @@
 // The parser on its own: real publishers' feeds and the awkward cases, no Redis, no HTTP.
 import { readFileSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { decodeFeed } from '../../server/src/sources/feed-charset.js';
-import { parseFeedDate } from '../../server/src/sources/feed-date.js';
-import { FeedError } from '../../server/src/sources/feed-error.js';
-import { cutText } from '../../server/src/sources/feed-text.js';
-import { parseFeed } from '../../server/src/sources/parse-feed.js';
+import { decodeFeed } from './feed-charset.js';
+import { parseFeedDate } from './feed-date.js';
+import { FeedError } from './feed-error.js';
+import { cutText } from './feed-text.js';
+import { parseFeed } from './parse-feed.js';
 
-const REAL = new URL('../fixtures/real-feeds/', import.meta.url);
+const REAL = new URL('../../../test/fixtures/real-feeds/', import.meta.url);
 const realFeeds = readdirSync(REAL).filter((f) => /\.(rss|atom)$/u.test(f));
 
 /**

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ByeInfo } from '@headline-ticker/sdk/protocol';
-import { spreadByes, type Leaving } from '../../server/src/gateway/bye.js';
+import { spreadByes, type Leaving } from './bye.js';
 
 /** A socket that records when it was told goodbye. */
 function leaving(at: number[], start: number): Leaving {
