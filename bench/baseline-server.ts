@@ -39,7 +39,10 @@ const queue = queueUrl
     })
   : null;
 if (queueUrl) {
-  new Worker('bench', async (job) => emit(job.data), { connection: new Redis(queueUrl, { maxRetriesPerRequest: null }), concurrency: 1 });
+  new Worker('bench', (job) => Promise.resolve(emit(job.data)), {
+    connection: new Redis(queueUrl, { maxRetriesPerRequest: null }),
+    concurrency: 1,
+  });
 }
 
 io.on('connection', (socket) => {

@@ -32,11 +32,11 @@ const plainText = (max: number, what: string) =>
   z
     .string({ error: `${what} must be a string` })
     // A lone surrogate is not text: it breaks UTF-8 encoders downstream (Redis, JSON, browsers).
-    .refine((s) => !LONE_SURROGATE.test(s), { message: `${what} must be valid Unicode (no lone surrogates)`, abort: true })
+    .refine((s) => !LONE_SURROGATE.test(s), { error: `${what} must be valid Unicode (no lone surrogates)`, abort: true })
     .transform((s) => toPlainLine(s.replace(BIDI_CONTROLS, '')))
-    .refine((s) => s.length > 0, { message: `${what} must not be empty or only whitespace` })
-    .refine(hasVisibleChar, { message: `${what} must have at least one visible character` })
-    .refine((s) => charCount(s) <= max, { message: `${what} must be at most ${max} characters` });
+    .refine((s) => s.length > 0, { error: `${what} must not be empty or only whitespace` })
+    .refine(hasVisibleChar, { error: `${what} must have at least one visible character` })
+    .refine((s) => charCount(s) <= max, { error: `${what} must be at most ${max} characters` });
 
 export const TextSchema = plainText(TEXT_MAX, 'text');
 export const SummarySchema = plainText(SUMMARY_MAX, 'summary');
@@ -54,7 +54,7 @@ export const HttpUrlSchema = z
         return false;
       }
     },
-    { message: 'url must be an absolute http(s) URL' },
+    { error: 'url must be an absolute http(s) URL' },
   );
 
 export const TopicSchema = z
@@ -62,18 +62,18 @@ export const TopicSchema = z
   .trim()
   .toLowerCase()
   .max(64)
-  .regex(TOPIC_PATTERN, { message: 'topic must be a lowercase slug like "energy" or "central-banks"' });
+  .regex(TOPIC_PATTERN, { error: 'topic must be a lowercase slug like "energy" or "central-banks"' });
 
 export const SymbolSchema = z
   .string()
   .trim()
   .toUpperCase()
-  .regex(SYMBOL_PATTERN, { message: 'symbol must be a ticker like "GAZP", "BRK.B" or "LSE:VOD"' });
+  .regex(SYMBOL_PATTERN, { error: 'symbol must be a ticker like "GAZP", "BRK.B" or "LSE:VOD"' });
 
 const uniqueList = <T extends z.ZodType<string>>(item: T, what: string) =>
   z
     .array(item)
-    .max(LIST_MAX, { message: `at most ${LIST_MAX} ${what}` })
+    .max(LIST_MAX, { error: `at most ${LIST_MAX} ${what}` })
     .transform((xs) => [...new Set(xs)]);
 
 export const TopicsSchema = uniqueList(TopicSchema, 'topics');
@@ -88,19 +88,19 @@ export const LANG_MAX = 35;
 export const LangSchema = z
   .string()
   .trim()
-  .max(LANG_MAX, { message: `lang must be at most ${LANG_MAX} characters` })
-  .regex(/^[A-Za-z]{2,8}(?:-[A-Za-z0-9]{1,8})*$/u, { message: 'lang must be a BCP 47 tag like "en" or "pt-BR"' });
+  .max(LANG_MAX, { error: `lang must be at most ${LANG_MAX} characters` })
+  .regex(/^[A-Za-z]{2,8}(?:-[A-Za-z0-9]{1,8})*$/u, { error: 'lang must be a BCP 47 tag like "en" or "pt-BR"' });
 
 export const SourceSchema = z
   .string()
   .transform(toPlainLine)
-  .refine((s) => s.length > 0 && charCount(s) <= 64, { message: 'source must be 1..64 characters' });
+  .refine((s) => s.length > 0 && charCount(s) <= 64, { error: 'source must be 1..64 characters' });
 
-export const IsoTimeSchema = z.iso.datetime({ offset: true, message: 'must be an ISO 8601 time with a zone, like 2026-01-31T09:30:00Z' });
+export const IsoTimeSchema = z.iso.datetime({ offset: true, error: 'must be an ISO 8601 time with a zone, like 2026-01-31T09:30:00Z' });
 
 export const IdempotencyKeySchema = z
   .string()
-  .regex(/^[\x21-\x7e]{1,128}$/u, { message: 'idempotencyKey must be 1..128 printable ASCII characters' });
+  .regex(/^[\x21-\x7e]{1,128}$/u, { error: 'idempotencyKey must be 1..128 printable ASCII characters' });
 
 /** The body of `POST /api/headlines`. */
 export const HeadlineInputSchema = z.strictObject({
@@ -130,7 +130,7 @@ export const CorrectionInputSchema = z
     idempotencyKey: IdempotencyKeySchema.optional(),
   })
   .refine((c) => Object.keys(c).some((k) => k !== 'idempotencyKey'), {
-    message: 'a correction must change at least one field',
+    error: 'a correction must change at least one field',
   });
 export type CorrectionInput = z.input<typeof CorrectionInputSchema>;
 export type CorrectionDraft = z.output<typeof CorrectionInputSchema>;

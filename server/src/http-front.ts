@@ -44,6 +44,7 @@ export function startHttpFront(p: HttpFrontDeps, o: TickerOptions): { app: Expre
     access,
     limits: p.limits,
     ingest: p.api ? p.ingest : null,
+    audit: p.audit,
     log: p.log,
     redis: p.redis,
     logger,

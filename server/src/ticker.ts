@@ -87,11 +87,11 @@ async function startRoles(o: TickerOptions, base: Base): Promise<Roles> {
 
   // The API queues the desk's flashes; the worker role queues feed items the same way.
   const crashAfterIdempotency = o.faultCrashAfterIdempotency ?? false;
-  const ingest = new IngestQueue({ connection: redis, durableWrites, log, keys, prefix: keys.queuePrefix, crashAfterIdempotency });
+  const audit = new AuditLog(redis, keys);
+  const ingest = new IngestQueue({ connection: redis, durableWrites, log, keys, audit, prefix: keys.queuePrefix, crashAfterIdempotency });
   started.push({ name: 'queue', close: () => ingest.close() });
   ingest.registerMetrics(metrics);
   log.registerMetrics(metrics);
-  const audit = new AuditLog(redis, keys);
   const parts: TickerParts = { started, connections, redis, keys, prefix, log, audit, ingest, logger, metrics };
   const feeds = serves.worker ? await startWorkerRole(parts, o) : null;
 

@@ -6,6 +6,7 @@ import { Registry } from 'prom-client';
 import type { Headline } from '@headline-ticker/sdk/protocol';
 import { parseTickerConfig, type TickerConfig } from '../../server/src/config/ticker-config.js';
 import type { RunningTicker } from '../../server/src/ticker.js';
+import { AuditLog } from '../../server/src/log/audit-log.js';
 import { FeedLog } from '../../server/src/log/feed-log.js';
 import { parseFeedDate } from '../../server/src/sources/feed-date.js';
 import { FeedMemory } from '../../server/src/sources/feed-memory.js';
@@ -288,7 +289,8 @@ describe('failing feeds hurt nothing', () => {
   it('backs off after failures, and a success resets it', async () => {
     const keys = stack.keys;
     const log = new FeedLog(stack.redis.client, keys, { maxEvents: 1000, minAgeSeconds: 0 });
-    const ingest = new IngestQueue({ connection: stack.redis.client, log, keys, prefix: keys.queuePrefix });
+    const audit = new AuditLog(stack.redis.client, keys);
+    const ingest = new IngestQueue({ connection: stack.redis.client, log, keys, audit, prefix: keys.queuePrefix });
     const poller = new FeedPoller({
       ingest,
       log,

@@ -4,7 +4,7 @@ import type { RedisClient } from '../redis/connection.js';
 import type { AccessRegistry } from '../access/access-registry.js';
 import type { AddressLimits } from '../access/address-limits.js';
 import type { Limits } from '../access/limits.js';
-import { AuditLog } from '../log/audit-log.js';
+import type { AuditLog } from '../log/audit-log.js';
 import type { FeedLog } from '../log/feed-log.js';
 import type { IngestQueue } from '../ingest/ingest-queue.js';
 import type { Logger } from '../logger.js';
@@ -33,8 +33,8 @@ export interface AppDeps {
   api: boolean;
   /** licence usage (API nodes) */
   usage?: UsageRecorder | null;
-  /** the ticker's audit trail; built here when the caller has none to pass (http-front.ts for now) */
-  audit?: AuditLog;
+  /** the ticker's audit trail (built once, in TickerParts) */
+  audit: AuditLog;
   /**
    * Where `GET /api/stream` (stream-route.ts) is mounted: the route itself is built with the
    * gateway, after this app is attached to the server, and added to this router then.
@@ -74,7 +74,7 @@ export function createApp(deps: AppDeps): Express {
     app.use(widgetRoute());
     app.use(openApiRoute());
     if (deps.stream) app.use(deps.stream);
-    app.use(auditRoutes({ access: deps.access, limits: deps.limits, audit: deps.audit ?? new AuditLog(deps.redis, deps.log.keys) }));
+    app.use(auditRoutes({ access: deps.access, limits: deps.limits, audit: deps.audit }));
     app.use(editorRoute(deps));
     if (deps.usage) app.use(usageRoutes({ access: deps.access, limits: deps.limits, usage: deps.usage }));
     app.use(express.static(PUBLIC_DIR, { index: 'index.html', maxAge: '1m' }));

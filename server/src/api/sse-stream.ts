@@ -1,14 +1,10 @@
 import type { Response } from 'express';
-import { TickerError, type Headline } from '@headline-ticker/sdk/protocol';
+import { TickerError, type Headline, type StreamEndReason, type StreamResetReason } from '@headline-ticker/sdk/protocol';
 import type { KeyRecord } from '../access/access-registry.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 
-/** Why a `reset` event was sent (docs/protocol.md). */
-export type StreamResetReason = 'replay_bound' | 'log_trimmed' | 'feed_restarted';
-
-/** Why a stream is ended: a `bye` event says so, unless the client is simply to reconnect. */
-export type StreamEndReason = 'revoked' | 'feed_restarted' | 'slow_consumer' | 'reconnect';
+export type { StreamEndReason, StreamResetReason };
 
 export interface SseOptions {
   heartbeatMs: number;

@@ -62,7 +62,8 @@ export const HEARTBEAT_MS = 15_000;
 /** The key as sent: `Authorization: Bearer <key>` or `?key=` (requireKey has accepted one of them). */
 function secretOf(req: Request): string {
   const m = /^Bearer\s+(\S+)\s*$/iu.exec(req.headers.authorization ?? '');
-  return m?.[1] ?? String(req.query['key']);
+  const query = req.query['key'];
+  return m?.[1] ?? (typeof query === 'string' ? query : '');
 }
 
 /** The last event id the client saw: the `Last-Event-ID` header (EventSource's reconnect) or `?since=`. */

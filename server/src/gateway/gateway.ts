@@ -126,8 +126,9 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
         backpressure.close();
         disposeAll(disposers);
         await spreadByes([...openSockets(io)], 'shutdown', deps.shutdownSpreadMs ?? DEFAULT_SHUTDOWN_SPREAD_MS);
+        // io.close's promise settles before the HTTP server has closed; its callback after.
         await new Promise<void>((resolve) => {
-          io.close(() => resolve());
+          io.close(() => resolve()).catch(() => resolve());
         });
       })()),
   };

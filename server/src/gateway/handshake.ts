@@ -73,7 +73,7 @@ function overloadedError(retryAfterMs: number): ExtendedError {
 }
 
 /** The `io.use` middleware: protocol version, credentials, origin, connection slots. */
-export function handshake(deps: HandshakeDeps): (socket: TickerSocket, next: Next) => Promise<void> {
+export function handshake(deps: HandshakeDeps): (socket: TickerSocket, next: Next) => void {
   const { access, limits, connections, logger, usage } = deps;
   /** The refusal for unknown credentials; only these meet the lockout, a valid key is never refused for others' failures. */
   const unknownCredentials = async (socket: TickerSocket): Promise<Error> => {
@@ -104,7 +104,7 @@ export function handshake(deps: HandshakeDeps): (socket: TickerSocket, next: Nex
     onGone(socket, () => deps.addressLimits.closeSocket(ip));
     return admission.key;
   };
-  return async (socket, next) => {
+  const admit = async (socket: TickerSocket, next: Next): Promise<void> => {
     // Behind already: a new client would stall everyone, including itself. Refused, cheaply.
     const wait = deps.overloaded?.() ?? null;
     if (wait !== null) return next(overloadedError(wait));
@@ -124,6 +124,14 @@ export function handshake(deps: HandshakeDeps): (socket: TickerSocket, next: Nex
     if (gone(socket)) return next(new Error('gone'));
     Object.assign(socket.data, { ip, key: admitted, sub: null, filter: null, rooms: [], chain: Promise.resolve(), pageAt: null });
     next();
+  };
+  // Every path above answers by itself (Redis failures admit or refuse); should one throw, the
+  // client is told to come back shortly instead of hanging, and the process does not crash.
+  return (socket, next) => {
+    admit(socket, next).catch((err: unknown) => {
+      logger.error({ err, socket: socket.id }, 'handshake failed');
+      next(overloadedError(1000));
+    });
   };
 }
 

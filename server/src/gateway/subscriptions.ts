@@ -1,4 +1,4 @@
-import { TickerError, type SubscribeAck, type UnsubscribeAck } from '@headline-ticker/sdk/protocol';
+import { isEverything, TickerError, type SubscribeAck, type UnsubscribeAck } from '@headline-ticker/sdk/protocol';
 import { SubscribeRequestSchema, UnsubscribeRequestSchema } from '@headline-ticker/sdk/schemas';
 import { subscriptionOf } from '../log/subscription.js';
 import type { Logger } from '../logger.js';
@@ -54,7 +54,7 @@ export function createSubscriptions(deps: SubscriptionsDeps): Subscriptions {
         if (typeof ack !== 'function') return;
         const refused = requestLimits.flooded(socket);
         if (refused) return ack(refused);
-        serially(socket, async () => ack(unsubscribe(socket, request)));
+        serially(socket, () => Promise.resolve(ack(unsubscribe(socket, request))));
       });
     },
   };
@@ -117,7 +117,7 @@ function unsubscribe(socket: TickerSocket, request: unknown): UnsubscribeAck {
   const current = socket.data.sub;
   const topics = parsed.data.topics ?? [];
   const symbols = parsed.data.symbols ?? [];
-  if (current === null || (topics.length === 0 && symbols.length === 0) || topics.includes('*')) {
+  if (current === null || isEverything({ topics, symbols })) {
     setRooms(socket, []);
     socket.data.sub = null;
     socket.data.filter = null;

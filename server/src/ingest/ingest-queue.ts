@@ -3,7 +3,7 @@ import { Queue } from 'bullmq';
 import type { RedisClient } from '../redis/connection.js';
 import { TickerError, type IngestAccepted, type ScheduledHeadline, type WithdrawResult } from '@headline-ticker/sdk/protocol';
 import type { CorrectionDraft, HeadlineDraft } from '@headline-ticker/sdk/schemas';
-import { AuditLog } from '../log/audit-log.js';
+import type { AuditLog } from '../log/audit-log.js';
 import type { FeedLog } from '../log/feed-log.js';
 import type { FeedKeys } from '../log/feed-keys.js';
 import { isCommandTimeout } from '../redis/connection.js';
@@ -29,6 +29,8 @@ export interface IngestQueueOptions {
    * the job is queued — the step the key must survive. TICKER_FAULT_CRASH_AFTER_IDEMPOTENCY.
    */
   crashAfterIdempotency?: boolean;
+  /** the ticker's audit trail, where a cancellation is recorded */
+  audit: AuditLog;
 }
 
 export type { WithdrawResult };
@@ -83,7 +85,7 @@ export class IngestQueue {
     this.#waitForReplica = options.durableWrites !== undefined;
     this.#log = options.log;
     this.#keys = options.keys;
-    this.#audit = new AuditLog(options.connection, options.keys);
+    this.#audit = options.audit;
     this.#crashAfterIdempotency = options.crashAfterIdempotency ?? false;
     const queueOn = (connection: RedisClient) => {
       const queue = new Queue(INGEST_QUEUE, {

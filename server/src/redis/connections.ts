@@ -36,6 +36,8 @@ export function createRedisConnections(topology: RedisTopology, logger: Logger, 
       all.push({ name, redis: c });
       return c;
     },
-    close: async () => void (await Promise.all(all.map((c) => quitQuietly(c.redis)))),
+    close: async () => {
+      await Promise.all(all.map((c) => quitQuietly(c.redis)));
+    },
   };
 }

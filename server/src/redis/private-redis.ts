@@ -85,17 +85,17 @@ export class PrivateRedis {
       const onData = (chunk: Buffer) => {
         out += chunk.toString();
         if (out.includes('Ready to accept connections')) {
-          child.stdout?.off('data', onData);
+          child.stdout.off('data', onData);
           resolve();
         }
       };
-      child.stdout?.on('data', onData);
+      child.stdout.on('data', onData);
       child.once('exit', (code) => reject(new Error(`redis-server exited with ${code}: ${out.slice(-500)}`)));
       child.once('error', reject);
     });
     // Keep draining output so the pipe never fills.
-    child.stdout?.resume();
-    child.stderr?.resume();
+    child.stdout.resume();
+    child.stderr.resume();
     child.once('exit', () => {
       if (this.#child === child) this.#child = null;
     });

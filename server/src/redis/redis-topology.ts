@@ -27,17 +27,17 @@ export type Durability = (typeof DURABILITY)[number];
 const hostPort = z
   .string()
   .trim()
-  .regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$/u, { message: 'must be host:port' })
+  .regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$/u, { error: 'must be host:port' })
   .transform((s): HostPort => {
     const i = s.lastIndexOf(':');
     return { host: s.slice(0, i).replace(/^\[|\]$/gu, ''), port: Number(s.slice(i + 1)) };
   })
-  .refine((hp) => hp.port > 0 && hp.port < 65536, { message: 'port must be 1-65535' });
+  .refine((hp) => hp.port > 0 && hp.port < 65536, { error: 'port must be 1-65535' });
 
 export const hostPortList = z
   .string()
   .transform((s) => s.split(',').filter((part) => part.trim() !== ''))
-  .pipe(z.array(hostPort).min(1, { message: 'needs at least one host:port' }));
+  .pipe(z.array(hostPort).min(1, { error: 'needs at least one host:port' }));
 
 /** The env variables that describe the topology, already validated one by one. */
 export interface TopologyEnv {

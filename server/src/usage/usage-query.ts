@@ -4,13 +4,13 @@ import { daysBetween } from './usage-report.js';
 
 const Day = z
   .string()
-  .regex(/^\d{4}-\d{2}-\d{2}$/u, { message: 'must be a UTC day, YYYY-MM-DD' })
+  .regex(/^\d{4}-\d{2}-\d{2}$/u, { error: 'must be a UTC day, YYYY-MM-DD' })
   .refine(
     (s) => {
       const t = Date.parse(`${s}T00:00:00Z`);
       return Number.isFinite(t) && dayOf(t) === s;
     },
-    { message: 'not a calendar day' },
+    { error: 'not a calendar day' },
   );
 
 /** `from`/`to` (UTC days, inclusive; default today) and an optional key name or ref. */
@@ -26,6 +26,6 @@ export function usageQuerySchema(maxDays: number, now = () => Date.now()) {
       const from = q.from ?? to;
       return { from, to, ...(q.key === undefined ? {} : { key: q.key }) };
     })
-    .refine((q) => q.from <= q.to, { message: 'from must not be after to', path: ['from'] })
-    .refine((q) => daysBetween(q.from, q.to).length <= maxDays, { message: `at most ${maxDays} days (the retention)`, path: ['from'] });
+    .refine((q) => q.from <= q.to, { error: 'from must not be after to', path: ['from'] })
+    .refine((q) => daysBetween(q.from, q.to).length <= maxDays, { error: `at most ${maxDays} days (the retention)`, path: ['from'] });
 }
