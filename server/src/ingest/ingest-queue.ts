@@ -1,16 +1,18 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { Queue } from 'bullmq';
+import type { Queue } from 'bullmq';
 import type { RedisClient } from '../redis/connection.js';
 import { TickerError, type IngestAccepted, type ScheduledHeadline, type WithdrawResult } from '@headline-ticker/sdk/protocol';
 import type { CorrectionDraft, HeadlineDraft } from '@headline-ticker/sdk/schemas';
 import type { AuditLog } from '../log/audit-log.js';
 import type { FeedLog } from '../log/feed-log.js';
 import type { FeedKeys } from '../log/feed-keys.js';
-import { isCommandTimeout } from '../redis/connection.js';
 import { replicated } from '../redis/replication.js';
 import type { Metrics } from '../metrics.js';
 import { newHeadlineId } from './headline-id.js';
-import { INGEST_QUEUE, IngestJobSchema, publishJobId, type IngestJob, type PublishDraft } from './ingest-jobs.js';
+import { publishJobId, type IngestJob, type PublishDraft } from './ingest-jobs.js';
+import { IDEMPOTENCY_TTL_SECONDS, ingestQueueOn } from './queue-settings.js';
+import { scheduledHeadlines } from './schedule.js';
+import { guard, guardWrite } from './store-errors.js';
 
 export interface IngestQueueOptions {
   /** a fail-fast ('command') connection, so nothing is acknowledged that was not queued */
@@ -34,34 +36,7 @@ export interface IngestQueueOptions {
 }
 
 export type { WithdrawResult };
-
-/**
- * The idempotency window: a retry with the same key within it returns the first answer and
- * never publishes twice. It holds after the job is gone: the append's operation marker (kept 8
- * days, feed-log.ts) makes a re-queued job a no-op.
- */
-export const IDEMPOTENCY_TTL_SECONDS = 24 * 3600;
-
-/**
- * Attempts are many and the backoff capped (ingest-worker.ts); the worker's retry horizon is
- * what bounds them in time.
- */
-const JOB_DEFAULTS = {
-  attempts: 1000,
-  backoff: { type: 'capped' },
-  // A completed job is deleted at once (one DEL inside BullMQ's finishing script) instead of
-  // kept in the completed set and trimmed by age and count on every completion. Nothing reads
-  // completed jobs: a re-run of the same operation is recognised by the append's op marker
-  // (8 days), not by BullMQ's job id, and the 202 already told the desk the headline's id.
-  removeOnComplete: true,
-  removeOnFail: { age: 7 * 24 * 3600 },
-} as const;
-
-/**
- * BullMQ's events stream (read only by QueueEvents, which the product does not use) gets ~5
- * entries per job; kept short it costs a little memory instead of 10,000 entries' worth.
- */
-const EVENTS_MAX_LEN = 1000;
+export { IDEMPOTENCY_TTL_SECONDS };
 
 /** The API's side of ingest: every change to the feed goes through here into the queue. */
 export class IngestQueue {
@@ -87,19 +62,8 @@ export class IngestQueue {
     this.#keys = options.keys;
     this.#audit = options.audit;
     this.#crashAfterIdempotency = options.crashAfterIdempotency ?? false;
-    const queueOn = (connection: RedisClient) => {
-      const queue = new Queue(INGEST_QUEUE, {
-        connection,
-        prefix: options.prefix,
-        defaultJobOptions: JOB_DEFAULTS,
-        streams: { events: { maxLen: EVENTS_MAX_LEN } },
-      });
-      // BullMQ re-emits connection errors here; they surface as 503s on the requests instead.
-      queue.on('error', () => undefined);
-      return queue;
-    };
-    this.queue = queueOn(this.#redis);
-    this.#writeQueue = this.#writer === this.#redis ? this.queue : queueOn(this.#writer);
+    this.queue = ingestQueueOn(this.#redis, options.prefix);
+    this.#writeQueue = this.#writer === this.#redis ? this.queue : ingestQueueOn(this.#writer, options.prefix);
   }
 
   /** The queue's gauge: jobs by state. */
@@ -126,7 +90,7 @@ export class IngestQueue {
       const job: IngestJob = { op: 'publish', id: answer.id, draft: publishDraft, editor };
       // The job id derives from the headline id, so BullMQ itself ignores a second add while
       // the job exists; once it is gone, the append's operation marker does.
-      await this.#guardWrite(this.#writeQueue.add('publish', job, { jobId: publishJobId(answer.id), delay }));
+      await guardWrite(this.#writeQueue.add('publish', job, { jobId: publishJobId(answer.id), delay }));
     };
     if (idempotencyKey === undefined) {
       await enqueue(accepted);
@@ -136,10 +100,10 @@ export class IngestQueue {
     // healed by the retry: it finds the claim and queues the same job again (a no-op when the
     // first add did happen), so a retry with the same key publishes exactly once.
     const idemKey = this.#keys.idempotency(editorScoped(editor, idempotencyKey));
-    const claimed = await this.#guardWrite(this.#writer.set(idemKey, JSON.stringify(accepted), 'EX', IDEMPOTENCY_TTL_SECONDS, 'NX'));
+    const claimed = await guardWrite(this.#writer.set(idemKey, JSON.stringify(accepted), 'EX', IDEMPOTENCY_TTL_SECONDS, 'NX'));
     let answer = accepted;
     if (claimed === null) {
-      const earlier = await this.#guard(this.#redis.get(idemKey));
+      const earlier = await guard(this.#redis.get(idemKey));
       if (earlier !== null) answer = JSON.parse(earlier) as IngestAccepted;
     }
     if (this.#crashAfterIdempotency) process.kill(process.pid, 'SIGKILL');
@@ -149,34 +113,32 @@ export class IngestQueue {
 
   async correct(id: string, changes: CorrectionDraft, editor: string): Promise<IngestAccepted> {
     this.#assertReady();
-    const current = await this.#guard(this.#log.current(id));
+    const current = await guard(this.#log.current(id));
     if (current === null) {
-      const pending = await this.#guard(this.queue.getJob(publishJobId(id)));
+      const pending = await guard(this.queue.getJob(publishJobId(id)));
       if (pending) throw new TickerError('conflict', `headline ${id} is not published yet; correct it once it is out`);
       throw new TickerError('not_found', `no headline ${id}`);
     }
     if (current.status === 'withdrawn') throw new TickerError('conflict', `headline ${id} was withdrawn and cannot be corrected`);
     const { idempotencyKey, ...rest } = changes;
     const jobId = idempotencyKey === undefined ? `cor-${id}-${randomUUID()}` : `cor-${id}-${editorScoped(editor, idempotencyKey)}`;
-    await this.#guardWrite(this.#writeQueue.add('correct', { op: 'correct', id, changes: rest, editor } satisfies IngestJob, { jobId }));
+    await guardWrite(this.#writeQueue.add('correct', { op: 'correct', id, changes: rest, editor } satisfies IngestJob, { jobId }));
     return this.#durable({ id, status: 'queued' });
   }
 
   /** Withdraws a published headline, or cancels one still waiting (embargoed or queued). */
   async withdraw(id: string, editor: string): Promise<WithdrawResult> {
     this.#assertReady();
-    const current = await this.#guard(this.#log.current(id));
+    const current = await guard(this.#log.current(id));
     if (current !== null) {
       if (current.status !== 'withdrawn') {
-        await this.#guardWrite(
-          this.#writeQueue.add('withdraw', { op: 'withdraw', id, editor } satisfies IngestJob, { jobId: `wdr-${id}` }),
-        );
+        await guardWrite(this.#writeQueue.add('withdraw', { op: 'withdraw', id, editor } satisfies IngestJob, { jobId: `wdr-${id}` }));
       }
       return this.#durable({ id, status: 'queued' });
     }
-    const pending = await this.#guard(this.queue.getJob(publishJobId(id)));
+    const pending = await guard(this.queue.getJob(publishJobId(id)));
     if (!pending) throw new TickerError('not_found', `no headline ${id}`);
-    const state = await this.#guard(pending.getState());
+    const state = await guard(pending.getState());
     if (state === 'delayed' || state === 'waiting' || state === 'prioritized') {
       const removed = await pending.remove().then(
         () => true,
@@ -185,10 +147,10 @@ export class IngestQueue {
       if (removed) {
         // A retry of the same idempotent publish must not queue it again: the operation is
         // marked done, so a re-added job appends nothing.
-        await this.#guard(this.#redis.set(this.#keys.op(publishJobId(id)), '0', 'EX', 8 * 24 * 3600));
+        await guard(this.#redis.set(this.#keys.op(publishJobId(id)), '0', 'EX', 8 * 24 * 3600));
         // Nothing reaches the log for a cancellation, so it is audited here, after the removal:
         // an audit line for a cancel that did not happen would be worse than a missing one.
-        await this.#guard(this.#audit.record({ id, action: 'cancel', editor }));
+        await guard(this.#audit.record({ id, action: 'cancel', editor }));
         return { id, status: 'cancelled' };
       }
     }
@@ -198,23 +160,8 @@ export class IngestQueue {
   /** Headlines waiting for their embargo, soonest first (at most `limit`). */
   async scheduled(limit = 500): Promise<ScheduledHeadline[]> {
     this.#assertReady();
-    const jobs = await this.#guard(this.queue.getJobs(['delayed'], 0, limit - 1, true));
-    const out: ScheduledHeadline[] = [];
-    for (const job of jobs) {
-      const parsed = IngestJobSchema.safeParse(job.data);
-      if (!parsed.success || parsed.data.op !== 'publish') continue;
-      const { id, draft, editor } = parsed.data;
-      out.push({
-        id,
-        text: draft.text,
-        topics: draft.topics,
-        symbols: draft.symbols,
-        urgency: draft.urgency,
-        embargoUntil: new Date(job.timestamp + (job.opts.delay ?? 0)).toISOString(),
-        editor,
-      });
-    }
-    return out.sort((a, b) => a.embargoUntil.localeCompare(b.embargoUntil));
+    const jobs = await guard(this.queue.getJobs(['delayed'], 0, limit - 1, true));
+    return scheduledHeadlines(jobs);
   }
 
   close(): Promise<void> {
@@ -228,41 +175,12 @@ export class IngestQueue {
    * an accepted headline.
    */
   async #durable<T>(answer: T): Promise<T> {
-    if (this.#waitForReplica) await this.#guardWrite(replicated(this.#writer, this.#keys.seq, 'the queued job'));
+    if (this.#waitForReplica) await guardWrite(replicated(this.#writer, this.#keys.seq, 'the queued job'));
     return answer;
   }
 
   #assertReady(): void {
     if (!this.ready) throw new TickerError('unavailable', 'the feed store is unreachable; nothing was queued, try again');
-  }
-
-  /**
-   * A write whose command timed out may still run: the answer says the outcome is unknown
-   * (retrying with the same idempotency key is safe). Other failures are `unavailable`.
-   */
-  async #guardWrite<T>(p: Promise<T>): Promise<T> {
-    try {
-      return await p;
-    } catch (err) {
-      if (isCommandTimeout(err)) {
-        throw new TickerError(
-          'outcome_unknown',
-          'the feed store did not answer in time: the change may or may not be queued; retry with the same idempotency key',
-          { cause: err },
-        );
-      }
-      return this.#guard(Promise.reject(err instanceof Error ? err : new Error(String(err))));
-    }
-  }
-
-  /** Redis failures become `unavailable`, so the client knows to retry and nothing half-happened. */
-  async #guard<T>(p: Promise<T>): Promise<T> {
-    try {
-      return await p;
-    } catch (err) {
-      if (err instanceof TickerError) throw err;
-      throw new TickerError('unavailable', 'the feed store is unreachable; nothing was queued, try again', { cause: err });
-    }
   }
 }
 
