@@ -43,9 +43,11 @@ describe('a paged replay over the socket', () => {
     expect(log.seqs).toEqual(range(1, 1700));
     expect(server.subscribes.map((s) => s.request)).toEqual([
       { topics: ['energy'], since: 0 },
-      { topics: ['energy'], since: REPLAY_PAGE_MAX_EVENTS },
-      { topics: ['energy'], since: 2 * REPLAY_PAGE_MAX_EVENTS },
-      { topics: ['energy'], since: 3 * REPLAY_PAGE_MAX_EVENTS },
+      // each continuation names the last headline it holds, so the gateway can tell a reused number
+      ...[1, 2, 3].map((page) => {
+        const seq = page * REPLAY_PAGE_MAX_EVENTS;
+        return { topics: ['energy'], since: seq, lastSeen: { seq, id: headlineAt(seq).id } };
+      }),
     ]);
     expect(new Set(server.subscribes.map((s) => s.socket)).size).toBe(1);
     server.publish(2);
