@@ -1,4 +1,4 @@
-// In production the config's secrets must be long and not the examples' placeholders: the
+// In production the config's secrets must be long, varied and not the examples' placeholders: the
 // process refuses to start, names the field, and exits 2.
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -42,6 +42,12 @@ describe('production secrets', () => {
     expect(exit.code).toBe(2);
     expect(output).toMatch(/keys\.0\.key/u);
     expect(output).toMatch(/24/u);
+  });
+
+  it('refuses a long but repetitive secret, naming the field', async () => {
+    const { exit, output } = await start({ keys: [{ key: LONG, name: 'long' }], editors: [{ name: 'd', token: 'ab'.repeat(16) }] });
+    expect(exit.code).toBe(2);
+    expect(output).toMatch(/editors\.0\.token: is too repetitive/u);
   });
 
   it('starts with long, random secrets', async () => {
