@@ -15,9 +15,12 @@ import type { RunningTicker } from '../../server/src/ticker.js';
 import { hasChromium, launchChromium, NO_CHROMIUM, startHostServer, type HostServer } from '../helpers/browser.js';
 import { postHeadline } from '../helpers/clients.js';
 import { ALL_KEY, EDITOR_TOKEN, testConfig } from '../helpers/config.js';
-import { startTestRedis, type TestRedis } from '../helpers/redis.js';
-import { ROOT, startInProcess } from '../helpers/stack.js';
+import { useStack } from '../helpers/harness.js';
+import { ROOT } from '../helpers/stack.js';
 import { until } from '../helpers/wait.js';
+
+// The run's shared redis-server; each ticker here has a feed of its own under this file's prefix.
+const stack = useStack({ ticker: false });
 
 interface SseEvent {
   id?: string;
@@ -98,14 +101,14 @@ async function streamsOpen(base: string): Promise<number> {
 }
 
 describe('GET /api/stream (Server-Sent Events)', () => {
-  let redis: TestRedis;
   let ticker: RunningTicker;
   let host: HostServer;
   const WIDGET_KEY = 'wgt_stream_page';
 
   beforeAll(async () => {
-    [redis, host] = await Promise.all([startTestRedis(), startHostServer()]);
-    ticker = await startInProcess(redis.url, {
+    host = await startHostServer();
+    ticker = await stack.startTicker({
+      prefix: 'direct',
       stream: { heartbeatMs: 200, retryMs: 1000, retryJitterMs: 500 },
       config: testConfig({
         editors: [{ name: 'test-desk', token: EDITOR_TOKEN }],
@@ -121,7 +124,7 @@ describe('GET /api/stream (Server-Sent Events)', () => {
   });
   afterAll(async () => {
     await ticker?.close();
-    await Promise.all([redis?.stop(), host?.close()]);
+    await host?.close();
   });
 
   it('refuses a missing key (401) and a bad query (400) as JSON, before any stream', async () => {
@@ -296,7 +299,7 @@ describe('GET /api/stream (Server-Sent Events)', () => {
   });
 
   it('a Last-Event-ID older than the retained log gets a snapshot, then a log_trimmed reset', async () => {
-    const small = await startInProcess(redis.url, {
+    const small = await stack.startTicker({
       prefix: 'trimmed',
       config: testConfig({ retention: { maxEvents: 10, minAgeSeconds: 0 } }),
     });
@@ -398,7 +401,6 @@ describe('deploy/nginx.conf and the stream', () => {
 
   // Not a hidden skip: nginx is installed by .ci/run; locally, say why this did not run.
   describe.skipIf(!hasNginx || !hasCurl)(`through nginx${hasNginx ? '' : ' (skipped: no nginx; apt-get install nginx)'}`, () => {
-    let redis: TestRedis;
     let ticker: RunningTicker;
     let host: HostServer;
     let nginx: ChildProcess | null = null;
@@ -429,8 +431,9 @@ describe('deploy/nginx.conf and the stream', () => {
     };
 
     beforeAll(async () => {
-      [redis, host] = await Promise.all([startTestRedis(), startHostServer()]);
-      ticker = await startInProcess(redis.url, {
+      host = await startHostServer();
+      ticker = await stack.startTicker({
+        prefix: 'nginx',
         stream: { heartbeatMs: 200, retryMs: 300, retryJitterMs: 200 },
         config: testConfig({
           editors: [{ name: 'test-desk', token: EDITOR_TOKEN }],
@@ -467,7 +470,7 @@ describe('deploy/nginx.conf and the stream', () => {
     afterAll(async () => {
       await stopNginx();
       await ticker?.close();
-      await Promise.all([redis?.stop(), host?.close()]);
+      await host?.close();
       if (dir) rmSync(dir, { recursive: true, force: true });
     });
 

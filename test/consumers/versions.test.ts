@@ -14,8 +14,8 @@ import type { RunningTicker } from '../../server/src/ticker.js';
 import { hasChromium, launchChromium, NO_CHROMIUM, startHostServer, type HostServer } from '../helpers/browser.js';
 import { connect, postHeadline } from '../helpers/clients.js';
 import { ALL_KEY, EDITOR_TOKEN, testConfig } from '../helpers/config.js';
-import { startTestRedis, type TestRedis } from '../helpers/redis.js';
-import { ROOT, startInProcess } from '../helpers/stack.js';
+import { useStack } from '../helpers/harness.js';
+import { ROOT } from '../helpers/stack.js';
 import { ensureBuilt } from './build.js';
 
 const execFile = promisify(execFileCb);
@@ -61,8 +61,10 @@ function buildPreviousRelease(): string {
   return dir;
 }
 
+// The run's shared redis-server, under a key prefix of this file's own.
+const stack = useStack({ ticker: false });
+
 describe('versions a site can pin', () => {
-  let redis: TestRedis;
   let ticker: RunningTicker;
   let host: HostServer;
   let manifest: Manifest;
@@ -71,8 +73,8 @@ describe('versions a site can pin', () => {
   beforeAll(async () => {
     ensureBuilt('sdk', 'widgets');
     previous = buildPreviousRelease();
-    [redis, host] = await Promise.all([startTestRedis(), startHostServer()]);
-    ticker = await startInProcess(redis.url, {
+    host = await startHostServer();
+    ticker = await stack.startTicker({
       config: testConfig({
         editors: [{ name: 'test-desk', token: EDITOR_TOKEN }],
         keys: [
@@ -85,7 +87,7 @@ describe('versions a site can pin', () => {
   }, 240_000);
   afterAll(async () => {
     await ticker?.close();
-    await Promise.all([redis?.stop(), host?.close()]);
+    await host?.close();
     if (previous) rmSync(previous, { recursive: true, force: true });
   });
 

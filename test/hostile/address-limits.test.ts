@@ -6,9 +6,11 @@ import { addressBucket } from '../../server/src/access/address-limits.js';
 import type { RunningTicker } from '../../server/src/ticker.js';
 import { ALL_KEY, EDITOR_TOKEN, WIDGET_KEY, WIDGET_ORIGIN, testConfig } from '../helpers/config.js';
 import { connect, postHeadline, subscribe, type TestSocket } from '../helpers/clients.js';
-import { startTestRedis, type TestRedis } from '../helpers/redis.js';
-import { startInProcess } from '../helpers/stack.js';
+import { useStack } from '../helpers/harness.js';
 import { until, waitFor } from '../helpers/wait.js';
+
+// The run's shared redis-server; each describe's ticker gets a feed of its own under this file's prefix.
+const stack = useStack({ ticker: false });
 
 const OTHER_KEY = 'sdk_test_other_key';
 
@@ -23,12 +25,11 @@ describe('address buckets', () => {
 });
 
 describe('per-address limits', () => {
-  let redis: TestRedis;
   let ticker: RunningTicker;
   const sockets: TestSocket[] = [];
   beforeAll(async () => {
-    redis = await startTestRedis();
-    ticker = await startInProcess(redis.url, {
+    ticker = await stack.startTicker({
+      prefix: 'd1',
       config: testConfig({
         keys: [
           { key: ALL_KEY, name: 'all', topics: ['*'] },
@@ -47,7 +48,6 @@ describe('per-address limits', () => {
   afterAll(async () => {
     for (const s of sockets) s.close();
     await ticker?.close();
-    await redis?.stop();
   });
   const open = async (key = ALL_KEY) => {
     const s = await connect(ticker.url, key);
@@ -102,17 +102,15 @@ describe('per-address limits', () => {
 });
 
 describe('socket events per address', () => {
-  let redis: TestRedis;
   let ticker: RunningTicker;
   beforeAll(async () => {
-    redis = await startTestRedis();
-    ticker = await startInProcess(redis.url, {
+    ticker = await stack.startTicker({
+      prefix: 'd2',
       config: testConfig({ limits: { socketEventsPerAddressPer10s: 4, socketMessagesPer10s: 100 } }),
     });
   });
   afterAll(async () => {
     await ticker?.close();
-    await redis?.stop();
   });
 
   it('count every event, known or not, across the sockets of one address', async () => {
@@ -134,15 +132,12 @@ describe('socket events per address', () => {
 });
 
 describe('defaults admit a real audience behind one address', () => {
-  let redis: TestRedis;
   let ticker: RunningTicker;
   beforeAll(async () => {
-    redis = await startTestRedis();
-    ticker = await startInProcess(redis.url);
+    ticker = await stack.startTicker({ prefix: 'd3' });
   });
   afterAll(async () => {
     await ticker?.close();
-    await redis?.stop();
   });
 
   it('2,000 widget sockets from one IPv4 address connect and subscribe', async () => {
@@ -175,17 +170,14 @@ describe('defaults admit a real audience behind one address', () => {
 });
 
 describe('Server-Sent Events streams count against the per-address connection cap', () => {
-  let redis: TestRedis;
   let ticker: RunningTicker;
   const streams: AbortController[] = [];
   beforeAll(async () => {
-    redis = await startTestRedis();
-    ticker = await startInProcess(redis.url, { config: testConfig({ limits: { socketsPerAddress: 3 } }) });
+    ticker = await stack.startTicker({ prefix: 'd4', config: testConfig({ limits: { socketsPerAddress: 3 } }) });
   });
   afterAll(async () => {
     for (const c of streams) c.abort();
     await ticker?.close();
-    await redis?.stop();
   });
   const stream = async () => {
     const c = new AbortController();

@@ -6,23 +6,25 @@ import type { Headline, SubscribeOk } from '@headline-ticker/sdk/protocol';
 import type { RunningTicker } from '../../server/src/ticker.js';
 import { ALL_KEY, testConfig } from '../helpers/config.js';
 import { connect, subscribe, subscribeOk, type TestSocket } from '../helpers/clients.js';
-import { startTestRedis, type TestRedis } from '../helpers/redis.js';
+import { useStack } from '../helpers/harness.js';
 import { startInProcess } from '../helpers/stack.js';
 import { fillLog } from './fill-log.js';
+
+// The run's shared redis-server, under a key prefix of this file's own.
+const stack = useStack({ ticker: false });
 
 const BACKLOG = 6000;
 const PER_SOCKET = 5;
 const PER_ADDRESS = 8;
 
 describe('replay continuations', () => {
-  let redis: TestRedis;
   let ticker: RunningTicker;
   const sockets: TestSocket[] = [];
 
   beforeAll(async () => {
-    redis = await startTestRedis();
-    await fillLog(redis.client, BACKLOG);
-    ticker = await startInProcess(redis.url, {
+    await fillLog(stack.redis.client, BACKLOG, { prefix: stack.prefix });
+    ticker = await startInProcess(stack.redis.url, {
+      prefix: stack.prefix,
       config: testConfig({
         limits: { socketMessagesPer10s: PER_SOCKET, subscribesPerAddressPer10s: PER_ADDRESS, socketEventsPerAddressPer10s: 10_000 },
       }),
@@ -31,7 +33,6 @@ describe('replay continuations', () => {
   afterAll(async () => {
     for (const s of sockets) s.close();
     await ticker?.close();
-    await redis?.stop();
   });
   const open = async () => {
     const s = await connect(ticker.url, ALL_KEY);
@@ -69,7 +70,8 @@ describe('replay continuations', () => {
 
   it('continuations pipelined across sockets of one address are held to the address rate', async () => {
     // a second gateway on the same log: its address counters start afresh
-    const other = await startInProcess(redis.url, {
+    const other = await startInProcess(stack.redis.url, {
+      prefix: stack.prefix,
       config: testConfig({
         limits: { socketMessagesPer10s: 100, subscribesPerAddressPer10s: PER_ADDRESS, socketEventsPerAddressPer10s: 10_000 },
       }),

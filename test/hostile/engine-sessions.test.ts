@@ -5,9 +5,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningTicker } from '../../server/src/ticker.js';
 import { ALL_KEY, testConfig } from '../helpers/config.js';
 import { connect, subscribeOk, type TestSocket } from '../helpers/clients.js';
-import { startTestRedis, type TestRedis } from '../helpers/redis.js';
+import { useStack } from '../helpers/harness.js';
 import { startInProcess } from '../helpers/stack.js';
 import { until } from '../helpers/wait.js';
+
+// The run's shared redis-server, under a key prefix of this file's own.
+const stack = useStack({ ticker: false });
 
 const SESSIONS = 30;
 const CONNECT_TIMEOUT_MS = 5000;
@@ -22,19 +25,17 @@ async function bareHandshake(url: string, forwardedFor?: string): Promise<{ stat
 }
 
 describe('bare engine.io sessions per address', () => {
-  let redis: TestRedis;
   let ticker: RunningTicker;
   const engineClients = () => (ticker.gateway!.io.engine as unknown as { clientsCount: number }).clientsCount;
 
   beforeAll(async () => {
-    redis = await startTestRedis();
-    ticker = await startInProcess(redis.url, {
+    ticker = await startInProcess(stack.redis.url, {
+      prefix: stack.prefix,
       config: testConfig({ limits: { socketsPerAddress: 20, sessionsPerAddress: SESSIONS, connectTimeoutMs: CONNECT_TIMEOUT_MS } }),
     });
   });
   afterAll(async () => {
     await ticker?.close();
-    await redis?.stop();
   });
 
   it('beyond the cap a handshake is refused (403, too_many_connections), and nothing more is held', async () => {

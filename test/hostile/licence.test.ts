@@ -6,14 +6,15 @@ import { BYE_RETRY_MS, byeInfo } from '../../server/src/gateway/bye.js';
 import type { RunningTicker } from '../../server/src/ticker.js';
 import { ALL_KEY, EDITOR_TOKEN, WIDGET_KEY, WIDGET_ORIGIN, testConfig } from '../helpers/config.js';
 import { connect, postHeadline } from '../helpers/clients.js';
-import { startTestRedis, type TestRedis } from '../helpers/redis.js';
-import { startInProcess } from '../helpers/stack.js';
+import { useStack } from '../helpers/harness.js';
 import { waitFor } from '../helpers/wait.js';
+
+// The run's shared redis-server; each describe's ticker gets a feed of its own under this file's prefix.
+const stack = useStack({ ticker: false });
 
 const CAPPED_KEY = 'sdk_test_capped_key';
 
 describe('licence rules', () => {
-  let redis: TestRedis;
   let ticker: RunningTicker;
   const keys = (origins: string[], maxConnections: number) => [
     { key: ALL_KEY, name: 'all topics', topics: ['*'] },
@@ -22,12 +23,10 @@ describe('licence rules', () => {
   ];
 
   beforeAll(async () => {
-    redis = await startTestRedis();
-    ticker = await startInProcess(redis.url, { config: testConfig({ keys: keys([WIDGET_ORIGIN, 'http://other.test'], 3) }) });
+    ticker = await stack.startTicker({ prefix: 'd1', config: testConfig({ keys: keys([WIDGET_ORIGIN, 'http://other.test'], 3) }) });
   });
   afterAll(async () => {
     await ticker?.close();
-    await redis?.stop();
   });
 
   const history = (key: string, origin?: string) =>
@@ -94,19 +93,17 @@ describe('bye hints', () => {
 });
 
 describe('lockout', () => {
-  let redis: TestRedis;
   let ticker: RunningTicker;
 
   beforeAll(async () => {
-    redis = await startTestRedis();
     // Only 10.9.9.9 is a trusted proxy: the test's own loopback peer is an ordinary client.
-    ticker = await startInProcess(redis.url, {
+    ticker = await stack.startTicker({
+      prefix: 'd2',
       config: testConfig({ limits: { authFailuresPerMinute: 3 }, trustedProxies: ['10.9.9.9'] }),
     });
   });
   afterAll(async () => {
     await ticker?.close();
-    await redis?.stop();
   });
 
   it('a forged X-Forwarded-For from an untrusted peer is ignored: failures count against the peer', async () => {

@@ -5,20 +5,24 @@ import type { RunningTicker } from '../../server/src/ticker.js';
 import { redactUrl } from '../../server/src/api/request-log.js';
 import { ALL_KEY, EDITOR_TOKEN, testConfig } from '../helpers/config.js';
 import { postHeadline } from '../helpers/clients.js';
-import { startTestRedis, type TestRedis } from '../helpers/redis.js';
-import { startInProcess, startProcess, writeConfigFile, type TickerProcess } from '../helpers/stack.js';
+import { useStack } from '../helpers/harness.js';
+import { startProcess, writeConfigFile, type TickerProcess } from '../helpers/stack.js';
 import { until } from '../helpers/wait.js';
 
+// The run's shared redis-server; each describe's feed under this file's prefix.
+const stack = useStack({ ticker: false });
+
 describe('secrets in logs', () => {
-  let redis: TestRedis;
   let node: TickerProcess;
   beforeAll(async () => {
-    redis = await startTestRedis();
-    node = await startProcess('all', { REDIS_URL: redis.url, TICKER_CONFIG: writeConfigFile() });
+    node = await startProcess('all', {
+      REDIS_URL: stack.redis.url,
+      TICKER_PREFIX: `${stack.prefix}-logs`,
+      TICKER_CONFIG: writeConfigFile(),
+    });
   });
   afterAll(async () => {
     await node?.kill();
-    await redis?.stop();
   });
 
   it('redacts a key however its name is encoded', () => {
@@ -41,18 +45,13 @@ describe('secrets in logs', () => {
 });
 
 describe('/metrics', () => {
-  let redis: TestRedis;
   const tickers: RunningTicker[] = [];
-  beforeAll(async () => {
-    redis = await startTestRedis();
-  });
   afterAll(async () => {
     for (const t of tickers) await t.close();
-    await redis?.stop();
   });
 
   it('is served to loopback on the main port, not to other addresses', async () => {
-    const t = await startInProcess(redis.url, { host: '0.0.0.0', prefix: 'm1' });
+    const t = await stack.startTicker({ host: '0.0.0.0', prefix: 'm1' });
     tickers.push(t);
     expect((await fetch(`${t.url}/metrics`)).status).toBe(200);
     const outside = Object.values(networkInterfaces())
@@ -67,7 +66,7 @@ describe('/metrics', () => {
   });
 
   it('with METRICS_PORT it is served there only', async () => {
-    const t = await startInProcess(redis.url, { prefix: 'm2', metricsPort: 0 });
+    const t = await stack.startTicker({ prefix: 'm2', metricsPort: 0 });
     tickers.push(t);
     expect((await fetch(`${t.url}/metrics`)).status).toBe(404);
     expect(t.metricsUrl).toBeDefined();
@@ -78,16 +77,17 @@ describe('/metrics', () => {
 });
 
 describe('the hard ceiling on the log, seen by an operator', () => {
-  let redis: TestRedis;
   let node: TickerProcess;
   beforeAll(async () => {
-    redis = await startTestRedis();
     const config = testConfig({ retention: { maxEvents: 10, minAgeSeconds: 7 * 24 * 3600, maxEventsHard: 20 } });
-    node = await startProcess('all', { REDIS_URL: redis.url, TICKER_CONFIG: writeConfigFile(config) });
+    node = await startProcess('all', {
+      REDIS_URL: stack.redis.url,
+      TICKER_PREFIX: `${stack.prefix}-ceiling`,
+      TICKER_CONFIG: writeConfigFile(config),
+    });
   });
   afterAll(async () => {
     await node?.kill();
-    await redis?.stop();
   });
 
   it('drops the oldest young events beyond it, counts them in ticker_log_hard_dropped_total and says so in a warn line', async () => {
@@ -95,7 +95,7 @@ describe('the hard ceiling on the log, seen by an operator', () => {
     const dropped = async () =>
       Number(/^ticker_log_hard_dropped_total (\d+)/mu.exec(await (await fetch(`${node.url}/metrics`)).text())?.[1]);
     await until(async () => (await dropped()) === 10, 'ten events dropped by the ceiling');
-    expect(await redis.client.xlen('ticker:log')).toBe(20);
+    expect(await stack.redis.client.xlen(stack.keysFor('ceiling').log)).toBe(20);
     const line = node
       .output()
       .split('\n')

@@ -12,10 +12,13 @@ import {
 import type { RunningTicker } from '../../server/src/ticker.js';
 import { ALL_KEY } from '../helpers/config.js';
 import { connect, postHeadline, subscribeOk, type TestSocket } from '../helpers/clients.js';
-import { startTestRedis, type TestRedis } from '../helpers/redis.js';
+import { useStack } from '../helpers/harness.js';
 import { startInProcess } from '../helpers/stack.js';
 import { until, waitFor } from '../helpers/wait.js';
 import { fillLog } from './fill-log.js';
+
+// The run's shared redis-server, under a key prefix of this file's own.
+const stack = useStack({ ticker: false });
 
 const BACKLOG = 30_000;
 
@@ -25,19 +28,16 @@ const expectInOrderOnce = (events: Headline[], from: number, to: number) => {
 };
 
 describe('paged replay and history', () => {
-  let redis: TestRedis;
   let ticker: RunningTicker;
   let socket: TestSocket | null = null;
 
   beforeAll(async () => {
-    redis = await startTestRedis();
-    await fillLog(redis.client, BACKLOG);
-    ticker = await startInProcess(redis.url);
+    await fillLog(stack.redis.client, BACKLOG, { prefix: stack.prefix });
+    ticker = await startInProcess(stack.redis.url, { prefix: stack.prefix });
   }, 120_000);
   afterAll(async () => {
     socket?.close();
     await ticker?.close();
-    await redis?.stop();
   });
 
   /** Pages a subscribe from `since` by hand until the ack has no `more`; every ack checked against the bounds. */
@@ -87,10 +87,10 @@ describe('paged replay and history', () => {
   }, 60_000);
 
   it('a replay from memory is paged the same way', async () => {
-    const start = Number(await redis.client.get('ticker:seq'));
+    const start = await stack.currentSeq();
     const heard: Headline[] = [];
     socket!.on('headline', (h) => heard.push(h));
-    await fillLog(redis.client, 3000, { from: BACKLOG + 10 });
+    await fillLog(stack.redis.client, 3000, { prefix: stack.prefix, from: BACKLOG + 10 });
     // the live socket has heard the last one: the relay holds them all in memory
     await until(() => heard.at(-1)?.seq === start + 3000, 'the relay has the 3,000 new events');
     const s = await connect(ticker.url, ALL_KEY);
@@ -119,7 +119,7 @@ describe('paged replay and history', () => {
     expect(capped.headlines.length).toBeLessThanOrEqual(REPLAY_PAGE_MAX_EVENTS);
     expect(capped.more).toBe(true);
 
-    const head = Number(await redis.client.get('ticker:seq'));
+    const head = await stack.currentSeq();
     const got: Headline[] = [];
     let at = 0;
     for (let page = 0; page < 100; page++) {

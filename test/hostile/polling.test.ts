@@ -6,21 +6,21 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Headline } from '@headline-ticker/sdk/protocol';
 import { ALL_KEY } from '../helpers/config.js';
 import { postHeadline, subscribeOk, type TestSocket } from '../helpers/clients.js';
-import { startTestRedis, type TestRedis } from '../helpers/redis.js';
+import { useStack } from '../helpers/harness.js';
 import { startProcess, writeConfigFile, type TickerProcess } from '../helpers/stack.js';
 import { waitFor } from '../helpers/wait.js';
 
+// The run's shared redis-server, under a key prefix of this file's own.
+const stack = useStack({ ticker: false });
+
 describe('long-polling clients', () => {
-  let redis: TestRedis;
   let node: TickerProcess;
 
   beforeAll(async () => {
-    redis = await startTestRedis();
-    node = await startProcess('all', { REDIS_URL: redis.url, TICKER_CONFIG: writeConfigFile() });
+    node = await startProcess('all', { REDIS_URL: stack.redis.url, TICKER_PREFIX: stack.prefix, TICKER_CONFIG: writeConfigFile() });
   });
   afterAll(async () => {
     await node?.kill();
-    await redis?.stop();
   });
 
   const alive = async () => {

@@ -4,9 +4,12 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ALL_KEY } from '../helpers/config.js';
 import { connect, type TestSocket } from '../helpers/clients.js';
-import { startTestRedis, type TestRedis } from '../helpers/redis.js';
+import { useStack } from '../helpers/harness.js';
 import { startProcess, writeConfigFile, type TickerProcess } from '../helpers/stack.js';
 import { fillLog } from './fill-log.js';
+
+// The run's shared redis-server, under a key prefix of this file's own.
+const stack = useStack({ ticker: false });
 
 /** CPU time (user + system) a process has used, in ms, from /proc. */
 function cpuMs(pid: number): number {
@@ -16,17 +19,19 @@ function cpuMs(pid: number): number {
 }
 
 describe('work queued by a socket that has gone', () => {
-  let redis: TestRedis;
   let node: TickerProcess;
 
   beforeAll(async () => {
-    redis = await startTestRedis();
-    await fillLog(redis.client, 30_000);
-    node = await startProcess('gateway', { REDIS_URL: redis.url, TICKER_CONFIG: writeConfigFile(), DBG: '1' });
+    await fillLog(stack.redis.client, 30_000, { prefix: stack.prefix });
+    node = await startProcess('gateway', {
+      REDIS_URL: stack.redis.url,
+      TICKER_PREFIX: stack.prefix,
+      TICKER_CONFIG: writeConfigFile(),
+      DBG: '1',
+    });
   }, 120_000);
   afterAll(async () => {
     await node?.kill();
-    await redis?.stop();
   });
 
   it('is dropped: CPU goes quiet within a second after 40 sockets that queued subscribes close', async () => {

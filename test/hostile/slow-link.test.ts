@@ -7,7 +7,7 @@ import type { Headline } from '@headline-ticker/sdk/protocol';
 import type { RunningTicker } from '../../server/src/ticker.js';
 import { ALL_KEY } from '../helpers/config.js';
 import { postHeadline, subscribeOk, type TestSocket } from '../helpers/clients.js';
-import { startTestRedis, type TestRedis } from '../helpers/redis.js';
+import { useStack } from '../helpers/harness.js';
 import { startInProcess } from '../helpers/stack.js';
 import { waitFor } from '../helpers/wait.js';
 import { ClientLog } from '../helpers/sdk-client.js';
@@ -15,24 +15,24 @@ import { throttlingProxy, type ThrottlingProxy } from '../helpers/throttling-pro
 import { until } from '../helpers/wait.js';
 import { fillLog } from './fill-log.js';
 
+// The run's shared redis-server, under a key prefix of this file's own.
+const stack = useStack({ ticker: false });
+
 const BACKLOG = 15_000;
 const BYTES_PER_SECOND = 1_000_000;
 
 describe('a slow link', () => {
-  let redis: TestRedis;
   let ticker: RunningTicker;
   let proxy: ThrottlingProxy;
 
   beforeAll(async () => {
-    redis = await startTestRedis();
-    await fillLog(redis.client, BACKLOG);
-    ticker = await startInProcess(redis.url);
+    await fillLog(stack.redis.client, BACKLOG, { prefix: stack.prefix });
+    ticker = await startInProcess(stack.redis.url, { prefix: stack.prefix });
     proxy = await throttlingProxy(ticker.port, BYTES_PER_SECOND);
   }, 120_000);
   afterAll(async () => {
     await proxy?.close();
     await ticker?.close();
-    await redis?.stop();
   });
 
   it('resumes a 15,000-event backlog at ~1 MB/s and reaches live without being shed', async () => {
@@ -71,7 +71,7 @@ describe('a slow link', () => {
     const log = new ClientLog(client);
     try {
       await log.status('live', 1, 90_000);
-      const head = Number(await redis.client.get('ticker:seq'));
+      const head = await stack.currentSeq();
       expect(log.seqs).toEqual(Array.from({ length: head }, (_, i) => i + 1));
       expect(log.statuses.map((s) => s.status)).toEqual(['live']);
       expect(log.resets).toEqual([]);

@@ -2,24 +2,24 @@
 // large headlines it holds the newest that fit in REPLAY_PAGE_MAX_BYTES, fewer than `limit`.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPLAY_PAGE_MAX_BYTES, type HistoryResponse } from '@headline-ticker/sdk/protocol';
-import { feedKeys } from '../../server/src/log/feed-keys.js';
 import { FeedLog } from '../../server/src/log/feed-log.js';
 import type { RunningTicker } from '../../server/src/ticker.js';
 import { ALL_KEY } from '../helpers/config.js';
 import { connect, subscribeOk } from '../helpers/clients.js';
-import { startTestRedis, type TestRedis } from '../helpers/redis.js';
+import { useStack } from '../helpers/harness.js';
 import { startInProcess } from '../helpers/stack.js';
 import { eventOf } from './fill-log.js';
+
+// The run's shared redis-server, under a key prefix of this file's own.
+const stack = useStack({ ticker: false });
 
 const COUNT = 500;
 
 describe('snapshots of large headlines', () => {
-  let redis: TestRedis;
   let ticker: RunningTicker;
 
   beforeAll(async () => {
-    redis = await startTestRedis();
-    const log = new FeedLog(redis.client, feedKeys('ticker'), { maxEvents: 100_000, minAgeSeconds: 3600 });
+    const log = new FeedLog(stack.redis.client, stack.keys, { maxEvents: 100_000, minAgeSeconds: 3600 });
     // about 4.3 KB each: 500 of them would be over 2 MB in one answer
     const big = (i: number) => ({
       ...eventOf(i),
@@ -27,11 +27,10 @@ describe('snapshots of large headlines', () => {
       url: `https://example.com/${'p'.repeat(2000)}`,
     });
     for (let i = 0; i < COUNT; i++) await log.append({ opId: `big-${i}`, expectedVersion: 0, event: big(i) });
-    ticker = await startInProcess(redis.url);
+    ticker = await startInProcess(stack.redis.url, { prefix: stack.prefix });
   }, 60_000);
   afterAll(async () => {
     await ticker?.close();
-    await redis?.stop();
   });
 
   it('subscribe with limit 500: at most 256 KiB, the newest headlines, ending at the head', async () => {

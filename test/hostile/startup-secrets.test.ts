@@ -2,24 +2,22 @@
 // process refuses to start, names the field, and exits 2.
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestRedis, type TestRedis } from '../helpers/redis.js';
+import { useStack } from '../helpers/harness.js';
 import { ROOT, startProcess, writeConfigFile } from '../helpers/stack.js';
+
+// The run's shared redis-server, under a key prefix of this file's own.
+const stack = useStack({ ticker: false });
 
 const LONG = 'k'.repeat(8) + 'Q7vT2xLp9sWz4RbN8cYm';
 
 describe('production secrets', () => {
-  let redis: TestRedis;
-  beforeAll(async () => {
-    redis = await startTestRedis();
-  });
-  afterAll(async () => {
-    await redis?.stop();
-  });
+  beforeAll(async () => {});
+  afterAll(async () => {});
 
   const start = async (config: unknown) => {
     const p = await startProcess(
       'all',
-      { REDIS_URL: redis.url, TICKER_CONFIG: writeConfigFile(config), NODE_ENV: 'production' },
+      { REDIS_URL: stack.redis.url, TICKER_PREFIX: stack.prefix, TICKER_CONFIG: writeConfigFile(config), NODE_ENV: 'production' },
       { waitForStart: false },
     );
     // a config that is wrongly accepted starts a server: stop it rather than wait forever
@@ -52,7 +50,8 @@ describe('production secrets', () => {
 
   it('starts with long, random secrets', async () => {
     const p = await startProcess('all', {
-      REDIS_URL: redis.url,
+      REDIS_URL: stack.redis.url,
+      TICKER_PREFIX: stack.prefix,
       NODE_ENV: 'production',
       TICKER_CONFIG: writeConfigFile({ keys: [{ key: LONG, name: 'long' }], editors: [{ name: 'd', token: `${LONG}x` }] }),
     });
