@@ -114,6 +114,11 @@ export class FeedRelay extends EventEmitter<RelayEvents> {
     return snapshotFromMemory(this.#log, this.#seq.recent, match, limit, upTo);
   }
 
+  /** The event at `seq` from memory, when it holds it. */
+  recentAt(seq: number): LogEvent | undefined {
+    return seq <= this.#seq.lastSeq ? this.#seq.recent.at(seq) : undefined;
+  }
+
   /** Events after `seq` from memory, in order; null when memory does not reach back that far. */
   recentAfter(seq: number): LogEvent[] | null {
     return this.#seq.recent.after(seq, this.#seq.lastSeq);

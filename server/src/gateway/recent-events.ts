@@ -45,6 +45,13 @@ export class RecentEvents {
   }
 
   /** Events after `seq` (below `lastSeq`, the last one emitted) in order; null when memory does not reach back that far. */
+  /** The event at `seq` when memory holds it. */
+  at(seq: number): LogEvent | undefined {
+    const first = this.#ring[0];
+    const ev = first === undefined ? undefined : this.#ring[seq - first.h.seq];
+    return ev?.h.seq === seq ? ev : undefined;
+  }
+
   after(seq: number, lastSeq: number): LogEvent[] | null {
     if (seq >= lastSeq) return [];
     const first = this.#ring[0];

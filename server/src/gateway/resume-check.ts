@@ -9,7 +9,6 @@ import type { FeedRelay } from './feed-relay.js';
  * nothing either way: false.
  */
 export async function lastSeenReused(relay: FeedRelay, log: FeedLog, seen: { seq: number; id: string }): Promise<boolean> {
-  const held = seen.seq <= relay.lastSeq ? relay.recentAfter(seen.seq - 1)?.[0] : undefined;
-  const id = held !== undefined && held.h.seq === seen.seq ? held.h.id : await log.idAt(seen.seq);
+  const id = relay.recentAt(seen.seq)?.h.id ?? (await log.idAt(seen.seq));
   return id !== null && id !== seen.id;
 }
