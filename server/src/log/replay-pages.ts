@@ -33,8 +33,21 @@ export interface ReplayPage {
   bytes: number;
 }
 
-/** Bytes one event adds to a JSON page (its text and the comma). */
-export const jsonBytes = (h: Headline): number => Buffer.byteLength(JSON.stringify(h)) + 1;
+const sizes = new WeakMap<Headline, number>();
+
+/**
+ * Bytes one event adds to a JSON page (its text and the comma). Measured once per headline
+ * object: the relay's memory hands the same (never mutated) objects to every subscribe, so a
+ * snapshot's byte bound does not serialise each headline again for every connection.
+ */
+export function jsonBytes(h: Headline): number {
+  let n = sizes.get(h);
+  if (n === undefined) {
+    n = Buffer.byteLength(JSON.stringify(h)) + 1;
+    sizes.set(h, n);
+  }
+  return n;
+}
 
 /**
  * A snapshot (oldest first) cut to the newest headlines that fit in `maxBytes`: bounded like a
