@@ -7,6 +7,9 @@ import { WindowCounter } from './window-counter.js';
  * (one subscriber line usually gets a whole /64, so its single addresses are free to change).
  */
 export function addressBucket(ip: string): string {
+  // No colon: an IPv4 address (or no address at all), counted as it is. The common case, and on
+  // every packet: no regular expression for it.
+  if (!ip.includes(':')) return ip;
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/iu.exec(ip);
   if (mapped) return mapped[1]!;
   if (isIPv4(ip) || !isIPv6(ip)) return ip;

@@ -1,11 +1,14 @@
 import type { KeyRecord } from './access-registry.js';
 import type { ConnectionCounter } from './connection-counter.js';
 
-/** A connection admitted under `key` (the record in force once its slot was held); `release` gives the slot back, once. */
+/**
+ * A connection admitted under `key` (the record in force once its slot was held); `release`
+ * gives the slot back, once (null: the key has no cap, so no slot was taken).
+ */
 export interface Admitted {
   ok: true;
   key: KeyRecord;
-  release: () => void;
+  release: (() => void) | null;
 }
 
 /** Why admission failed: the key was revoked (or its origin unlicensed) meanwhile, it is at its cap, or the client left. */
@@ -20,6 +23,8 @@ export interface SlotRequest {
   current: () => KeyRecord | undefined;
   /** whether the client has already gone away */
   gone: () => boolean;
+  /** the key as `current()` answered just before the call, when the caller has it (saves a lookup) */
+  checked?: KeyRecord;
 }
 
 /** A reload changes maxConnections this many times during one admission at most before it gives up. */
@@ -32,12 +37,12 @@ const MAX_ATTEMPTS = 4;
  * again; revoked or gone means the slot is given back and the client refused; a changed cap means
  * the slot is taken again under it; otherwise the fresh record is what the connection runs under.
  */
-export async function acquireSlot({ connections, current, gone }: SlotRequest): Promise<Admitted | Refused> {
+export async function acquireSlot({ connections, current, gone, checked }: SlotRequest): Promise<Admitted | Refused> {
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-    const key = current();
+    const key = attempt === 0 && checked !== undefined ? checked : current();
     if (key === undefined) return { ok: false, reason: 'revoked' };
     if (gone()) return { ok: false, reason: 'gone' };
-    if (key.maxConnections === null) return { ok: true, key, release: () => undefined };
+    if (key.maxConnections === null) return { ok: true, key, release: null };
     // Redis unreachable: admitted (the cap is a licence term, not a safety limit).
     const admitted = await connections.tryAcquire(key.digest, key.maxConnections).catch(() => true);
     if (!admitted) return { ok: false, reason: 'too_many_connections' };

@@ -17,5 +17,15 @@ export type AddressOf = (req: IncomingMessage) => string;
  */
 export function clientAddressResolver(trusted: readonly string[]): AddressOf {
   const trust = proxyAddr.compile([...trusted]);
-  return (req) => proxyAddr(req, trust);
+  // A connection asks several times (its transport session, its handshake, the session's close):
+  // the request's headers do not change, so the answer is worked out once per request.
+  const known = new WeakMap<IncomingMessage, string>();
+  return (req) => {
+    let ip = known.get(req);
+    if (ip === undefined) {
+      ip = proxyAddr(req, trust);
+      known.set(req, ip);
+    }
+    return ip;
+  };
 }

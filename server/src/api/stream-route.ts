@@ -135,7 +135,7 @@ export function streamRoute(deps: StreamRouteDeps): Router {
         const stream = new SseStream(res, options, metrics, admission.key, secret);
         await serveStream(deps, open, { closed, stream, origin: req.headers.origin }, sub, since, q.limit);
       } finally {
-        admission.release();
+        admission.release?.();
       }
     } finally {
       deps.addressLimits.closeSocket(ip);

@@ -47,8 +47,16 @@ export function sessionGate({ addressOf, addressLimits, logger, metrics }: Sessi
       callback(SESSIONS_REFUSED, false);
     },
     attach(io: Server, connectTimeoutMs: number): void {
-      const admitted = new WeakSet<object>();
-      io.on('connection', (socket) => admitted.add(socket.conn));
+      // Sessions still waiting for their CONNECT to be admitted, with their deadline: admission
+      // clears it, so an open connection holds no timer.
+      const waiting = new Map<object, NodeJS.Timeout>();
+      const settle = (session: object): void => {
+        const timer = waiting.get(session);
+        if (timer === undefined) return;
+        clearTimeout(timer);
+        waiting.delete(session);
+      };
+      io.on('connection', (socket) => settle(socket.conn));
       io.engine.on('connection', (session: EngineSession) => {
         const ip = addressOf(session.request);
         addressLimits.openSession(ip);
@@ -56,11 +64,13 @@ export function sessionGate({ addressOf, addressLimits, logger, metrics }: Sessi
         // for a polling session nobody polls waits another 30 s: a session with no socket by
         // now is dropped at once (discarded: nothing more is sent on it).
         const timer = setTimeout(() => {
-          if (!admitted.has(session)) session.close(true);
+          waiting.delete(session);
+          session.close(true);
         }, connectTimeoutMs);
         timer.unref();
+        waiting.set(session, timer);
         session.once('close', () => {
-          clearTimeout(timer);
+          settle(session);
           addressLimits.closeSession(ip);
         });
       });

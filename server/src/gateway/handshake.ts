@@ -88,20 +88,24 @@ export function handshake(deps: HandshakeDeps): (socket: TickerSocket, next: Nex
    * Answers with the key record in force once they are held (a reload may land while the key's
    * slot is counted in Redis), or the refusal.
    */
-  const takeSlots = async (socket: TickerSocket, ip: string): Promise<KeyRecord | Error> => {
+  const takeSlots = async (socket: TickerSocket, ip: string, checked: KeyRecord): Promise<KeyRecord | Error> => {
     if (!deps.addressLimits.openSocket(ip)) return new Error(CONNECT_ERROR.too_many_connections);
     const current = () => {
       const fresh = recordOf(access, socket);
       return fresh !== undefined && originAllowed(fresh, socket) ? fresh : undefined;
     };
-    const admission = await acquireSlot({ connections, current, gone: () => gone(socket) });
+    const admission = await acquireSlot({ connections, current, gone: () => gone(socket), checked });
     if (!admission.ok) {
       deps.addressLimits.closeSocket(ip);
       if (admission.reason === 'revoked') logger.info({ socket: socket.id }, 'key revoked during its handshake: refused');
       return new Error(REFUSALS[admission.reason]);
     }
-    onGone(socket, admission.release);
-    onGone(socket, () => deps.addressLimits.closeSocket(ip));
+    // One watch on the connection gives back both slots (the key's only when it has a cap).
+    const release = admission.release;
+    onGone(socket, () => {
+      release?.();
+      deps.addressLimits.closeSocket(ip);
+    });
     return admission.key;
   };
   const admit = async (socket: TickerSocket, next: Next): Promise<void> => {
@@ -118,7 +122,7 @@ export function handshake(deps: HandshakeDeps): (socket: TickerSocket, next: Nex
       return next(new Error(CONNECT_ERROR.unauthorized));
     }
     const ip = deps.addressOf(socket.request);
-    const admitted = await takeSlots(socket, ip);
+    const admitted = await takeSlots(socket, ip, key);
     if (admitted instanceof Error) return next(admitted);
     // The client left during the handshake (its slots are already back): nothing to admit.
     if (gone(socket)) return next(new Error('gone'));
