@@ -13,7 +13,8 @@ import { usageKeys } from './usage-keys.js';
 import { usageQuerySchema } from './usage-query.js';
 import { usageReport } from './usage-report.js';
 
-const USAGE = 'usage: npm run usage -- --from YYYY-MM-DD --to YYYY-MM-DD [--key NAME|REF] [--format csv|json] [--prefix ticker]';
+const USAGE =
+  'usage: npm run usage -- --from YYYY-MM-DD --to YYYY-MM-DD [--key NAME|REF] [--format csv|json] [--prefix P (default: TICKER_PREFIX, else ticker)]';
 
 async function main(): Promise<number> {
   let values: { from?: string; to?: string; key?: string; format?: string; prefix?: string; help?: boolean };
@@ -24,7 +25,9 @@ async function main(): Promise<number> {
         to: { type: 'string' },
         key: { type: 'string' },
         format: { type: 'string', default: 'csv' },
-        prefix: { type: 'string', default: 'ticker' },
+        // The prefix the product runs under: the same environment variable, so `npm run usage` in the
+        // product's environment reads its figures.
+        prefix: { type: 'string', default: process.env['TICKER_PREFIX'] ?? 'ticker' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
