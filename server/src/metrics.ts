@@ -94,27 +94,43 @@ export function createMetrics() {
   }
   const registry = new Registry();
   const registers = [registry];
+  let scrape = async (): Promise<string> => `${await processRegistry.metrics()}\n${await registry.metrics()}`;
   return {
     registry,
+    /** what this process contributes when a primary gathers its children's metrics */
+    registries: [processRegistry, registry],
     ...writeMetrics(registers),
     ...deliveryMetrics(registers),
     ...lossMetrics(registers),
     ...readMetrics(registers),
-    /** A gauge whose value is read when scraped. */
-    gauge(name: string, help: string, labelNames: readonly string[], collect: (g: Gauge) => void | Promise<void>) {
+    /**
+     * A gauge whose value is read when scraped. `aggregator`: how one machine's processes combine
+     * (per-core mode): `sum` for what each process holds, `max` for a figure read from Redis that
+     * every process reports alike, `min` for an all-must-hold flag.
+     */
+    gauge(
+      name: string,
+      help: string,
+      labelNames: readonly string[],
+      collect: (g: Gauge) => void | Promise<void>,
+      aggregator: 'sum' | 'max' | 'min' = 'sum',
+    ) {
       return new Gauge({
         name,
         help,
         labelNames,
         registers,
+        aggregator,
         async collect() {
           await collect(this);
         },
       });
     },
-    /** The scrape: process metrics, module-level metrics, then this ticker's. */
-    async text(): Promise<string> {
-      return `${await processRegistry.metrics()}\n${await registry.metrics()}`;
+    /** The scrape: process metrics, module-level metrics, then this ticker's (or, per core, the machine's). */
+    text: (): Promise<string> => scrape(),
+    /** In per-core mode a child's scrape answers for every process of the machine (cluster-metrics.ts). */
+    scrapeFrom(source: () => Promise<string>): void {
+      scrape = source;
     },
     contentType: registry.contentType,
   };

@@ -23,6 +23,7 @@ import { startWorkerRole } from './worker-role.js';
 import { startGatewayRole } from './gateway-role.js';
 import { startHttpFront } from './http-front.js';
 import { acceptHandedConnections } from './processes/child-connections.js';
+import { machineMetricsSource } from './processes/cluster-metrics.js';
 
 export type { TickerOptions } from './ticker-options.js';
 
@@ -105,7 +106,11 @@ async function startRoles(o: TickerOptions, base: Base): Promise<Roles> {
     : null;
 
   // One process per core: the primary listens and hands each connection to a child by its session.
-  if (o.processSlot !== undefined) acceptHandedConnections(httpServer, gateway?.io ?? null, o.processSlot);
+  // Its scrape answers for the whole machine: the primary gathers every child's figures.
+  if (o.processSlot !== undefined) {
+    acceptHandedConnections(httpServer, gateway?.io ?? null, o.processSlot);
+    metrics.scrapeFrom(machineMetricsSource(metrics.registries));
+  }
   const port = o.processSlot !== undefined ? (o.port ?? 0) : await listen(httpServer, o.port ?? 0, o.host ?? '0.0.0.0');
   const metricsUrl = o.metricsPort === undefined ? undefined : await serveMetrics(started, metrics, o.metricsPort, o.host ?? '0.0.0.0');
   return { port, app, usage, feeds, gateway, ...(metricsUrl === undefined ? {} : { metricsUrl }) };

@@ -37,6 +37,14 @@ function servingLines(p: TickerProcess): ServingLine[] {
     .map((l) => JSON.parse(l) as ServingLine);
 }
 
+/** The values of every sample of `name` in a Prometheus text scrape. */
+function metricValues(text: string, name: string): number[] {
+  return text
+    .split('\n')
+    .filter((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`))
+    .map((l) => Number(l.slice(l.lastIndexOf(' ') + 1)));
+}
+
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -144,6 +152,20 @@ describe('TICKER_PROCESSES', () => {
         mark(`client ${clients.length} subscribed`);
       }
     }
+
+    // /metrics answers for the machine, whichever child takes the request: every scrape (each a
+    // new connection, spread over both children) counts all 8 sockets, and a per-process flag
+    // (each child's Redis connections) is combined, not added up.
+    for (let i = 0; i < 6; i++) {
+      const res = await fetch(`${p.url}/metrics`);
+      expect(res.status).toBe(200);
+      const text = await res.text();
+      expect(metricValues(text, 'ticker_sockets_connected')).toEqual([8]);
+      const redisUp = metricValues(text, 'ticker_redis_connected');
+      expect(redisUp.length).toBeGreaterThan(0);
+      expect(redisUp.every((v) => v === 1)).toBe(true);
+    }
+    mark('metrics scraped');
 
     const texts = Array.from({ length: TOTAL }, (_, n) => `every-core headline ${n}`);
     for (const [n, text] of texts.entries()) {

@@ -102,8 +102,12 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
   metrics.gauge('ticker_backpressure_owed_bytes', 'Bytes all sockets owed at the last check', [], (g) =>
     g.set(backpressure.stats().owedBytes),
   );
-  metrics.gauge('ticker_event_loop_lag_seconds', 'Event-loop lag seen by the backpressure check', [], (g) =>
-    g.set(backpressure.stats().lagMs / 1000),
+  metrics.gauge(
+    'ticker_event_loop_lag_seconds',
+    'Event-loop lag seen by the backpressure check',
+    [],
+    (g) => g.set(backpressure.stats().lagMs / 1000),
+    'max',
   );
 
   // A reload closes the sockets of revoked keys and re-applies changed entitlements.

@@ -68,10 +68,16 @@ export class IngestQueue {
 
   /** The queue's gauge: jobs by state. */
   registerMetrics(metrics: Metrics): void {
-    metrics.gauge('ticker_queue_jobs', 'Ingest jobs by state', ['state'], async (g) => {
-      const counts = await this.queue.getJobCounts('waiting', 'active', 'delayed', 'failed').catch(() => null);
-      if (counts) for (const [state, n] of Object.entries(counts)) g.set({ state }, n);
-    });
+    metrics.gauge(
+      'ticker_queue_jobs',
+      'Ingest jobs by state',
+      ['state'],
+      async (g) => {
+        const counts = await this.queue.getJobCounts('waiting', 'active', 'delayed', 'failed').catch(() => null);
+        if (counts) for (const [state, n] of Object.entries(counts)) g.set({ state }, n);
+      },
+      'max',
+    );
   }
 
   /** Whether a request could be durably queued right now. */

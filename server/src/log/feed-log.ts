@@ -46,12 +46,22 @@ export class FeedLog {
 
   /** The log's gauges: its length, and the size memory is planned for. */
   registerMetrics(metrics: Metrics): void {
-    metrics.gauge('ticker_log_events', 'Events held in the feed log (length of the Redis stream)', [], async (g) => {
-      const n = await this.#redis.xlen(this.#keys.log).catch(() => null);
-      if (n !== null) g.set(n);
-    });
-    metrics.gauge('ticker_log_retention_max_events', 'retention.maxEvents: the log size memory is planned for', [], (g) =>
-      g.set(this.#retention.maxEvents),
+    metrics.gauge(
+      'ticker_log_events',
+      'Events held in the feed log (length of the Redis stream)',
+      [],
+      async (g) => {
+        const n = await this.#redis.xlen(this.#keys.log).catch(() => null);
+        if (n !== null) g.set(n);
+      },
+      'max',
+    );
+    metrics.gauge(
+      'ticker_log_retention_max_events',
+      'retention.maxEvents: the log size memory is planned for',
+      [],
+      (g) => g.set(this.#retention.maxEvents),
+      'max',
     );
   }
 

@@ -8,6 +8,7 @@ import type { Role } from '../config/env.js';
 import { listen } from '../http-part.js';
 import type { Logger } from '../logger.js';
 import { createBalancer, type Balancer } from './balancer.js';
+import { aggregateChildMetrics } from './cluster-metrics.js';
 import { isSessions } from './handover.js';
 
 /** What a child sends once its ticker is serving. */
@@ -83,6 +84,7 @@ export async function startPrimary(o: PrimaryOptions): Promise<RunningPrimary> {
   const { logger } = o;
   // A handover carries the bytes read from the connection as a Buffer: JSON would mangle it.
   cluster.setupPrimary({ serialization: 'advanced' });
+  aggregateChildMetrics();
   const balancer = createBalancer();
   const server = balancer.server;
   const port = await listen(server, o.port, o.host);

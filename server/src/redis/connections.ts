@@ -17,9 +17,15 @@ export interface RedisConnections {
 
 export function createRedisConnections(topology: RedisTopology, logger: Logger, metrics: Metrics): RedisConnections {
   const all: NamedConnection[] = [];
-  metrics.gauge('ticker_redis_connected', 'Whether each Redis connection is ready (1) or not (0)', ['connection'], (g) => {
-    for (const c of all) g.set({ connection: c.name }, c.redis.status === 'ready' ? 1 : 0);
-  });
+  metrics.gauge(
+    'ticker_redis_connected',
+    'Whether each Redis connection is ready (1) or not (0)',
+    ['connection'],
+    (g) => {
+      for (const c of all) g.set({ connection: c.name }, c.redis.status === 'ready' ? 1 : 0);
+    },
+    'min',
+  );
   return {
     all,
     connect(name, purpose) {

@@ -33,6 +33,8 @@ export function createFeedMetrics(registry: Registry) {
       help: 'Failed polls in a row, per feed (0 when healthy)',
       labelNames: ['feed'],
       registers,
+      // Only one process polls; per core, the others report no feeds.
+      aggregator: 'max',
     }),
   };
 }
