@@ -12,7 +12,7 @@ export const SESSIONS_REFUSED = 'too_many_connections: too many open connections
 interface EngineSession {
   request: IncomingMessage;
   close(discard?: boolean): void;
-  once(event: 'close', listener: () => void): void;
+  on(event: 'close', listener: () => void): void;
 }
 
 export interface SessionGateDeps {
@@ -69,7 +69,8 @@ export function sessionGate({ addressOf, addressLimits, logger, metrics }: Sessi
         }, connectTimeoutMs);
         timer.unref();
         waiting.set(session, timer);
-        session.once('close', () => {
+        // `on`: a session closes once, and `once` would allocate a wrapper it holds meanwhile.
+        session.on('close', () => {
           settle(session);
           addressLimits.closeSession(ip);
         });

@@ -53,8 +53,10 @@ function onGone(socket: TickerSocket, release: () => void): void {
     release();
   };
   if (gone(socket)) return once();
-  socket.conn.once('close', once);
-  socket.once('disconnect', once);
+  // `on`, not `once`: each fires at most once anyway, and `once` allocates a wrapper and its
+  // state for every registration, which an open connection would hold for its whole life.
+  socket.conn.on('close', once);
+  socket.on('disconnect', once);
 }
 
 type Next = (err?: ExtendedError) => void;
@@ -126,7 +128,8 @@ export function handshake(deps: HandshakeDeps): (socket: TickerSocket, next: Nex
     if (admitted instanceof Error) return next(admitted);
     // The client left during the handshake (its slots are already back): nothing to admit.
     if (gone(socket)) return next(new Error('gone'));
-    Object.assign(socket.data, { ip, key: admitted, sub: null, filter: null, rooms: [], chain: Promise.resolve(), pageAt: null });
+    // One literal, every field at once: its properties live in the object itself.
+    socket.data = { ip, key: admitted, sub: null, filter: null, rooms: [], chain: Promise.resolve(), pageAt: null };
     next();
   };
   // Every path above answers by itself (Redis failures admit or refuse); should one throw, the
@@ -143,5 +146,5 @@ export function handshake(deps: HandshakeDeps): (socket: TickerSocket, next: Nex
 export function countConnection(socket: TickerSocket, usage: UsageRecorder | undefined): void {
   if (!usage) return;
   usage.connected(socket.id, socket.data.key, socket.handshake.headers.origin);
-  socket.once('disconnect', () => usage.disconnected(socket.id));
+  socket.on('disconnect', () => usage.disconnected(socket.id));
 }

@@ -37,25 +37,37 @@ export function createSubscriptions(deps: SubscriptionsDeps): Subscriptions {
       logger.error({ err }, 'socket task failed');
     });
   };
+  // Shared by every socket (Socket.IO calls a listener with the socket as `this`): no closures per
+  // connection for an open socket to hold.
+  const subscribeOn = (socket: TickerSocket, request: unknown, ack: unknown): void => {
+    if (typeof ack !== 'function') return;
+    const answer = ack as (a: SubscribeAck) => void;
+    // The next page of a replay is not charged: pages only move forward through a bounded log.
+    // The exemption is used up as the continuation arrives (the next page sets a new one), so
+    // the same continuation pipelined again is charged like any subscribe.
+    const continues = socket.data.pageAt !== null && (request as { since?: unknown } | null)?.since === socket.data.pageAt;
+    if (continues) socket.data.pageAt = null;
+    const refused = continues ? null : requestLimits.subscribeRefused(socket);
+    if (refused) return answer(refused);
+    serially(socket, () => subscribe(deps, socket, request).then(answer, (err: unknown) => answer(errorAck(err))));
+  };
+  const unsubscribeOn = (socket: TickerSocket, request: unknown, ack: unknown): void => {
+    if (typeof ack !== 'function') return;
+    const answer = ack as (a: UnsubscribeAck) => void;
+    const refused = requestLimits.flooded(socket);
+    if (refused) return answer(refused);
+    serially(socket, () => Promise.resolve(answer(unsubscribe(socket, request))));
+  };
+  function onSubscribe(this: TickerSocket, request: unknown, ack: unknown): void {
+    subscribeOn(this, request, ack);
+  }
+  function onUnsubscribe(this: TickerSocket, request: unknown, ack: unknown): void {
+    unsubscribeOn(this, request, ack);
+  }
   return {
     attach(socket) {
-      socket.on('subscribe', (request, ack) => {
-        if (typeof ack !== 'function') return;
-        // The next page of a replay is not charged: pages only move forward through a bounded log.
-        // The exemption is used up as the continuation arrives (the next page sets a new one), so
-        // the same continuation pipelined again is charged like any subscribe.
-        const continues = socket.data.pageAt !== null && (request as { since?: unknown } | null)?.since === socket.data.pageAt;
-        if (continues) socket.data.pageAt = null;
-        const refused = continues ? null : requestLimits.subscribeRefused(socket);
-        if (refused) return ack(refused);
-        serially(socket, () => subscribe(deps, socket, request).then(ack, (err: unknown) => ack(errorAck(err))));
-      });
-      socket.on('unsubscribe', (request, ack) => {
-        if (typeof ack !== 'function') return;
-        const refused = requestLimits.flooded(socket);
-        if (refused) return ack(refused);
-        serially(socket, () => Promise.resolve(ack(unsubscribe(socket, request))));
-      });
+      socket.on('subscribe', onSubscribe);
+      socket.on('unsubscribe', onUnsubscribe);
     },
   };
 }
