@@ -39,30 +39,24 @@ export function createSubscriptions(deps: SubscriptionsDeps): Subscriptions {
   };
   // Shared by every socket (Socket.IO calls a listener with the socket as `this`): no closures per
   // connection for an open socket to hold.
-  const subscribeOn = (socket: TickerSocket, request: unknown, ack: unknown): void => {
+  function onSubscribe(this: TickerSocket, request: unknown, ack: unknown): void {
     if (typeof ack !== 'function') return;
     const answer = ack as (a: SubscribeAck) => void;
     // The next page of a replay is not charged: pages only move forward through a bounded log.
     // The exemption is used up as the continuation arrives (the next page sets a new one), so
     // the same continuation pipelined again is charged like any subscribe.
-    const continues = socket.data.pageAt !== null && (request as { since?: unknown } | null)?.since === socket.data.pageAt;
-    if (continues) socket.data.pageAt = null;
-    const refused = continues ? null : requestLimits.subscribeRefused(socket);
+    const continues = this.data.pageAt !== null && (request as { since?: unknown } | null)?.since === this.data.pageAt;
+    if (continues) this.data.pageAt = null;
+    const refused = continues ? null : requestLimits.subscribeRefused(this);
     if (refused) return answer(refused);
-    serially(socket, () => subscribe(deps, socket, request).then(answer, (err: unknown) => answer(errorAck(err))));
-  };
-  const unsubscribeOn = (socket: TickerSocket, request: unknown, ack: unknown): void => {
-    if (typeof ack !== 'function') return;
-    const answer = ack as (a: UnsubscribeAck) => void;
-    const refused = requestLimits.flooded(socket);
-    if (refused) return answer(refused);
-    serially(socket, () => Promise.resolve(answer(unsubscribe(socket, request))));
-  };
-  function onSubscribe(this: TickerSocket, request: unknown, ack: unknown): void {
-    subscribeOn(this, request, ack);
+    serially(this, () => subscribe(deps, this, request).then(answer, (err: unknown) => answer(errorAck(err))));
   }
   function onUnsubscribe(this: TickerSocket, request: unknown, ack: unknown): void {
-    unsubscribeOn(this, request, ack);
+    if (typeof ack !== 'function') return;
+    const answer = ack as (a: UnsubscribeAck) => void;
+    const refused = requestLimits.flooded(this);
+    if (refused) return answer(refused);
+    serially(this, () => Promise.resolve(answer(unsubscribe(this, request))));
   }
   return {
     attach(socket) {
