@@ -25,9 +25,7 @@ async function main(): Promise<number> {
         to: { type: 'string' },
         key: { type: 'string' },
         format: { type: 'string', default: 'csv' },
-        // The prefix the product runs under: the same environment variable, so `npm run usage` in the
-        // product's environment reads its figures.
-        prefix: { type: 'string', default: process.env['TICKER_PREFIX'] ?? 'ticker' },
+        prefix: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -48,10 +46,14 @@ async function main(): Promise<number> {
     return 2;
   }
   const known = config === null ? [] : new AccessRegistry(config).keys;
-  // The same Redis the product uses: REDIS_URL, REDIS_SENTINELS or REDIS_CLUSTER_NODES.
+  // The same Redis and prefix the product uses: REDIS_URL, REDIS_SENTINELS or REDIS_CLUSTER_NODES,
+  // and TICKER_PREFIX (validated as the product validates it), unless --prefix says otherwise.
   let topology: RedisTopology;
+  let prefix: string;
   try {
-    topology = readEnv().redis ?? { kind: 'standalone', url: DEFAULT_REDIS_URL };
+    const env = readEnv();
+    topology = env.redis ?? { kind: 'standalone', url: DEFAULT_REDIS_URL };
+    prefix = values.prefix ?? env.TICKER_PREFIX ?? 'ticker';
   } catch (err) {
     process.stderr.write(`${(err as Error).message}\n`);
     return 2;
@@ -60,7 +62,7 @@ async function main(): Promise<number> {
   redis.on('error', () => undefined);
   try {
     await waitReady(redis, 5000);
-    const report = await usageReport(redis, usageKeys(storedPrefix(values.prefix ?? 'ticker', topology)), usageConfig, known, q.data);
+    const report = await usageReport(redis, usageKeys(storedPrefix(prefix, topology)), usageConfig, known, q.data);
     process.stdout.write(values.format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : usageCsv(report));
     return 0;
   } catch (err) {
