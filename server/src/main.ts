@@ -11,6 +11,7 @@ import { createLogger, type Logger } from './logger.js';
 import { PrivateRedis, redisServerAvailable } from './redis/private-redis.js';
 import { describeTopology, type RedisTopology } from './redis/redis-topology.js';
 import { CHILD_READY } from './processes/primary.js';
+import { answerPrimaryGathering } from './processes/cluster-metrics.js';
 import { runPrimary } from './processes/run-primary.js';
 import { startTicker, type RunningTicker } from './ticker.js';
 
@@ -128,6 +129,7 @@ async function main(): Promise<void> {
 
   if (env.processes > 1 && cluster.isPrimary) return runPrimary(env, redis, logger);
   const child = cluster.isWorker;
+  if (child) answerPrimaryGathering();
 
   const ticker = await startTicker({
     role: env.TICKER_ROLE,

@@ -43,13 +43,21 @@ export function aggregateChildMetrics(): void {
 }
 
 /**
- * A child's side: `registries` are what it contributes when the primary gathers; the scrape it
- * returns asks the primary for the machine's figures.
+ * A child answers the primary's gathering from its first moment (constructing prom-client's
+ * AggregatorRegistry installs that listener): one still starting answers with its process metrics
+ * instead of leaving every scrape of the machine waiting 5 s for it and failing.
+ */
+export function answerPrimaryGathering(): void {
+  new AggregatorRegistry();
+}
+
+/**
+ * A child's side once its ticker runs: `registries` are what it contributes when the primary
+ * gathers; the scrape it returns asks the primary for the machine's figures.
  */
 export function machineMetricsSource(registries: Registry[]): () => Promise<string> {
   AggregatorRegistry.setRegistries(registries);
-  // Constructing it installs the child's listener for the primary's requests (prom-client).
-  new AggregatorRegistry();
+  answerPrimaryGathering();
   let next = 0;
   const waiting = new Map<number, { resolve: (text: string) => void; reject: (err: Error) => void; timer: NodeJS.Timeout }>();
   process.on('message', (message: unknown) => {
